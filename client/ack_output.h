@@ -1,0 +1,16 @@
+// How ackctl shows an ack: on stdout, one per line; an "ERR ..." ack is the
+// server refusing the message, reported as a protocol error.
+#pragma once
+
+#include <string_view>
+
+namespace ackd::client {
+
+// True for a server error line ("ERR message too long").
+bool is_error_ack(std::string_view ack);
+
+// Prints `ack` and an LF on stdout, flushed. Throws
+// ClientError(kExitProtocol, "server error: ERR ...") for an error ack.
+void print_ack(std::string_view ack);
+
+}  // namespace ackd::client

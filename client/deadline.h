@@ -1,0 +1,35 @@
+// Deadline: the one time budget (--timeout) that bounds every blocking wait
+// of a command, and poll() against it.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/duration.h"
+
+namespace ackd::client {
+
+class Deadline {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit Deadline(Duration budget) : budget_(budget), end_(Clock::now() + budget) {}
+
+  Duration budget() const { return budget_; }
+  bool expired() const { return Clock::now() >= end_; }
+  // Time left, rounded up to whole milliseconds so waits never spin; >= 0.
+  Duration remaining() const {
+    auto left = std::chrono::ceil<Duration>(end_ - Clock::now());
+    return std::max(left, Duration::zero());
+  }
+
+ private:
+  Duration budget_;
+  Clock::time_point end_;
+};
+
+// Polls `fd` for `events` until the deadline; returns revents, 0 on timeout.
+// Throws std::system_error if poll fails.
+short poll_until(int fd, short events, const Deadline& deadline);
+
+}  // namespace ackd::client

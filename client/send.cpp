@@ -1,0 +1,146 @@
+#include "client/send.h"
+
+#include <sys/socket.h>
+
+#include <memory>
+
+#include "client/ack_output.h"
+#include "client/client_error.h"
+#include "client/connect.h"
+#include "client/datagram_exchange.h"
+#include "client/exit_codes.h"
+#include "client/message_input.h"
+#include "client/send_target.h"
+#include "client/stream_exchange.h"
+
+namespace ackd::client {
+namespace {
+
+constexpr const char* kFooter =
+    "Forms:\n"
+    "  ackctl send [OPTIONS] HOST PORT [MESSAGE]           TCP, or UDP with --udp\n"
+    "  ackctl send [OPTIONS] --unix|--unixgram PATH [MESSAGE]\n"
+    "\n"
+    "The message is MESSAGE, else stdin: one line after a prompt on a terminal, all of it\n"
+    "otherwise. Each line is one message. On a stream each message is sent with an LF and\n"
+    "answered by one ack line; on a datagram socket each message is one datagram, answered\n"
+    "by one datagram. Acks are printed one per line.\n\n";
+
+CLI::Validator duration_validator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        try {
+          parse_duration(text);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
+}
+
+void add_transport_options(CLI::App& send, SendOptions& options) {
+  CLI::Option* udp = send.add_flag("--udp", options.udp, "Use UDP instead of TCP");
+  CLI::Option* unix_stream =
+      send.add_option("--unix", options.unix_path, "Use the unix stream socket PATH (no HOST PORT)")
+          ->type_name("PATH");
+  CLI::Option* unixgram = send.add_option("--unixgram", options.unixgram_path,
+                                          "Use the unix datagram socket PATH (no HOST PORT)")
+                              ->type_name("PATH");
+  udp->excludes(unix_stream)->excludes(unixgram);
+  unix_stream->excludes(unixgram);
+  send.add_option("--timeout", options.timeout,
+                  "Deadline for connecting and every ack (datagrams: across all sends)")
+      ->type_name("DURATION")
+      ->check(duration_validator())
+      ->capture_default_str();
+  send.add_option("--retries", options.retries,
+                  "Datagram resends without a reply, after 250ms, 500ms, 1s...")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100).description(""))
+      ->capture_default_str();
+}
+
+// HOST, PORT and MESSAGE all land in `operands`, in order: with --unix, the
+// first positional is the message, which CLI11 alone cannot express.
+void add_operands(CLI::App& send, const std::shared_ptr<SendOptions>& options) {
+  auto push = [options](const std::string& value) { options->operands.push_back(value); };
+  send.add_option_function<std::string>("HOST", push, "Server name or address (IPv4 or IPv6)")
+      ->type_name("");
+  send.add_option_function<std::string>("PORT", push, "Server port")->type_name("");
+  send.add_option_function<std::string>("MESSAGE", push, "The message; default: read stdin")
+      ->type_name("");
+}
+
+std::vector<SocketAddress> target_addresses(const SendTarget& target) {
+  if (!target.path.empty()) {
+    try {
+      return {SocketAddress::unix_path(target.path)};
+    } catch (const std::invalid_argument& e) {
+      throw ClientError(kExitUsage, e.what());
+    }
+  }
+  try {
+    return resolve(target.endpoint, is_datagram(target.transport) ? SOCK_DGRAM : SOCK_STREAM,
+                   false);
+  } catch (const ResolveError& e) {
+    if (!e.unknown_host()) throw ClientError(kExitFailure, e.what());
+    throw ClientError(kExitUnknownHost, "unknown host \"" + target.endpoint.host + "\"");
+  }
+}
+
+// Tries each address while the server refuses before any ack (a name may
+// resolve to ::1 and 127.0.0.1 and the server listen on one only).
+void send_datagrams(const SendTarget& target, const std::vector<SocketAddress>& addresses,
+                    const std::vector<std::string>& messages, const Deadline& deadline) {
+  size_t acks = 0;
+  auto on_ack = [&acks](std::string_view ack) {
+    print_ack(ack);
+    ++acks;
+  };
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    try {
+      UniqueFd fd = connect_datagram(addresses[i]);
+      datagram_exchange(fd.get(), addresses[i], messages, target.retries, deadline, on_ack);
+      return;
+    } catch (const ClientError& e) {
+      if (e.exit_code() != kExitRefused || acks > 0 || i + 1 == addresses.size()) throw;
+    }
+  }
+}
+
+void send_stream(const std::vector<SocketAddress>& addresses,
+                 const std::vector<std::string>& messages, const Deadline& deadline) {
+  Connection connection = connect_stream(addresses, deadline);
+  stream_exchange(connection.fd.get(), connection.peer, messages, deadline, print_ack);
+}
+
+}  // namespace
+
+void setup_send(CLI::App& app) {
+  auto options = std::make_shared<SendOptions>();
+  CLI::App* send = app.add_subcommand("send", "Send messages and print the acks");
+  add_operands(*send, options);
+  add_transport_options(*send, *options);
+  send->footer(std::string(kFooter) + kExitCodesHelp);
+  send->callback([options] {
+    if (int code = run_send(*options); code != kExitOk) throw CLI::RuntimeError(code);
+  });
+}
+
+int run_send(const SendOptions& options) {
+  SendTarget target = parse_send_target(options);
+  // Resolve before the prompt: a typo in HOST is reported before any typing.
+  std::vector<SocketAddress> addresses = target_addresses(target);
+  std::vector<std::string> messages =
+      split_messages(target.message ? *target.message : read_stdin_text());
+  Deadline deadline(target.timeout);  // from now: time spent typing does not count
+  if (is_datagram(target.transport)) {
+    send_datagrams(target, addresses, messages, deadline);
+  } else {
+    send_stream(addresses, messages, deadline);
+  }
+  return kExitOk;
+}
+
+}  // namespace ackd::client

@@ -1,0 +1,19 @@
+// SendOptions: the command line of `ackctl send`, as CLI11 fills it in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ackd::client {
+
+struct SendOptions {
+  // HOST PORT [MESSAGE], or [MESSAGE] alone with --unix/--unixgram.
+  std::vector<std::string> operands;
+  bool udp = false;
+  std::string unix_path;      // --unix: a unix stream socket
+  std::string unixgram_path;  // --unixgram: a unix datagram socket
+  std::string timeout = "5s";
+  int retries = 3;  // datagram resends after the first send
+};
+
+}  // namespace ackd::client

@@ -1,0 +1,64 @@
+#include "client/send_target.h"
+
+#include <stdexcept>
+
+#include "client/client_error.h"
+#include "client/exit_codes.h"
+
+namespace ackd::client {
+namespace {
+
+[[noreturn]] void usage_error(const std::string& what) {
+  throw ClientError(kExitUsage, what + " (see ackctl send --help)");
+}
+
+Transport transport_of(const SendOptions& options) {
+  if (!options.unix_path.empty()) return Transport::kUnix;
+  if (!options.unixgram_path.empty()) return Transport::kUnixgram;
+  return options.udp ? Transport::kUdp : Transport::kTcp;
+}
+
+// With a unix socket the only operand is the optional message.
+void parse_unix_operands(const SendOptions& options, SendTarget& target) {
+  if (options.operands.size() > 1) usage_error("with --unix or --unixgram, give no HOST PORT");
+  if (!options.operands.empty()) target.message = options.operands[0];
+  target.path = target.transport == Transport::kUnix ? options.unix_path : options.unixgram_path;
+}
+
+void parse_inet_operands(const SendOptions& options, SendTarget& target) {
+  if (options.operands.size() < 2) usage_error("HOST and PORT are required");
+  target.endpoint.host = options.operands[0];
+  try {
+    target.endpoint.port = parse_port(options.operands[1]);
+  } catch (const std::invalid_argument& e) {
+    usage_error(e.what());
+  }
+  if (options.operands.size() > 2) target.message = options.operands[2];
+}
+
+}  // namespace
+
+bool is_datagram(Transport transport) {
+  return transport == Transport::kUdp || transport == Transport::kUnixgram;
+}
+
+SendTarget parse_send_target(const SendOptions& options) {
+  SendTarget target;
+  target.transport = transport_of(options);
+  if (target.transport == Transport::kUnix || target.transport == Transport::kUnixgram) {
+    parse_unix_operands(options, target);
+  } else {
+    parse_inet_operands(options, target);
+  }
+  try {
+    target.timeout = parse_duration(options.timeout);
+  } catch (const std::invalid_argument& e) {
+    usage_error(std::string("--timeout: ") + e.what());
+  }
+  if (target.timeout <= Duration::zero()) usage_error("--timeout must be more than 0");
+  if (options.retries < 0) usage_error("--retries must be 0 or more");
+  target.retries = options.retries;
+  return target;
+}
+
+}  // namespace ackd::client

@@ -1,0 +1,30 @@
+// SendTarget: where `ackctl send` sends and what, from its options. Pure, so
+// the command-line rules are unit-tested without sockets.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "client/send_options.h"
+#include "common/duration.h"
+#include "common/endpoint.h"
+
+namespace ackd::client {
+
+enum class Transport { kTcp, kUdp, kUnix, kUnixgram };
+
+struct SendTarget {
+  Transport transport = Transport::kTcp;
+  Endpoint endpoint;                   // kTcp, kUdp
+  std::string path;                    // kUnix, kUnixgram
+  std::optional<std::string> message;  // nullopt: read stdin
+  Duration timeout{};
+  int retries = 0;
+};
+
+// Throws ClientError(kExitUsage) saying what is wrong with the operands.
+SendTarget parse_send_target(const SendOptions& options);
+
+bool is_datagram(Transport transport);
+
+}  // namespace ackd::client

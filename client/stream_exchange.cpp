@@ -1,0 +1,135 @@
+#include "client/stream_exchange.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "client/ack_lines.h"
+#include "client/client_error.h"
+#include "client/exit_codes.h"
+#include "common/syscall.h"
+
+namespace ackd::client {
+namespace {
+
+// One exchange: writes and reads in one poll loop, so a long batch of
+// messages cannot deadlock with the server's acks filling our buffer.
+class StreamExchange {
+ public:
+  StreamExchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
+                 const Deadline& deadline, const AckHandler& on_ack);
+  void run();
+
+ private:
+  void send_some();
+  void receive_some();
+  void check_complete();
+  void close_gracefully();
+  [[noreturn]] void throw_timeout();
+
+  int fd_;
+  const SocketAddress& peer_;
+  const Deadline& deadline_;
+  const AckHandler& on_ack_;
+  std::string out_;  // every message with its LF
+  size_t written_ = 0;
+  size_t expected_ = 0;
+  size_t acks_ = 0;
+  AckLines lines_;
+  bool eof_ = false;
+  bool reset_ = false;
+};
+
+StreamExchange::StreamExchange(int fd, const SocketAddress& peer,
+                               const std::vector<std::string>& messages, const Deadline& deadline,
+                               const AckHandler& on_ack)
+    : fd_(fd), peer_(peer), deadline_(deadline), on_ack_(on_ack), expected_(messages.size()) {
+  for (const auto& message : messages) out_ += message + '\n';
+}
+
+void StreamExchange::run() {
+  while (acks_ < expected_ && !eof_) {
+    short events = POLLIN | (written_ < out_.size() ? POLLOUT : 0);
+    short revents = poll_until(fd_, events, deadline_);
+    if (revents == 0) throw_timeout();
+    if (revents & POLLOUT) send_some();
+    if (revents & (POLLIN | POLLHUP | POLLERR)) receive_some();
+  }
+  check_complete();
+  if (!eof_) close_gracefully();
+}
+
+void StreamExchange::send_some() {
+  ssize_t n =
+      ::send(fd_, out_.data() + written_, out_.size() - written_, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n >= 0) {
+    written_ += static_cast<size_t>(n);
+  } else if (errno == EPIPE || errno == ECONNRESET) {
+    written_ = out_.size();  // the server closed: go on reading what it said before
+  } else if (errno != EAGAIN && errno != EINTR) {
+    throw_errno("send", peer_.to_string());
+  }
+}
+
+void StreamExchange::receive_some() {
+  char buffer[16384];
+  ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n < 0 && errno != ECONNRESET) throw_errno("recv", peer_.to_string());
+  if (n <= 0) {
+    eof_ = true;
+    reset_ = n < 0;
+    return;
+  }
+  lines_.append(std::string_view(buffer, static_cast<size_t>(n)));
+  while (acks_ < expected_) {
+    auto line = lines_.next();
+    if (!line) break;
+    ++acks_;  // counted first: a throwing handler still saw it
+    on_ack_(*line);
+  }
+}
+
+// After EOF: a final ack without LF counts (unless the connection was reset,
+// which may have cut it short); then every message must have its ack.
+void StreamExchange::check_complete() {
+  if (acks_ < expected_ && eof_ && !reset_ && !lines_.rest().empty()) {
+    ++acks_;
+    on_ack_(lines_.rest());
+  }
+  if (acks_ == expected_) return;
+  if (acks_ == 0) {
+    throw ClientError(kExitProtocol, reset_ ? "connection reset by the server"
+                                            : "connection closed before the ack");
+  }
+  throw ClientError(kExitProtocol, std::string("connection ") + (reset_ ? "reset" : "closed") +
+                                       " by the server after " + std::to_string(acks_) + " of " +
+                                       std::to_string(expected_) + " acks");
+}
+
+// Every ack is in: let the server close first, within the deadline. Whatever
+// happens now, the exchange has succeeded.
+void StreamExchange::close_gracefully() {
+  if (::shutdown(fd_, SHUT_WR) != 0) return;
+  char buffer[4096];
+  while (poll_until(fd_, POLLIN, deadline_) != 0) {
+    ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+  }
+}
+
+void StreamExchange::throw_timeout() {
+  std::string what =
+      acks_ == 0 ? "no ack"
+                 : "only " + std::to_string(acks_) + " of " + std::to_string(expected_) + " acks";
+  throw ClientError(kExitTimeout, what + " from " + peer_.to_string() + " within " +
+                                      format_duration(deadline_.budget()));
+}
+
+}  // namespace
+
+void stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
+                     const Deadline& deadline, const AckHandler& on_ack) {
+  StreamExchange(fd, peer, messages, deadline, on_ack).run();
+}
+
+}  // namespace ackd::client

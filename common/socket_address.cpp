@@ -1,0 +1,60 @@
+#include "common/socket_address.h"
+
+#include "common/escape.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+
+namespace ackd {
+
+SocketAddress SocketAddress::unix_path(std::string_view path) {
+  SocketAddress address;
+  auto* sun = reinterpret_cast<sockaddr_un*>(&address.storage);
+  if (path.empty() || path.size() >= sizeof(sun->sun_path)) {
+    throw std::invalid_argument("unix socket path must be 1 to " +
+                                std::to_string(sizeof(sun->sun_path) - 1) + " bytes long");
+  }
+  sun->sun_family = AF_UNIX;
+  std::memcpy(sun->sun_path, path.data(), path.size());
+  address.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  return address;
+}
+
+bool SocketAddress::is_unnamed_unix() const {
+  return family() == AF_UNIX && length <= offsetof(sockaddr_un, sun_path);
+}
+
+std::string SocketAddress::to_string() const {
+  char text[INET6_ADDRSTRLEN] = {};
+  switch (family()) {
+    case AF_INET: {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
+      inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+      return std::string(text) + ":" + std::to_string(ntohs(in->sin_port));
+    }
+    case AF_INET6: {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+      inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+      return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    }
+    case AF_UNIX: {
+      if (is_unnamed_unix()) return "unix:(unnamed)";
+      const auto* sun = reinterpret_cast<const sockaddr_un*>(&storage);
+      size_t size = length - offsetof(sockaddr_un, sun_path);
+      if (sun->sun_path[0] == '\0') {  // abstract namespace: not NUL-terminated
+        return "unix:@" + escape_for_log(std::string_view(sun->sun_path + 1, size - 1));
+      }
+      return "unix:" +
+             escape_for_log(std::string_view(sun->sun_path, strnlen(sun->sun_path, size)));
+    }
+    default:
+      return "(family " + std::to_string(family()) + ")";
+  }
+}
+
+}  // namespace ackd

@@ -1,0 +1,30 @@
+// SocketAddress: any socket address (IPv4, IPv6, unix) as a value, printable
+// for logs ("127.0.0.1:51717", "[::1]:51717", "unix:/run/ackd/ackd.sock").
+#pragma once
+
+#include <sys/socket.h>
+
+#include <string>
+#include <string_view>
+
+namespace ackd {
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof(sockaddr_storage);
+
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+  int family() const { return storage.ss_family; }
+
+  // A unix-domain address for a filesystem path; throws std::invalid_argument
+  // if the path does not fit in sun_path.
+  static SocketAddress unix_path(std::string_view path);
+
+  // True for a unix-domain address that names nobody (an unbound sender).
+  bool is_unnamed_unix() const;
+
+  std::string to_string() const;
+};
+
+}  // namespace ackd

@@ -1,0 +1,398 @@
+#include "daemon/config.h"
+
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <span>
+#include <sstream>
+
+#include "common/socket_address.h"
+
+namespace ackd {
+namespace {
+
+constexpr const char* kDaemonKeys[] = {"mode",         "workers",          "user",
+                                       "group",        "shutdown_timeout", "log_messages",
+                                       "max_children", "log_level"};
+constexpr const char* kListenerKeys[] = {"name",   "protocol",    "address",
+                                         "path",   "mode",        "service",
+                                         "ack",    "max_message", "messages_per_connection",
+                                         "backlog"};
+constexpr const char* kRootKeys[] = {"daemon", "listener"};
+constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
+
+// Reads typed values out of a toml table and collects every problem with
+// its position, so one run of --check-config reports them all.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string source) : source_(std::move(source)) {}
+
+  void problem(const toml::source_region& where, const std::string& key, const std::string& why) {
+    std::ostringstream line;
+    line << source_ << ':' << where.begin.line << ':' << where.begin.column << ": ";
+    if (!key.empty()) line << key << ": ";
+    line << why;
+    problems_.push_back(line.str());
+  }
+
+  void reject_unknown_keys(const toml::table& table, const std::string& prefix,
+                           std::span<const char* const> known) {
+    for (auto&& [key, node] : table) {
+      bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+      if (!ok) problem(key.source(), prefix + std::string(key.str()), "unknown key");
+    }
+  }
+
+  std::optional<std::string> get_string(const toml::table& table, const std::string& prefix,
+                                        const char* key) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (auto value = node->value<std::string>(); value && node->is_string()) return value;
+    problem(node->source(), prefix + key, "expected a string");
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> get_integer(const toml::table& table, const std::string& prefix,
+                                     const char* key, int64_t min, int64_t max) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_integer()) {
+      problem(node->source(), prefix + key, "expected an integer");
+      return std::nullopt;
+    }
+    int64_t value = *node->value<int64_t>();
+    if (value < min || value > max) {
+      problem(node->source(), prefix + key,
+              "must be from " + std::to_string(min) + " to " + std::to_string(max));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> get_bool(const toml::table& table, const std::string& prefix,
+                               const char* key) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_boolean()) {
+      problem(node->source(), prefix + key, "expected true or false");
+      return std::nullopt;
+    }
+    return *node->value<bool>();
+  }
+
+  // Runs parse(text) on a string value; its std::invalid_argument is a problem.
+  template <typename T, typename Parse>
+  std::optional<T> get_parsed(const toml::table& table, const std::string& prefix, const char* key,
+                              Parse parse) {
+    auto text = get_string(table, prefix, key);
+    if (!text) return std::nullopt;
+    try {
+      return parse(*text);
+    } catch (const std::invalid_argument& e) {
+      problem(table.get(key)->source(), prefix + key, e.what());
+      return std::nullopt;
+    }
+  }
+
+  void finish() const {
+    if (!problems_.empty()) throw ConfigError(problems_);
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string> problems_;
+};
+
+Protocol parse_protocol(const std::string& text) {
+  if (text == "tcp") return Protocol::kTcp;
+  if (text == "udp") return Protocol::kUdp;
+  if (text == "unix") return Protocol::kUnix;
+  if (text == "unixgram") return Protocol::kUnixgram;
+  throw std::invalid_argument("unknown protocol \"" + text +
+                              "\" (expected tcp, udp, unix or unixgram)");
+}
+
+ProcessMode parse_mode(const std::string& text) {
+  if (text == "prefork") return ProcessMode::kPrefork;
+  if (text == "fork") return ProcessMode::kFork;
+  throw std::invalid_argument("unknown mode \"" + text + "\" (expected prefork or fork)");
+}
+
+mode_t parse_file_mode(const std::string& text) {
+  bool octal = !text.empty() && text.size() <= 4 &&
+               std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
+  if (!octal) throw std::invalid_argument("\"" + text + "\" is not an octal mode like \"0660\"");
+  return static_cast<mode_t>(std::stoul(text, nullptr, 8));
+}
+
+std::string parse_log_level(const std::string& text) {
+  static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+  if (!levels.count(text)) {
+    throw std::invalid_argument("unknown log level \"" + text +
+                                "\" (expected trace, debug, info, warn or error)");
+  }
+  return text;
+}
+
+std::string check_listener_name(const std::string& text) {
+  // The name doubles as systemd's FileDescriptorName=: printable, no colon.
+  bool ok =
+      !text.empty() && text.size() <= 255 && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  if (!ok) throw std::invalid_argument("\"" + text + "\" is not a name of letters, digits, - _ .");
+  return text;
+}
+
+std::string check_ack(const std::string& text) {
+  if (text.find_first_of("\r\n") != std::string::npos) {
+    throw std::invalid_argument("must not contain a line break (one ack is one line)");
+  }
+  return text;
+}
+
+void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
+  const std::string p = "daemon.";
+  reader.reject_unknown_keys(table, p, kDaemonKeys);
+  if (auto v = reader.get_parsed<ProcessMode>(table, p, "mode", parse_mode)) daemon.mode = *v;
+  if (const toml::node* workers = table.get("workers")) {
+    if (workers->is_string() && *workers->value<std::string>() == "auto") {
+      daemon.workers = 0;
+    } else if (auto n = reader.get_integer(table, p, "workers", 1, 1024)) {
+      daemon.workers = static_cast<unsigned>(*n);
+    }
+  }
+  if (auto v = reader.get_string(table, p, "user")) daemon.user = *v;
+  if (auto v = reader.get_string(table, p, "group")) daemon.group = *v;
+  if (auto v = reader.get_parsed<Duration>(table, p, "shutdown_timeout", parse_duration)) {
+    daemon.shutdown_timeout = *v;
+  }
+  if (auto v = reader.get_bool(table, p, "log_messages")) daemon.log_messages = *v;
+  if (auto v = reader.get_integer(table, p, "max_children", 1, 100000)) {
+    daemon.max_children = static_cast<unsigned>(*v);
+  }
+  if (auto v = reader.get_parsed<std::string>(table, p, "log_level", parse_log_level)) {
+    daemon.log_level = *v;
+  }
+}
+
+// Keys that only make sense for one family of protocols.
+void reject_misplaced_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
+                           Protocol protocol) {
+  auto misplaced = [&](const char* key, const char* why) {
+    if (const toml::node* node = table.get(key)) reader.problem(node->source(), p + key, why);
+  };
+  if (is_unix(protocol)) {
+    misplaced("address", "unix listeners take a path, not an address");
+  } else {
+    misplaced("path", "only unix and unixgram listeners take a path");
+    misplaced("mode", "only unix and unixgram listeners take a mode");
+  }
+  if (!is_stream(protocol)) {
+    misplaced("messages_per_connection", "datagram listeners have no connections");
+    misplaced("backlog", "datagram listeners have no backlog");
+  }
+}
+
+void read_listener_socket(ConfigReader& reader, const toml::table& table, const std::string& p,
+                          ListenerConfig& listener) {
+  if (is_unix(listener.protocol)) {
+    auto path = reader.get_parsed<std::string>(table, p, "path", [](const std::string& s) {
+      SocketAddress::unix_path(s);  // throws if it does not fit
+      return s;
+    });
+    if (path) listener.path = *path;
+    if (!table.get("path"))
+      reader.problem(table.source(), p + "path", "missing (required for unix)");
+    if (auto v = reader.get_parsed<mode_t>(table, p, "mode", parse_file_mode)) listener.mode = *v;
+    return;
+  }
+  if (auto v = reader.get_parsed<Endpoint>(table, p, "address", parse_endpoint)) {
+    listener.address = *v;
+  }
+  if (!table.get("address")) {
+    reader.problem(table.source(), p + "address", "missing (required for tcp and udp)");
+  }
+}
+
+ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, const std::string& p) {
+  ListenerConfig listener;
+  reader.reject_unknown_keys(table, p, kListenerKeys);
+  if (auto v = reader.get_parsed<std::string>(table, p, "name", check_listener_name)) {
+    listener.name = *v;
+  } else if (!table.get("name")) {
+    reader.problem(table.source(), p + "name", "missing (every listener needs a unique name)");
+  }
+  if (auto v = reader.get_parsed<Protocol>(table, p, "protocol", parse_protocol)) {
+    listener.protocol = *v;
+  } else if (!table.get("protocol")) {
+    reader.problem(table.source(), p + "protocol", "missing (tcp, udp, unix or unixgram)");
+  }
+  reject_misplaced_keys(reader, table, p, listener.protocol);
+  read_listener_socket(reader, table, p, listener);
+  if (auto v = reader.get_string(table, p, "service")) listener.service = *v;
+  if (auto v = reader.get_parsed<std::string>(table, p, "ack", check_ack)) listener.ack = *v;
+  if (auto v = reader.get_integer(table, p, "max_message", 1, kMaxMessageLimit)) {
+    listener.max_message = static_cast<size_t>(*v);
+  }
+  if (auto v = reader.get_integer(table, p, "messages_per_connection", 0, INT64_MAX)) {
+    listener.messages_per_connection = static_cast<uint64_t>(*v);
+  }
+  if (auto v = reader.get_integer(table, p, "backlog", 1, 65535)) {
+    listener.backlog = static_cast<int>(*v);
+  }
+  return listener;
+}
+
+// Names and unix paths must be unique; so must inet bindings.
+void check_unique(ConfigReader& reader, const toml::array& tables,
+                  const std::vector<ListenerConfig>& listeners) {
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const auto& a = listeners[i];
+      const auto& b = listeners[j];
+      const auto& where = tables[i].source();
+      std::string p = "listener[" + std::to_string(i) + "].";
+      if (!a.name.empty() && a.name == b.name) {
+        reader.problem(where, p + "name", "duplicate name \"" + a.name + "\"");
+      } else if (a.same_binding(b) && !a.name.empty() && !b.name.empty()) {
+        reader.problem(
+            where, p + (is_unix(a.protocol) ? "path" : "address"),
+            "listeners \"" + b.name + "\" and \"" + a.name + "\" both use " + a.describe());
+      }
+    }
+  }
+}
+
+void read_listeners(ConfigReader& reader, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("listener");
+  if (node == nullptr) {
+    reader.problem(root.source(), "listener", "no [[listener]] configured");
+    return;
+  }
+  const toml::array* tables = node->as_array();
+  if (tables == nullptr || !tables->is_array_of_tables()) {
+    reader.problem(node->source(), "listener", "must be an array of tables: [[listener]]");
+    return;
+  }
+  for (size_t i = 0; i < tables->size(); ++i) {
+    std::string prefix = "listener[" + std::to_string(i) + "].";
+    config.listeners.push_back(read_listener(reader, *(*tables)[i].as_table(), prefix));
+  }
+  check_unique(reader, *tables, config.listeners);
+}
+
+}  // namespace
+
+std::string_view to_string(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::kTcp:
+      return "tcp";
+    case Protocol::kUdp:
+      return "udp";
+    case Protocol::kUnix:
+      return "unix";
+    case Protocol::kUnixgram:
+      return "unixgram";
+  }
+  return "?";
+}
+
+bool is_stream(Protocol protocol) {
+  return protocol == Protocol::kTcp || protocol == Protocol::kUnix;
+}
+
+bool is_unix(Protocol protocol) {
+  return protocol == Protocol::kUnix || protocol == Protocol::kUnixgram;
+}
+
+std::string ListenerConfig::describe() const {
+  return std::string(to_string(protocol)) + " " + (is_unix(protocol) ? path : address.to_string());
+}
+
+bool ListenerConfig::same_binding(const ListenerConfig& other) const {
+  if (protocol != other.protocol) return false;
+  if (is_unix(protocol)) return path == other.path;
+  return address.host == other.address.host && address.port == other.address.port;
+}
+
+unsigned DaemonConfig::resolved_workers() const {
+  if (workers > 0) return workers;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus > 0 ? static_cast<unsigned>(cpus) : 1;
+}
+
+const ListenerConfig* Config::find_listener(std::string_view name) const {
+  for (const auto& listener : listeners) {
+    if (listener.name == name) return &listener;
+  }
+  return nullptr;
+}
+
+static std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+  return text;
+}
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error(join_lines(problems)), problems_(std::move(problems)) {}
+
+Config parse_config(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    ConfigReader reader(source);
+    reader.problem(e.source(), "", "syntax error: " + std::string(e.description()));
+    reader.finish();
+  }
+  ConfigReader reader(source);
+  Config config;
+  config.source = source;
+  reader.reject_unknown_keys(root, "", kRootKeys);
+  if (const toml::node* daemon = root.get("daemon")) {
+    if (const toml::table* table = daemon->as_table()) {
+      read_daemon(reader, *table, config.daemon);
+    } else {
+      reader.problem(daemon->source(), "daemon", "must be a table: [daemon]");
+    }
+  }
+  read_listeners(reader, root, config);
+  reader.finish();
+  return config;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+Config default_config() {
+  static constexpr std::string_view kDefault = R"toml(
+[[listener]]
+name = "tcp"
+protocol = "tcp"
+address = "127.0.0.1:51717"
+
+[[listener]]
+name = "udp"
+protocol = "udp"
+address = "127.0.0.1:51717"
+)toml";
+  return parse_config(kDefault, "(embedded default)");
+}
+
+}  // namespace ackd

@@ -1,0 +1,83 @@
+// Config: the daemon's configuration as an immutable value. Loaded from TOML
+// (load_config) or the embedded default; every error names file, line,
+// column and key. Reload builds a new value and swaps it only if valid.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/duration.h"
+#include "common/endpoint.h"
+
+namespace ackd {
+
+enum class Protocol { kTcp, kUdp, kUnix, kUnixgram };
+enum class ProcessMode { kPrefork, kFork };
+
+std::string_view to_string(Protocol protocol);
+bool is_stream(Protocol protocol);
+bool is_unix(Protocol protocol);
+
+struct ListenerConfig {
+  std::string name;
+  Protocol protocol = Protocol::kTcp;
+  Endpoint address;    // tcp, udp
+  std::string path;    // unix, unixgram
+  mode_t mode = 0660;  // unix, unixgram: permissions of the socket file
+  std::string service = "ack";
+  std::string ack = "I got your message";
+  size_t max_message = 65536;
+  uint64_t messages_per_connection = 0;  // 0: no limit
+  int backlog = 511;
+
+  // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
+  std::string describe() const;
+  // Same socket: a listener whose binding is equal can be kept across a reload.
+  bool same_binding(const ListenerConfig& other) const;
+};
+
+struct DaemonConfig {
+  ProcessMode mode = ProcessMode::kPrefork;
+  unsigned workers = 0;  // 0: one per CPU ("auto")
+  std::string user;      // empty: do not change user
+  std::string group;
+  Duration shutdown_timeout = std::chrono::seconds(10);
+  bool log_messages = true;
+  unsigned max_children = 512;  // fork mode: connections served at once
+  std::string log_level = "info";
+
+  unsigned resolved_workers() const;  // "auto" made concrete
+};
+
+struct Config {
+  std::string source;  // file path, or "(embedded default)"
+  DaemonConfig daemon;
+  std::vector<ListenerConfig> listeners;
+
+  const ListenerConfig* find_listener(std::string_view name) const;
+};
+
+// Every problem found in a config, one line each ("file:line:col: key: why").
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+// Parses TOML text; `source` names it in errors. Throws ConfigError.
+Config parse_config(std::string_view text, const std::string& source);
+// Reads and parses a file. Throws ConfigError (also for a missing file).
+Config load_config(const std::string& path);
+// The built-in config: TCP and UDP on 127.0.0.1:51717.
+Config default_config();
+
+}  // namespace ackd

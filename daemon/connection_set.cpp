@@ -1,0 +1,47 @@
+#include "daemon/connection_set.h"
+
+namespace ackd {
+
+ConnectionSet::ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimits limits)
+    : loop_(loop), recorder_(recorder), limits_(limits), read_buffer_(64 * 1024) {}
+
+ConnectionSet::~ConnectionSet() = default;
+
+void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
+  // Unix stream clients are usually unnamed: name the socket they came through.
+  std::string peer_text =
+      peer.is_unnamed_unix() ? "unix:" + listener.config->path : peer.to_string();
+  auto connection =
+      std::make_unique<StreamConnection>(*this, std::move(fd), std::move(peer_text), listener);
+  StreamConnection* raw = connection.get();
+  raw->index = open_.size();
+  open_.push_back(std::move(connection));
+  raw->start();
+}
+
+void ConnectionSet::closed(StreamConnection* connection) {
+  size_t index = connection->index;
+  std::swap(open_[index], open_.back());
+  open_[index]->index = index;
+  closed_.push_back(std::move(open_.back()));
+  open_.pop_back();
+}
+
+void ConnectionSet::drain_all() {
+  // begin_drain may close (and so move) connections: walk a snapshot.
+  std::vector<StreamConnection*> snapshot;
+  snapshot.reserve(open_.size());
+  for (auto& connection : open_) snapshot.push_back(connection.get());
+  for (StreamConnection* connection : snapshot) connection->begin_drain();
+}
+
+void ConnectionSet::sweep(SteadyTime now) {
+  std::vector<StreamConnection*> snapshot;
+  snapshot.reserve(open_.size());
+  for (auto& connection : open_) snapshot.push_back(connection.get());
+  for (StreamConnection* connection : snapshot) connection->check_deadline(now);
+}
+
+void ConnectionSet::collect() { closed_.clear(); }
+
+}  // namespace ackd

@@ -1,0 +1,50 @@
+// ConnectionSet: the stream connections one process serves. Owns them,
+// frees closed ones after the current loop iteration (their handler may
+// still be in epoll's batch), sweeps deadlines and drains them on stop.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/socket_address.h"
+#include "daemon/event_loop.h"
+#include "daemon/recorder.h"
+#include "daemon/stream_connection.h"
+
+namespace ackd {
+
+struct ConnectionLimits {
+  std::chrono::milliseconds linger = std::chrono::seconds(5);
+  size_t max_pending_output = 256 * 1024;  // stop reading while more is unsent
+};
+
+class ConnectionSet {
+ public:
+  ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimits limits = {});
+  ~ConnectionSet();
+
+  void open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener);
+  void drain_all();
+  void sweep(SteadyTime now);
+  // Frees the connections that closed since the last call.
+  void collect();
+  size_t size() const { return open_.size(); }
+
+  // For StreamConnection.
+  EventLoop& loop() { return loop_; }
+  Recorder& recorder() { return recorder_; }
+  std::span<char> read_buffer() { return read_buffer_; }
+  const ConnectionLimits& limits() const { return limits_; }
+  void closed(StreamConnection* connection);
+
+ private:
+  EventLoop& loop_;
+  Recorder& recorder_;
+  ConnectionLimits limits_;
+  std::vector<std::unique_ptr<StreamConnection>> open_;
+  std::vector<std::unique_ptr<StreamConnection>> closed_;
+  std::vector<char> read_buffer_;
+};
+
+}  // namespace ackd

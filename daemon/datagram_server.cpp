@@ -1,0 +1,63 @@
+#include "daemon/datagram_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "common/socket_address.h"
+
+namespace ackd {
+namespace {
+constexpr int kReceiveBatch = 64;
+constexpr size_t kMaxDatagram = 64 * 1024;
+}  // namespace
+
+DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder)
+    : loop_(loop),
+      listener_(listener),
+      recorder_(recorder),
+      buffer_(std::min(listener.config->max_message, kMaxDatagram) + 1) {
+  loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+}
+
+void DatagramServer::handle_event(uint32_t /*events*/) {
+  for (int i = 0; i < kReceiveBatch; ++i) {
+    SocketAddress peer;
+    peer.length = sizeof(peer.storage);
+    // MSG_TRUNC: the real length, even of a datagram larger than the buffer.
+    ssize_t n =
+        recvfrom(listener_.fd, buffer_.data(), buffer_.size(), MSG_TRUNC, peer.get(), &peer.length);
+    if (n < 0) return;  // EAGAIN, or an ICMP error left by an earlier reply
+    size_t length = static_cast<size_t>(n);
+    bool too_long = length > listener_.config->max_message || length > buffer_.size();
+    serve(std::string_view(buffer_.data(), std::min(length, buffer_.size())), peer, too_long);
+  }
+}
+
+void DatagramServer::serve(std::string_view message, const SocketAddress& peer, bool too_long) {
+  std::string peer_text = peer.to_string();
+  reply_.clear();
+  if (too_long) {
+    recorder_.count_error();
+    reply_.append(kErrTooLong);
+  } else {
+    recorder_.record(listener_.config->name, peer_text, message);
+    listener_.service->respond(message, reply_);
+    recorder_.count_ack();
+  }
+  if (peer.is_unnamed_unix()) return;  // recorded; nobody to answer
+  // A full socket buffer or a vanished peer drops the reply, as UDP may.
+  sendto(listener_.fd, reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
+         peer.length);
+}
+
+void DatagramServer::close() {
+  if (listener_.fd < 0) return;
+  loop_.remove(listener_.fd);
+  ::close(listener_.fd);
+  listener_.fd = -1;
+}
+
+}  // namespace ackd

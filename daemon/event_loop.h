@@ -1,0 +1,42 @@
+// EventLoop: a thin epoll wrapper. Handlers are objects, not closures, so
+// dispatch costs one virtual call and no allocation. Level-triggered. A
+// handler removed during dispatch must stay alive until run_once returns.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+
+#include "common/unique_fd.h"
+
+namespace ackd {
+
+class EventHandler {
+ public:
+  virtual void handle_event(uint32_t events) = 0;
+
+ protected:
+  ~EventHandler() = default;
+};
+
+class EventLoop {
+ public:
+  EventLoop();  // throws std::system_error
+
+  // `exclusive` adds with EPOLLEXCLUSIVE: of the processes waiting on a shared
+  // listening socket, only one is woken (no thundering herd).
+  void add(int fd, uint32_t events, EventHandler* handler, bool exclusive = false);
+  void modify(int fd, uint32_t events, EventHandler* handler);
+  void remove(int fd);
+
+  // Waits up to timeout_ms (-1: forever) and dispatches what is ready.
+  // Returns the number of events dispatched.
+  int run_once(int timeout_ms);
+
+ private:
+  static constexpr int kMaxEvents = 256;
+  UniqueFd epoll_;
+  epoll_event events_[kMaxEvents];
+};
+
+}  // namespace ackd

@@ -1,0 +1,37 @@
+// ForkingSink: fork mode's way of serving a connection, the tutorial's:
+// a new process per accepted connection, at most max_children at once
+// (beyond that the acceptors pause and clients wait in the backlog).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <unordered_set>
+
+#include "daemon/config.h"
+#include "daemon/stream_acceptor.h"
+
+namespace ackd {
+
+class ForkingSink final : public AcceptSink {
+ public:
+  explicit ForkingSink(const Config& config) : config_(config) {}
+
+  void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
+  bool full() const override { return children_.size() >= config_.daemon.max_children; }
+
+  // Reaps exited children (on SIGCHLD). Returns how many were reaped.
+  size_t reap();
+  void terminate_children(int signo) const;
+  size_t children() const { return children_.size(); }
+
+ private:
+  const Config& config_;
+  std::unordered_set<pid_t> children_;
+};
+
+// Serves one connection until it closes, in the current (forked) process.
+int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
+                             const Config& config);
+
+}  // namespace ackd

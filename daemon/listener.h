@@ -1,0 +1,35 @@
+// Listener: a bound, listening socket for one [[listener]] of the config.
+// The master opens every listener before it forks; workers inherit them.
+// Failures throw std::system_error naming the call and the listener, e.g.
+// "bind(tcp 127.0.0.1:51717): Address already in use".
+#pragma once
+
+#include <sys/stat.h>
+
+#include <vector>
+
+#include "common/socket_address.h"
+#include "common/unique_fd.h"
+#include "daemon/config.h"
+
+namespace ackd {
+
+struct Listener {
+  ListenerConfig config;
+  UniqueFd fd;
+  SocketAddress bound;     // the address actually bound
+  bool owns_path = false;  // we created the unix socket file
+  dev_t path_dev = 0;      // identity of the file we created, so we
+  ino_t path_ino = 0;      // never unlink another daemon's socket
+
+  std::string describe() const { return config.describe(); }
+};
+
+// Binds and (for streams) listens. A stale unix socket file left by a dead
+// daemon is replaced; one that a live daemon answers on is an error.
+Listener open_listener(const ListenerConfig& config);
+
+// Removes the unix socket file if this process created it and it is still ours.
+void remove_socket_file(const Listener& listener);
+
+}  // namespace ackd

@@ -1,0 +1,50 @@
+#include "daemon/privileges.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "common/syscall.h"
+
+namespace ackd {
+
+std::optional<Credentials> resolve_credentials(const DaemonConfig& daemon) {
+  if (geteuid() != 0) return std::nullopt;
+  Credentials credentials;
+  credentials.user = daemon.user.empty() ? "nobody" : daemon.user;
+  std::vector<char> buffer(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  getpwnam_r(credentials.user.c_str(), &pw, buffer.data(), buffer.size(), &found);
+  if (found == nullptr) {
+    throw std::runtime_error("daemon.user: no such user \"" + credentials.user + "\"");
+  }
+  credentials.uid = pw.pw_uid;
+  credentials.gid = pw.pw_gid;
+  if (!daemon.group.empty()) {
+    group gr{};
+    group* found_group = nullptr;
+    getgrnam_r(daemon.group.c_str(), &gr, buffer.data(), buffer.size(), &found_group);
+    if (found_group == nullptr) {
+      throw std::runtime_error("daemon.group: no such group \"" + daemon.group + "\"");
+    }
+    credentials.gid = gr.gr_gid;
+  }
+  return credentials;
+}
+
+void drop_privileges(const Credentials& credentials) {
+  if (initgroups(credentials.user.c_str(), credentials.gid) != 0) {
+    throw_errno("initgroups", credentials.user);
+  }
+  if (setgid(credentials.gid) != 0) throw_errno("setgid", std::to_string(credentials.gid));
+  if (setuid(credentials.uid) != 0) throw_errno("setuid", credentials.user);
+  if (credentials.uid != 0 && setuid(0) == 0) {
+    throw std::system_error(EPERM, std::generic_category(), "setuid: root could be regained");
+  }
+}
+
+}  // namespace ackd

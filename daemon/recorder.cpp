@@ -1,0 +1,18 @@
+#include "daemon/recorder.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/escape.h"
+
+namespace ackd {
+
+void Recorder::record(std::string_view listener, std::string_view peer, std::string_view message) {
+  ++counters_.messages;
+  counters_.bytes += message.size();
+  if (log_messages_) {
+    spdlog::info("message listener={} peer={} size={} text=\"{}\"", listener, peer, message.size(),
+                 escape_for_log(message));
+  }
+}
+
+}  // namespace ackd

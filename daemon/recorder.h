@@ -1,0 +1,34 @@
+// Recorder: "the server displays your message". Counts every message and,
+// when log_messages is on, logs it with listener, peer, size and its content
+// escaped so that no byte can forge or hide a log line.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace ackd {
+
+struct MessageCounters {
+  uint64_t connections = 0;
+  uint64_t messages = 0;
+  uint64_t bytes = 0;
+  uint64_t acks = 0;
+  uint64_t errors = 0;  // protocol errors answered with ERR
+};
+
+class Recorder {
+ public:
+  explicit Recorder(bool log_messages) : log_messages_(log_messages) {}
+
+  void record(std::string_view listener, std::string_view peer, std::string_view message);
+  void count_connection() { ++counters_.connections; }
+  void count_ack() { ++counters_.acks; }
+  void count_error() { ++counters_.errors; }
+  const MessageCounters& counters() const { return counters_; }
+
+ private:
+  bool log_messages_;
+  MessageCounters counters_;
+};
+
+}  // namespace ackd

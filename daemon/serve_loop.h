@@ -1,0 +1,64 @@
+// ServeLoop: the event loop of every serving process (prefork worker, fork
+// mode dispatcher, forked connection). It runs the acceptors, datagram
+// servers and connections, and on TERM (or the master's death) stops
+// accepting, drains in-flight messages and exits within shutdown_timeout.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/connection_set.h"
+#include "daemon/datagram_server.h"
+#include "daemon/event_loop.h"
+#include "daemon/forking_sink.h"
+#include "daemon/recorder.h"
+#include "daemon/signals.h"
+#include "daemon/stream_acceptor.h"
+
+namespace ackd {
+
+class ServeLoop final : public EventHandler {
+ public:
+  // master_pid: stop when it is no longer our parent (0: do not watch).
+  ServeLoop(const Config& config, pid_t master_pid);
+
+  EventLoop& loop() { return loop_; }
+  Recorder& recorder() { return recorder_; }
+  ConnectionSet& connections() { return connections_; }
+
+  // Serves `listeners` (kept alive by the caller); streams go to `sink`.
+  void serve(std::vector<ServedListener>& listeners, AcceptSink& sink);
+  // Fork mode: children to reap on SIGCHLD and to wait for on stop.
+  void watch_children(ForkingSink* children) { children_ = children; }
+
+  // Runs until stopped and drained; with exit_when_idle, also once no
+  // connection is left. Returns the exit status.
+  int run(bool exit_when_idle);
+
+  void handle_event(uint32_t events) override;  // the signal pipe
+
+ private:
+  void on_signals();
+  void begin_stop(const char* why);
+  bool idle() const;
+  void tick(SteadyTime now);
+
+  const Config& config_;
+  pid_t master_pid_;
+  SignalPipe signals_;
+  EventLoop loop_;
+  Recorder recorder_;
+  ConnectionSet connections_;
+  std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
+  std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
+  ForkingSink* children_ = nullptr;
+  bool signalled_ = false;
+  bool stopping_ = false;
+  SteadyTime stop_deadline_{};
+  SteadyTime next_sweep_{};
+};
+
+}  // namespace ackd

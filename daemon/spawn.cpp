@@ -1,0 +1,45 @@
+#include "daemon/spawn.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "common/syscall.h"
+#include "daemon/signals.h"
+
+namespace ackd {
+
+pid_t spawn_child(const std::function<int()>& body, int parent_death_signal) {
+  pid_t parent = getpid();
+  // Signals stay blocked across fork: one delivered to the child before it
+  // has its own handlers would run the parent's (and be lost). The child's
+  // SignalPipe unblocks them once its handlers are in place.
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &previous);
+  pid_t pid = fork();
+  if (pid != 0) {
+    int fork_errno = errno;
+    sigprocmask(SIG_SETMASK, &previous, nullptr);
+    if (pid < 0) throw_errno("fork", "", fork_errno);
+    return pid;
+  }
+
+  SignalPipe::forget_in_child();
+  prctl(PR_SET_PDEATHSIG, parent_death_signal);
+  if (getppid() != parent) _exit(0);  // the parent died before prctl
+  int status = 1;
+  try {
+    status = body();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+  }
+  _exit(status);
+}
+
+}  // namespace ackd

@@ -1,0 +1,16 @@
+// spawn_child: the one place ackd forks. The child resets its signals, asks
+// to be signalled when its parent dies, runs `body` and leaves with
+// _exit(body()): it never returns into the parent's code, so the parent's
+// destructors (unlinking sockets, say) never run twice.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+
+namespace ackd {
+
+// Returns the child's pid; throws std::system_error if fork fails.
+pid_t spawn_child(const std::function<int()>& body, int parent_death_signal);
+
+}  // namespace ackd

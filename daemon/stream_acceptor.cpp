@@ -1,0 +1,60 @@
+#include "daemon/stream_acceptor.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace ackd {
+namespace {
+constexpr int kAcceptBatch = 32;  // fairness between listeners and connections
+constexpr auto kFdExhaustedPause = std::chrono::milliseconds(100);
+}  // namespace
+
+StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink)
+    : loop_(loop), listener_(listener), sink_(sink) {}
+
+void StreamAcceptor::handle_event(uint32_t /*events*/) {
+  for (int i = 0; i < kAcceptBatch && !paused_; ++i) {
+    SocketAddress peer;
+    peer.length = sizeof(peer.storage);
+    int fd = accept4(listener_.fd, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        spdlog::warn("listener {}: accept: {}; pausing accepts for {}ms", listener_.config->name,
+                     std::strerror(errno), kFdExhaustedPause.count());
+        pause();
+        retry_at_ = std::chrono::steady_clock::now() + kFdExhaustedPause;
+      } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        spdlog::error("listener {}: accept: {}", listener_.config->name, std::strerror(errno));
+      }
+      return;
+    }
+    sink_.accepted(UniqueFd(fd), peer, listener_);
+    if (sink_.full()) pause();
+  }
+}
+
+void StreamAcceptor::pause() {
+  if (paused_ || closed_) return;
+  loop_.remove(listener_.fd);
+  paused_ = true;
+}
+
+void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
+  if (!paused_ || closed_ || now < retry_at_ || sink_.full()) return;
+  loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  paused_ = false;
+}
+
+void StreamAcceptor::close() {
+  pause();
+  closed_ = true;
+  if (listener_.fd >= 0) ::close(listener_.fd);
+  listener_.fd = -1;
+}
+
+}  // namespace ackd

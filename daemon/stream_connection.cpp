@@ -1,0 +1,172 @@
+#include "daemon/stream_connection.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "daemon/connection_set.h"
+
+namespace ackd {
+
+StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, std::string peer,
+                                   const ServedListener& listener)
+    : owner_(owner),
+      fd_(std::move(fd)),
+      peer_(std::move(peer)),
+      listener_(listener),
+      framer_(listener.config->max_message) {}
+
+void StreamConnection::start() {
+  owner_.recorder().count_connection();
+  interest_ = EPOLLIN;
+  owner_.loop().add(fd_.get(), interest_, this);
+  on_readable();  // with TCP_DEFER_ACCEPT the message is usually there already
+}
+
+void StreamConnection::handle_event(uint32_t events) {
+  if (state_ == State::kClosed) return;
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    if (state_ == State::kLingering) {
+      linger_read();
+      return;
+    }
+    if (state_ == State::kReading) on_readable();
+  }
+  if (state_ != State::kClosed && (events & EPOLLOUT)) flush();
+}
+
+void StreamConnection::on_readable() {
+  std::span<char> buffer = owner_.read_buffer();
+  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    close();  // reset or other error: nobody left to answer
+    return;
+  }
+  FrameStatus status;
+  auto sink = [this](std::string_view message) { return on_message(message); };
+  if (n == 0) {
+    peer_eof_ = true;
+    status = framer_.finish(sink);
+  } else {
+    status = framer_.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), sink);
+  }
+  if (status == FrameStatus::kTooLong) {
+    reply_error(kErrTooLong);
+  } else if (status == FrameStatus::kStopped || peer_eof_ ||
+             (draining_ && !framer_.has_partial())) {
+    close_after_flush();
+  }
+  flush();
+}
+
+bool StreamConnection::on_message(std::string_view message) {
+  const ListenerConfig& config = *listener_.config;
+  owner_.recorder().record(config.name, peer_, message);
+  listener_.service->respond(message, out_);
+  out_ += '\n';
+  owner_.recorder().count_ack();
+  ++messages_;
+  return config.messages_per_connection == 0 || messages_ < config.messages_per_connection;
+}
+
+void StreamConnection::reply_error(std::string_view line) {
+  owner_.recorder().count_error();
+  out_.append(line);
+  out_ += '\n';
+  close_after_flush();
+}
+
+void StreamConnection::begin_drain() {
+  draining_ = true;
+  if (state_ == State::kLingering) {
+    discard_input_and_close();
+  } else if (state_ == State::kReading && !framer_.has_partial()) {
+    close_after_flush();
+    flush();
+  }
+}
+
+// Stopping: no lingering for the peer's EOF. What it already sent is read
+// first, so the close is a FIN; only bytes arriving later could cause a reset.
+void StreamConnection::discard_input_and_close() {
+  std::span<char> buffer = owner_.read_buffer();
+  while (recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) {
+  }
+  close();
+}
+
+void StreamConnection::close_after_flush() {
+  if (state_ == State::kReading) state_ = State::kClosing;
+}
+
+void StreamConnection::flush() {
+  while (out_sent_ < out_.size()) {
+    ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      close();
+      return;
+    }
+    out_sent_ += static_cast<size_t>(n);
+  }
+  if (out_sent_ == out_.size()) {
+    out_.clear();
+    out_sent_ = 0;
+    after_flush();
+  }
+  if (state_ != State::kClosed) update_interest();
+}
+
+// All output is out: a closing connection sends its FIN now.
+void StreamConnection::after_flush() {
+  if (state_ != State::kClosing) return;
+  shutdown(fd_.get(), SHUT_WR);
+  if (peer_eof_) {
+    close();
+    return;
+  }
+  if (draining_) {
+    discard_input_and_close();
+    return;
+  }
+  state_ = State::kLingering;
+  deadline_ = std::chrono::steady_clock::now() + owner_.limits().linger;
+}
+
+void StreamConnection::linger_read() {
+  std::span<char> buffer = owner_.read_buffer();
+  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) close();  // EOF or error: the peer is done
+}
+
+void StreamConnection::update_interest() {
+  uint32_t wanted = 0;
+  bool backlog = out_.size() - out_sent_ > 0;
+  if (state_ == State::kLingering) {
+    wanted = EPOLLIN;
+  } else if (state_ == State::kReading && out_.size() < owner_.limits().max_pending_output) {
+    wanted = EPOLLIN;
+  }
+  if (backlog) wanted |= EPOLLOUT;
+  if (wanted != interest_) {
+    interest_ = wanted;
+    owner_.loop().modify(fd_.get(), interest_, this);
+  }
+}
+
+void StreamConnection::check_deadline(SteadyTime now) {
+  if (state_ == State::kLingering && now >= deadline_) close();
+}
+
+void StreamConnection::close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  owner_.loop().remove(fd_.get());
+  fd_.reset();
+  owner_.closed(this);
+}
+
+}  // namespace ackd

@@ -1,0 +1,66 @@
+// StreamConnection: one TCP or unix stream client being served. Reads,
+// frames lines, records each message, writes one reply per message in order,
+// and closes gracefully: FIN after the last reply, then it reads what the
+// peer still sends until EOF (lingering), so an unread byte never turns the
+// close into a reset that could destroy the reply in flight.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/unique_fd.h"
+#include "daemon/event_loop.h"
+#include "daemon/framing.h"
+#include "daemon/served_listener.h"
+
+namespace ackd {
+
+class ConnectionSet;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+class StreamConnection final : public EventHandler {
+ public:
+  StreamConnection(ConnectionSet& owner, UniqueFd fd, std::string peer,
+                   const ServedListener& listener);
+
+  // Registers with the loop and serves what has already arrived.
+  void start();
+  void handle_event(uint32_t events) override;
+  // Graceful stop: closes now if no message is in progress, else after it.
+  void begin_drain();
+  // Called by the owner's periodic sweep.
+  void check_deadline(SteadyTime now);
+
+  size_t index = 0;  // position in the owner's table
+
+ private:
+  enum class State { kReading, kClosing, kLingering, kClosed };
+
+  void on_readable();
+  void linger_read();
+  bool on_message(std::string_view message);
+  void reply_error(std::string_view line);
+  void close_after_flush();
+  void flush();
+  void after_flush();
+  void discard_input_and_close();
+  void update_interest();
+  void close();
+
+  ConnectionSet& owner_;
+  UniqueFd fd_;
+  std::string peer_;
+  const ServedListener& listener_;
+  LineFramer framer_;
+  std::string out_;
+  size_t out_sent_ = 0;
+  uint64_t messages_ = 0;
+  State state_ = State::kReading;
+  bool peer_eof_ = false;
+  bool draining_ = false;
+  uint32_t interest_ = 0;
+  SteadyTime deadline_{};
+};
+
+}  // namespace ackd

@@ -1,0 +1,30 @@
+// Worker: a process that serves clients. In prefork mode each worker serves
+// many connections at once on its own event loop; in fork mode one worker
+// (the dispatcher) accepts and forks a process per connection, and serves
+// the datagram listeners itself. Both drain gracefully on TERM.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/listener.h"
+#include "daemon/privileges.h"
+
+namespace ackd {
+
+struct WorkerSpec {
+  const Config* config = nullptr;
+  std::vector<Listener>* listeners = nullptr;  // inherited from the master
+  std::string role;                            // "worker 0", "dispatcher"
+  std::optional<Credentials> credentials;
+  pid_t master_pid = 0;
+};
+
+// Runs in the forked child; returns its exit status.
+int run_worker(const WorkerSpec& spec);
+
+}  // namespace ackd

@@ -1,0 +1,138 @@
+#include "tests/support/daemon.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/support/wait.h"
+
+namespace ackd::test {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::optional<ProcessInfo> read_process(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  ProcessInfo info;
+  info.pid = pid;
+  std::istringstream rest(stat.substr(paren + 2));
+  rest >> info.state >> info.ppid;
+  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Uid:", 0) == 0) info.uid = static_cast<uid_t>(std::stoul(line.substr(4)));
+  }
+  return info;
+}
+
+}  // namespace
+
+std::vector<ProcessInfo> children_of(pid_t parent) {
+  std::vector<ProcessInfo> children;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return children;
+  while (dirent* entry = readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (pid <= 0) continue;
+    auto info = read_process(pid);
+    if (info && info->ppid == parent) children.push_back(*info);
+  }
+  closedir(proc);
+  return children;
+}
+
+bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+Daemon::Daemon(const std::string& config, std::vector<std::string> extra_args)
+    : dir_(std::make_unique<TempDir>()) {
+  std::ofstream(config_path()) << config;
+  std::string notify_path = dir_->file("notify.sock");
+  notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, notify_path.c_str(), sizeof(address.sun_path) - 1);
+  if (bind(notify_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    throw std::runtime_error("bind notify socket: " + std::string(std::strerror(errno)));
+  }
+  std::vector<std::string> argv = {ACKD_BINARY, "--config", config_path()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<Subprocess>(
+      argv, std::vector<std::string>{"NOTIFY_SOCKET=" + notify_path}, "", dir_->file("ackd.log"));
+  wait_ready();
+}
+
+void Daemon::wait_ready() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd fd{notify_fd_, POLLIN, 0};
+    if (poll(&fd, 1, 50) > 0) {
+      char buffer[512];
+      ssize_t n = recv(notify_fd_, buffer, sizeof(buffer), 0);
+      if (n > 0 && std::string(buffer, n).find("READY=1") != std::string::npos) return;
+    }
+    if (!process_->running()) {
+      throw std::runtime_error("ackd exited before it was ready; its log:\n" + log());
+    }
+  }
+  throw std::runtime_error("ackd not ready within 15s; its log:\n" + log());
+}
+
+Daemon::~Daemon() {
+  if (process_->running() && !stop()) {
+    ADD_FAILURE() << "ackd did not stop within 15s of SIGTERM";
+    process_->send_signal(SIGKILL);
+  }
+  close(notify_fd_);
+  if (::testing::Test::HasFailure()) std::cerr << "--- the daemon's log:\n" << log() << "---\n";
+  if (!allow_errors_) {
+    std::istringstream lines(log());
+    for (std::string line; std::getline(lines, line);) {
+      bool bad = line.find(" error: ") != std::string::npos ||
+                 line.find(" critical: ") != std::string::npos;
+      EXPECT_FALSE(bad) << "unexpected error in the daemon's log: " << line;
+    }
+  }
+}
+
+std::string Daemon::log() const { return read_file(dir_->file("ackd.log")); }
+
+bool Daemon::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
+  return wait_until([&] { return log().find(needle) != std::string::npos; }, timeout);
+}
+
+std::vector<pid_t> Daemon::workers(size_t count, std::chrono::milliseconds timeout) const {
+  std::vector<pid_t> pids;
+  wait_until(
+      [&] {
+        pids.clear();
+        for (const ProcessInfo& child : children_of(pid())) {
+          if (child.state != 'Z') pids.push_back(child.pid);
+        }
+        return pids.size() == count;
+      },
+      timeout);
+  return pids;
+}
+
+std::optional<int> Daemon::stop(std::chrono::milliseconds timeout) {
+  process_->send_signal(SIGTERM);
+  return process_->wait_for(timeout);
+}
+
+}  // namespace ackd::test

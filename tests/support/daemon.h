@@ -1,0 +1,65 @@
+// Daemon: the integration tests' fixture. Runs the real ackd binary on a
+// config in a temporary directory, waits for its READY=1 on a private
+// NOTIFY_SOCKET, and at the end fails the test if the log holds an error
+// line the test did not expect.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace ackd::test {
+
+struct ProcessInfo {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  char state = '?';
+  uid_t uid = 0;
+};
+
+// Every process whose parent is `parent` (read from /proc).
+std::vector<ProcessInfo> children_of(pid_t parent);
+bool process_exists(pid_t pid);
+
+class Daemon {
+ public:
+  // Writes `config` to ackd.conf in a new temp dir and starts ackd on it.
+  explicit Daemon(const std::string& config, std::vector<std::string> extra_args = {});
+  ~Daemon();
+
+  pid_t pid() const { return process_->pid(); }
+  const TempDir& dir() const { return *dir_; }
+  std::string config_path() const { return dir_->file("ackd.conf"); }
+  std::string log() const;
+  // Waits until the log contains `needle`.
+  bool wait_for_log(const std::string& needle,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  // Worker pids (children of the master), waiting until there are `count`.
+  std::vector<pid_t> workers(size_t count,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+  void signal(int signo) { process_->send_signal(signo); }
+  // Sends TERM and waits; returns the raw wait status (nullopt: still running).
+  std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  std::optional<int> wait_for(std::chrono::milliseconds timeout) {
+    return process_->wait_for(timeout);
+  }
+  // Log lines at error level or above are expected from now on.
+  void allow_errors() { allow_errors_ = true; }
+
+ private:
+  void wait_ready();
+
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<Subprocess> process_;
+  int notify_fd_ = -1;
+  bool allow_errors_ = false;
+};
+
+}  // namespace ackd::test

@@ -1,0 +1,225 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+namespace ackd {
+namespace {
+
+constexpr const char* kFull = R"toml(
+[daemon]
+mode = "fork"
+workers = 3
+user = "ackd"
+group = "ackd"
+shutdown_timeout = "2s"
+log_messages = false
+max_children = 64
+
+[[listener]]
+name = "tcp"
+protocol = "tcp"
+address = "[::]:51717"
+ack = "ok"
+max_message = 100
+messages_per_connection = 1
+
+[[listener]]
+name = "udp"
+protocol = "udp"
+address = "127.0.0.1:51717"
+
+[[listener]]
+name = "local"
+protocol = "unix"
+path = "/run/ackd/ackd.sock"
+mode = "0600"
+
+[[listener]]
+name = "gram"
+protocol = "unixgram"
+path = "/run/ackd/ackd.dgram"
+)toml";
+
+TEST(Config, ParsesEveryKey) {
+  Config c = parse_config(kFull, "test.conf");
+  EXPECT_EQ(c.daemon.mode, ProcessMode::kFork);
+  EXPECT_EQ(c.daemon.workers, 3u);
+  EXPECT_EQ(c.daemon.user, "ackd");
+  EXPECT_EQ(c.daemon.group, "ackd");
+  EXPECT_EQ(c.daemon.shutdown_timeout, std::chrono::seconds(2));
+  EXPECT_FALSE(c.daemon.log_messages);
+  EXPECT_EQ(c.daemon.max_children, 64u);
+  ASSERT_EQ(c.listeners.size(), 4u);
+  const ListenerConfig& tcp = c.listeners[0];
+  EXPECT_EQ(tcp.protocol, Protocol::kTcp);
+  EXPECT_EQ(tcp.address.host, "::");
+  EXPECT_EQ(tcp.address.port, 51717);
+  EXPECT_EQ(tcp.ack, "ok");
+  EXPECT_EQ(tcp.max_message, 100u);
+  EXPECT_EQ(tcp.messages_per_connection, 1u);
+  EXPECT_EQ(c.listeners[1].protocol, Protocol::kUdp);
+  EXPECT_EQ(c.listeners[2].path, "/run/ackd/ackd.sock");
+  EXPECT_EQ(c.listeners[2].mode, 0600u);
+  EXPECT_EQ(c.listeners[3].protocol, Protocol::kUnixgram);
+  EXPECT_EQ(c.listeners[3].mode, 0660u);
+  EXPECT_EQ(c.find_listener("local"), &c.listeners[2]);
+}
+
+TEST(Config, DefaultsMatchTheSpec) {
+  Config c = parse_config("[[listener]]\nname='t'\nprotocol='tcp'\naddress='127.0.0.1:1'\n", "x");
+  EXPECT_EQ(c.daemon.mode, ProcessMode::kPrefork);
+  EXPECT_EQ(c.daemon.workers, 0u);  // auto
+  EXPECT_GE(c.daemon.resolved_workers(), 1u);
+  EXPECT_EQ(c.daemon.shutdown_timeout, std::chrono::seconds(10));
+  EXPECT_TRUE(c.daemon.log_messages);
+  EXPECT_EQ(c.listeners[0].ack, "I got your message");
+  EXPECT_EQ(c.listeners[0].max_message, 65536u);
+  EXPECT_EQ(c.listeners[0].messages_per_connection, 0u);
+}
+
+TEST(Config, WorkersAuto) {
+  Config c = parse_config(
+      "[daemon]\nworkers = 'auto'\n[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\n", "x");
+  EXPECT_EQ(c.daemon.workers, 0u);
+}
+
+TEST(Config, EmbeddedDefaultIsTcpAndUdpOnTheTutorialPort) {
+  Config c = default_config();
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[0].describe(), "tcp 127.0.0.1:51717");
+  EXPECT_EQ(c.listeners[1].describe(), "udp 127.0.0.1:51717");
+}
+
+// Each bad config, and the one error line it must produce (file:line:col: key: why).
+struct BadCase {
+  const char* name;
+  const char* text;
+  const char* expected;
+};
+
+class BadConfig : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfig, NamesFileLineAndKey) {
+  const BadCase& c = GetParam();
+  try {
+    parse_config(c.text, "/etc/ackd/ackd.conf");
+    FAIL() << "accepted: " << c.text;
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1u) << e.what();
+    EXPECT_NE(e.problems()[0].find(c.expected), std::string::npos)
+        << "got: " << e.problems()[0] << "\nwanted: " << c.expected;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BadConfig,
+    ::testing::Values(
+        BadCase{"syntax", "[daemon\n", "/etc/ackd/ackd.conf:1:8: syntax error"},
+        BadCase{"unknown_daemon_key",
+                "[daemon]\nworkerz = 2\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                "/etc/ackd/ackd.conf:2:1: daemon.workerz: unknown key"},
+        BadCase{"unknown_listener_key",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nport=1\n",
+                "/etc/ackd/ackd.conf:5:1: listener[0].port: unknown key"},
+        BadCase{"unknown_top_key",
+                "[deamon]\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                "/etc/ackd/ackd.conf:1:2: deamon: unknown key"},
+        BadCase{
+            "bad_mode",
+            "[daemon]\nmode = 'threads'\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+            ":2:8: daemon.mode: unknown mode \"threads\""},
+        BadCase{"bad_workers",
+                "[daemon]\nworkers = 0\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:11: daemon.workers: must be from 1 to 1024"},
+        BadCase{"bad_duration",
+                "[daemon]\nshutdown_timeout = '10 "
+                "seconds'\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:20: daemon.shutdown_timeout: \"10 seconds\" is not a duration"},
+        BadCase{"duration_not_string",
+                "[daemon]\nshutdown_timeout = "
+                "10\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:20: daemon.shutdown_timeout: expected a string"},
+        BadCase{"bad_bool",
+                "[daemon]\nlog_messages = "
+                "'yes'\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:16: daemon.log_messages: expected true or false"},
+        BadCase{"no_listener", "[daemon]\nworkers = 1\n", "listener: no [[listener]] configured"},
+        BadCase{"bad_protocol", "[[listener]]\nname='a'\nprotocol='sctp'\naddress='h:1'\n",
+                ":3:10: listener[0].protocol: unknown protocol \"sctp\""},
+        BadCase{"missing_protocol", "[[listener]]\nname='a'\naddress='h:1'\n",
+                ":1:1: listener[0].protocol: missing"},
+        BadCase{"missing_name", "[[listener]]\nprotocol='tcp'\naddress='h:1'\n",
+                ":1:1: listener[0].name: missing"},
+        BadCase{"bad_name", "[[listener]]\nname='a b'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:6: listener[0].name: \"a b\" is not a name"},
+        BadCase{"duplicate_name",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n[[listener]]\nname='a'"
+                "\nprotocol='udp'\naddress='h:1'\n",
+                ":5:1: listener[1].name: duplicate name \"a\""},
+        BadCase{"duplicate_binding",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n[[listener]]\nname='b'"
+                "\nprotocol='tcp'\naddress='h:1'\n",
+                "listener[1].address: listeners \"a\" and \"b\" both use tcp h:1"},
+        BadCase{"bad_address_no_port",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='127.0.0.1'\n",
+                ":4:9: listener[0].address: \"127.0.0.1\" has no port"},
+        BadCase{"bad_address_port",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='127.0.0.1:99999'\n",
+                ":4:9: listener[0].address: port \"99999\" is not a number from 1 to 65535"},
+        BadCase{"v6_without_brackets", "[[listener]]\nname='a'\nprotocol='tcp'\naddress='::1:80'\n",
+                "listener[0].address: IPv6 address in \"::1:80\" must be in brackets"},
+        BadCase{"missing_address", "[[listener]]\nname='a'\nprotocol='udp'\n",
+                ":1:1: listener[0].address: missing"},
+        BadCase{"missing_path", "[[listener]]\nname='a'\nprotocol='unix'\n",
+                "listener[0].path: missing"},
+        BadCase{"path_on_tcp", "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\npath='/x'\n",
+                ":5:6: listener[0].path: only unix and unixgram listeners take a path"},
+        BadCase{"address_on_unix",
+                "[[listener]]\nname='a'\nprotocol='unix'\npath='/x'\naddress='h:1'\n",
+                "listener[0].address: unix listeners take a path"},
+        BadCase{"bad_file_mode", "[[listener]]\nname='a'\nprotocol='unix'\npath='/x'\nmode='rw'\n",
+                ":5:6: listener[0].mode: \"rw\" is not an octal mode"},
+        BadCase{"path_too_long",
+                "[[listener]]\nname='a'\nprotocol='unix'\npath='/"
+                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'\n",
+                "listener[0].path: unix socket path must be"},
+        BadCase{"ack_with_newline",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nack=\"a\\nb\"\n",
+                ":5:5: listener[0].ack: must not contain a line break"},
+        BadCase{"max_message_zero",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmax_message=0\n",
+                ":5:13: listener[0].max_message: must be from 1 to"},
+        BadCase{
+            "mpc_on_udp",
+            "[[listener]]\nname='a'\nprotocol='udp'\naddress='h:1'\nmessages_per_connection=1\n",
+            "listener[0].messages_per_connection: datagram listeners have no connections"},
+        BadCase{
+            "mpc_negative",
+            "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmessages_per_connection=-1\n",
+            "listener[0].messages_per_connection: must be from 0"},
+        BadCase{"listener_not_array", "listener = 3\n",
+                ":1:12: listener: must be an array of tables"}),
+    [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
+
+TEST(Config, ReportsEveryProblemAtOnce) {
+  try {
+    parse_config("[daemon]\nmode='x'\nworkers=-1\n[[listener]]\nname='a'\nprotocol='q'\n", "f");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_GE(e.problems().size(), 3u) << e.what();
+  }
+}
+
+TEST(Config, MissingFileIsOneClearLine) {
+  try {
+    load_config("/nonexistent/ackd.conf");
+    FAIL();
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0], "/nonexistent/ackd.conf: cannot open: No such file or directory");
+  }
+}
+
+}  // namespace
+}  // namespace ackd
