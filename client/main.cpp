@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "client/client_error.h"
+#include "client/control.h"
 #include "client/exit_codes.h"
 #include "client/send.h"
 #include "version.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(ackd::client::kExitCodesHelp);
   ackd::client::setup_send(app);
+  ackd::client::setup_control(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {  // a subcommand's own exit code

@@ -18,13 +18,16 @@
 namespace ackd {
 namespace {
 
-constexpr const char* kDaemonKeys[] = {"mode",         "workers",          "user",
-                                       "group",        "shutdown_timeout", "log_messages",
-                                       "max_children", "log_level"};
-constexpr const char* kListenerKeys[] = {"name",   "protocol",    "address",
-                                         "path",   "mode",        "service",
-                                         "ack",    "max_message", "messages_per_connection",
-                                         "backlog"};
+constexpr const char* kDaemonKeys[] = {
+    "mode",         "workers",        "user",           "group",
+    "shutdown_timeout", "log_messages", "max_children", "log_level",
+    "log_file",     "log_target",     "worker_timeout", "max_requests",
+    "max_requests_jitter", "max_connections", "idle_timeout", "message_timeout",
+    "pidfile",      "control_socket"};
+constexpr const char* kListenerKeys[] = {
+    "name",  "protocol", "address", "path",        "mode",
+    "owner", "group",    "service", "ack",         "max_message",
+    "messages_per_connection",      "backlog"};
 constexpr const char* kRootKeys[] = {"daemon", "listener"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 
@@ -158,6 +161,48 @@ std::string check_ack(const std::string& text) {
   return text;
 }
 
+std::string parse_log_target(const std::string& text) {
+  if (text != "auto" && text != "stderr" && text != "journal") {
+    throw std::invalid_argument("unknown log target \"" + text +
+                                "\" (expected auto, stderr or journal)");
+  }
+  return text;
+}
+
+std::string check_socket_path(const std::string& text) {
+  if (!text.empty()) SocketAddress::unix_path(text);  // throws if it does not fit
+  return text;
+}
+
+// A duration that must be positive (a zero timeout would close everything).
+std::optional<Duration> get_positive_duration(ConfigReader& reader, const toml::table& table,
+                                              const std::string& p, const char* key) {
+  auto value = reader.get_parsed<Duration>(table, p, key, parse_duration);
+  if (value && value->count() <= 0) {
+    reader.problem(table.get(key)->source(), p + key, "must be longer than 0");
+    return std::nullopt;
+  }
+  return value;
+}
+
+void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
+  const std::string p = "daemon.";
+  if (auto v = get_positive_duration(reader, table, p, "worker_timeout")) daemon.worker_timeout = *v;
+  if (auto v = get_positive_duration(reader, table, p, "idle_timeout")) daemon.idle_timeout = *v;
+  if (auto v = get_positive_duration(reader, table, p, "message_timeout")) {
+    daemon.message_timeout = *v;
+  }
+  if (auto v = reader.get_integer(table, p, "max_requests", 0, INT64_MAX)) {
+    daemon.max_requests = static_cast<uint64_t>(*v);
+  }
+  if (auto v = reader.get_integer(table, p, "max_requests_jitter", 0, INT64_MAX)) {
+    daemon.max_requests_jitter = static_cast<uint64_t>(*v);
+  }
+  if (auto v = reader.get_integer(table, p, "max_connections", 1, 1000000)) {
+    daemon.max_connections = static_cast<unsigned>(*v);
+  }
+}
+
 void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
   const std::string p = "daemon.";
   reader.reject_unknown_keys(table, p, kDaemonKeys);
@@ -181,6 +226,15 @@ void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& d
   if (auto v = reader.get_parsed<std::string>(table, p, "log_level", parse_log_level)) {
     daemon.log_level = *v;
   }
+  read_daemon_limits(reader, table, daemon);
+  if (auto v = reader.get_string(table, p, "log_file")) daemon.log_file = *v;
+  if (auto v = reader.get_parsed<std::string>(table, p, "log_target", parse_log_target)) {
+    daemon.log_target = *v;
+  }
+  if (auto v = reader.get_string(table, p, "pidfile")) daemon.pidfile = *v;
+  if (auto v = reader.get_parsed<std::string>(table, p, "control_socket", check_socket_path)) {
+    daemon.control_socket = *v;
+  }
 }
 
 // Keys that only make sense for one family of protocols.
@@ -194,6 +248,8 @@ void reject_misplaced_keys(ConfigReader& reader, const toml::table& table, const
   } else {
     misplaced("path", "only unix and unixgram listeners take a path");
     misplaced("mode", "only unix and unixgram listeners take a mode");
+    misplaced("owner", "only unix and unixgram listeners take an owner");
+    misplaced("group", "only unix and unixgram listeners take a group");
   }
   if (!is_stream(protocol)) {
     misplaced("messages_per_connection", "datagram listeners have no connections");
@@ -212,6 +268,8 @@ void read_listener_socket(ConfigReader& reader, const toml::table& table, const 
     if (!table.get("path"))
       reader.problem(table.source(), p + "path", "missing (required for unix)");
     if (auto v = reader.get_parsed<mode_t>(table, p, "mode", parse_file_mode)) listener.mode = *v;
+    if (auto v = reader.get_string(table, p, "owner")) listener.owner = *v;
+    if (auto v = reader.get_string(table, p, "group")) listener.group = *v;
     return;
   }
   if (auto v = reader.get_parsed<Endpoint>(table, p, "address", parse_endpoint)) {

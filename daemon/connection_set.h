@@ -16,6 +16,8 @@ namespace ackd {
 
 struct ConnectionLimits {
   std::chrono::milliseconds linger = std::chrono::seconds(5);
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds message_timeout = std::chrono::seconds(10);
   size_t max_pending_output = 256 * 1024;  // stop reading while more is unsent
 };
 
@@ -36,6 +38,9 @@ class ConnectionSet {
   Recorder& recorder() { return recorder_; }
   std::span<char> read_buffer() { return read_buffer_; }
   const ConnectionLimits& limits() const { return limits_; }
+  // The loop's clock, read once per iteration (cheaper than per read).
+  SteadyTime now() const { return now_; }
+  void set_now(SteadyTime now) { now_ = now; }
   void closed(StreamConnection* connection);
 
  private:
@@ -45,6 +50,7 @@ class ConnectionSet {
   std::vector<std::unique_ptr<StreamConnection>> open_;
   std::vector<std::unique_ptr<StreamConnection>> closed_;
   std::vector<char> read_buffer_;
+  SteadyTime now_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace ackd

@@ -22,10 +22,11 @@ void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedL
         // hold the listening sockets or the dispatcher's event loop.
         int target = connection == 3 ? 3 : dup3(connection, 3, O_CLOEXEC);
         close_range(4, ~0U, 0);
-        return serve_connection_process(UniqueFd(target), peer, listener, config_);
+        return serve_connection_process(UniqueFd(target), peer, listener, config_, entry_);
       },
       SIGTERM);
   children_.insert(pid);
+  ++accepted_;
 }
 
 size_t ForkingSink::reap() {
@@ -46,10 +47,12 @@ void ForkingSink::terminate_children(int signo) const {
   for (pid_t pid : children_) kill(pid, signo);
 }
 
-int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
-                             const Config& config) {
-  init_logging("connection", config.daemon.log_level);
-  ServeLoop serve_loop(config, /*master_pid=*/0);
+int serve_connection_process(UniqueFd fd, const SocketAddress& peer,
+                             const ServedListener& listener, const Config& config,
+                             ScoreboardEntry* dispatcher_entry) {
+  init_logging("connection", config.daemon);
+  // Counts go to the dispatcher's scoreboard entry when this process ends.
+  ServeLoop serve_loop(config, /*master_pid=*/0, dispatcher_entry, /*accumulate=*/true);
   serve_loop.connections().open(std::move(fd), peer, listener);
   return serve_loop.run(/*exit_when_idle=*/true);
 }

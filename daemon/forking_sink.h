@@ -9,13 +9,14 @@
 #include <unordered_set>
 
 #include "daemon/config.h"
+#include "daemon/scoreboard.h"
 #include "daemon/stream_acceptor.h"
 
 namespace ackd {
 
 class ForkingSink final : public AcceptSink {
  public:
-  explicit ForkingSink(const Config& config) : config_(config) {}
+  ForkingSink(const Config& config, ScoreboardEntry* entry) : config_(config), entry_(entry) {}
 
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
   bool full() const override { return children_.size() >= config_.daemon.max_children; }
@@ -24,14 +25,18 @@ class ForkingSink final : public AcceptSink {
   size_t reap();
   void terminate_children(int signo) const;
   size_t children() const { return children_.size(); }
+  uint64_t accepted() const { return accepted_; }
 
  private:
   const Config& config_;
+  ScoreboardEntry* entry_;
   std::unordered_set<pid_t> children_;
+  uint64_t accepted_ = 0;
 };
 
 // Serves one connection until it closes, in the current (forked) process.
-int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
-                             const Config& config);
+int serve_connection_process(UniqueFd fd, const SocketAddress& peer,
+                             const ServedListener& listener, const Config& config,
+                             ScoreboardEntry* dispatcher_entry);
 
 }  // namespace ackd

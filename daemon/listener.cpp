@@ -11,6 +11,7 @@
 
 #include "common/endpoint.h"
 #include "common/syscall.h"
+#include "daemon/listener_set.h"
 
 namespace ackd {
 namespace {
@@ -76,7 +77,7 @@ Listener open_unix(const ListenerConfig& config) {
     listener.path_dev = st.st_dev;
     listener.path_ino = st.st_ino;
   }
-  if (chmod(config.path.c_str(), config.mode) != 0) throw_errno("chmod", config.describe());
+  apply_socket_file_attributes(listener);
   return listener;
 }
 

@@ -1,19 +1,67 @@
 #include "daemon/logging.h"
 
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <memory>
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace ackd {
+#include "daemon/log_sinks.h"
 
-void init_logging(const std::string& role, const std::string& level) {
+namespace ackd {
+namespace {
+
+std::shared_ptr<ReopenableFileSink>& file_sink() {
+  static std::shared_ptr<ReopenableFileSink> sink;
+  return sink;
+}
+
+// systemd sets JOURNAL_STREAM=dev:ino when stderr is connected to the journal.
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (stream == nullptr || fstat(2, &st) != 0) return false;
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) == stream;
+}
+
+void install(std::shared_ptr<spdlog::sinks::sink> sink, const std::string& pattern,
+             const std::string& level) {
   spdlog::drop_all();
-  // The _st sink: each process is single-threaded, and stderr writes of one
-  // line are atomic enough for a shared terminal or journal stream.
-  auto logger = spdlog::stderr_logger_st("ackd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e ackd[%P] " + role + " %l: %v");
+  sink->set_pattern(pattern);
+  auto logger = std::make_shared<spdlog::logger>("ackd", std::move(sink));
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+void init_logging(const std::string& role, const DaemonConfig& daemon) {
+  file_sink().reset();
+  bool journal = daemon.log_target == "journal" ||
+                 (daemon.log_target == "auto" && daemon.log_file.empty() && stderr_is_journal());
+  if (journal && JournalSink::available()) {
+    install(std::make_shared<JournalSink>(role), "%v", daemon.log_level);
+  } else if (!daemon.log_file.empty()) {
+    file_sink() = std::make_shared<ReopenableFileSink>(daemon.log_file);
+    install(file_sink(), "%Y-%m-%dT%H:%M:%S.%e ackd[%P] " + role + " %l: %v", daemon.log_level);
+  } else {
+    // The _st sink: each process is single-threaded.
+    install(std::make_shared<spdlog::sinks::stderr_sink_st>(),
+            "%Y-%m-%dT%H:%M:%S.%e ackd[%P] " + role + " %l: %v", daemon.log_level);
+  }
+}
+
+void init_early_logging() { init_logging("master", DaemonConfig{}); }
+
+void reopen_log_file() {
+  if (file_sink()) file_sink()->reopen();
+}
+
+void set_message_log_fields(const MessageLogFields* fields) {
+  JournalSink::current_fields() = fields;
 }
 
 }  // namespace ackd

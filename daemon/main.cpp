@@ -45,9 +45,10 @@ int run(const Options& options) {
     std::cout << "ackd: configuration " << config.source << " is valid\n";
     return 0;
   }
-  ackd::init_logging("master", config.daemon.log_level);
   try {
-    ackd::Supervisor supervisor(std::move(config));
+    ackd::init_logging("master", config.daemon);
+    std::string reload_path = config.source == "(embedded default)" ? "" : config.source;
+    ackd::Supervisor supervisor(std::move(config), reload_path);
     supervisor.start();
     return supervisor.run();
   } catch (const std::exception& e) {

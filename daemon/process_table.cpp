@@ -33,7 +33,11 @@ std::chrono::milliseconds ProcessTable::backoff_for(int streak) const {
   return std::min(delay, policy_.max_backoff);
 }
 
-std::optional<WorkerExit> ProcessTable::exited(pid_t pid, TimePoint now) {
+bool ProcessTable::owns(pid_t pid) const {
+  return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.pid == pid; });
+}
+
+std::optional<WorkerExit> ProcessTable::exited(pid_t pid, TimePoint now, bool clean) {
   auto retired = std::find(retired_.begin(), retired_.end(), pid);
   if (retired != retired_.end()) {
     retired_.erase(retired);
@@ -44,9 +48,10 @@ std::optional<WorkerExit> ProcessTable::exited(pid_t pid, TimePoint now) {
     if (slot.pid != pid) continue;
     WorkerExit exit;
     exit.slot = i;
-    exit.died_young = now - slot.started_at < policy_.min_uptime;
+    exit.died_young = !clean && now - slot.started_at < policy_.min_uptime;
     slot.pid = 0;
     slot.due_at = now;
+    if (!clean) ++slot.restarts;
     if (exit.died_young) {
       exit.throttling_started = streak_ == 0;
       ++streak_;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -43,8 +44,13 @@ class ProcessTable {
   void started(size_t slot, pid_t pid, TimePoint now);
   // fork() failed for this slot: try again after the crash backoff.
   void failed_to_start(size_t slot, TimePoint now);
-  // An exited worker, or nullopt for a pid that is not ours.
-  std::optional<WorkerExit> exited(pid_t pid, TimePoint now);
+  // An exited worker, or nullopt for a pid that is not in a slot. A clean
+  // exit (recycled, stopped) is never counted as a crash.
+  std::optional<WorkerExit> exited(pid_t pid, TimePoint now, bool clean = false);
+  // True for a worker in a slot (not retired, not a stranger).
+  bool owns(pid_t pid) const;
+  // How many times the worker in `slot` was replaced after a crash.
+  uint64_t restarts(size_t slot) const { return slot < slots_.size() ? slots_[slot].restarts : 0; }
   // True once when a crash streak is over: a worker started after the last
   // young death has been up for min_uptime.
   bool recovered(TimePoint now);
@@ -60,6 +66,7 @@ class ProcessTable {
     pid_t pid = 0;  // 0: empty
     TimePoint started_at{};
     TimePoint due_at{};
+    uint64_t restarts = 0;
   };
   std::chrono::milliseconds backoff_for(int streak) const;
 

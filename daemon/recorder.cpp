@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/escape.h"
+#include "daemon/logging.h"
 
 namespace ackd {
 

@@ -2,22 +2,42 @@
 
 #include <unistd.h>
 
+#include <random>
+
 #include <spdlog/spdlog.h>
+
+#include "daemon/logging.h"
 
 namespace ackd {
 namespace {
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
-}
 
-ServeLoop::ServeLoop(const Config& config, pid_t master_pid)
+ConnectionLimits limits_from(const DaemonConfig& daemon) {
+  ConnectionLimits limits;
+  limits.idle_timeout = daemon.idle_timeout;
+  limits.message_timeout = daemon.message_timeout;
+  return limits;
+}
+}  // namespace
+
+ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry,
+                     bool accumulate)
     : config_(config),
       master_pid_(master_pid),
-      signals_({SIGTERM, SIGINT, SIGQUIT, SIGCHLD}),
+      signals_({SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1}),
       recorder_(config.daemon.log_messages),
-      connections_(loop_, recorder_) {
+      connections_(loop_, recorder_, limits_from(config.daemon)),
+      entry_(entry),
+      accumulate_(accumulate) {
   // Only the master acts on these; a copy sent to the whole process group
   // (a terminal, a careless kill) must not kill the workers.
-  for (int signo : {SIGHUP, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
+  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
+  if (config.daemon.max_requests > 0) {
+    // Jitter, so workers started together are not all recycled together.
+    std::mt19937_64 random(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
+    uint64_t jitter = config.daemon.max_requests_jitter;
+    max_requests_ = config.daemon.max_requests + (jitter > 0 ? random() % (jitter + 1) : 0);
+  }
   ignore_sigpipe();
   loop_.add(signals_.fd(), EPOLLIN, this);
 }
@@ -39,6 +59,7 @@ void ServeLoop::on_signals() {
   signalled_ = false;
   SignalSet set = signals_.take();
   if (set.has(SIGCHLD) && children_ != nullptr) children_->reap();
+  if (set.has(SIGUSR1)) reopen_log_file();
   if (set.has(SIGTERM) || set.has(SIGINT) || set.has(SIGQUIT)) begin_stop("asked to stop");
 }
 
@@ -47,6 +68,7 @@ void ServeLoop::begin_stop(const char* why) {
   stopping_ = true;
   stop_deadline_ = std::chrono::steady_clock::now() + config_.daemon.shutdown_timeout;
   spdlog::debug("{}: draining {} connections", why, connections_.size());
+  publish(WorkerState::kDraining);
   for (auto& acceptor : acceptors_) acceptor->close();
   for (auto& server : datagram_servers_) server->close();
   connections_.drain_all();
@@ -64,12 +86,50 @@ void ServeLoop::tick(SteadyTime now) {
   if (master_pid_ != 0 && getppid() != master_pid_) begin_stop("the master is gone");
 }
 
+// The heartbeat and counters the master reads; cheap enough for every turn.
+void ServeLoop::publish(WorkerState state) {
+  if (entry_ == nullptr || accumulate_) return;
+  const MessageCounters& c = recorder_.counters();
+  auto relaxed = std::memory_order_relaxed;
+  uint64_t forked = children_ != nullptr ? children_->accepted() : 0;
+  size_t open = connections_.size() + (children_ != nullptr ? children_->children() : 0);
+  entry_->heartbeat_ms.store(steady_now_ms(), relaxed);
+  if (entry_->state.load(relaxed) != WorkerState::kDraining) entry_->state.store(state, relaxed);
+  entry_->open_connections.store(open, relaxed);
+  entry_->connections.store(c.connections + forked, relaxed);
+  // Added, not stored: a dispatcher's connection processes add theirs too.
+  entry_->messages.fetch_add(c.messages - published_messages_, relaxed);
+  entry_->acks.fetch_add(c.acks - published_acks_, relaxed);
+  entry_->errors.fetch_add(c.errors - published_errors_, relaxed);
+  published_messages_ = c.messages;
+  published_acks_ = c.acks;
+  published_errors_ = c.errors;
+}
+
+void ServeLoop::accumulate_counters() {
+  if (entry_ == nullptr || !accumulate_) return;
+  const MessageCounters& c = recorder_.counters();
+  entry_->messages.fetch_add(c.messages, std::memory_order_relaxed);
+  entry_->acks.fetch_add(c.acks, std::memory_order_relaxed);
+  entry_->errors.fetch_add(c.errors, std::memory_order_relaxed);
+}
+
+// max_requests: recycle this worker gracefully (memory hygiene).
+void ServeLoop::check_max_requests() {
+  if (max_requests_ == 0 || stopping_) return;
+  uint64_t served = recorder_.counters().connections + (children_ ? children_->accepted() : 0);
+  if (served < max_requests_) return;
+  spdlog::info("recycling after {} connections (max_requests)", served);
+  begin_stop("max_requests");
+}
+
 int ServeLoop::run(bool exit_when_idle) {
   while (true) {
     loop_.run_once(static_cast<int>(kSweepInterval.count()));
+    SteadyTime now = std::chrono::steady_clock::now();
+    connections_.set_now(now);
     connections_.collect();
     if (signalled_) on_signals();
-    SteadyTime now = std::chrono::steady_clock::now();
     tick(now);
     if ((stopping_ || exit_when_idle) && idle()) break;
     if (stopping_ && now >= stop_deadline_) {
@@ -80,7 +140,10 @@ int ServeLoop::run(bool exit_when_idle) {
     if (!stopping_) {
       for (auto& acceptor : acceptors_) acceptor->resume_if_due(now);
     }
+    publish(stopping_ ? WorkerState::kDraining : WorkerState::kServing);
+    check_max_requests();
   }
+  accumulate_counters();
   const MessageCounters& c = recorder_.counters();
   spdlog::debug("exiting: {} connections, {} messages, {} acks, {} errors", c.connections,
                 c.messages, c.acks, c.errors);

@@ -15,6 +15,7 @@
 #include "daemon/event_loop.h"
 #include "daemon/forking_sink.h"
 #include "daemon/recorder.h"
+#include "daemon/scoreboard.h"
 #include "daemon/signals.h"
 #include "daemon/stream_acceptor.h"
 
@@ -23,7 +24,10 @@ namespace ackd {
 class ServeLoop final : public EventHandler {
  public:
   // master_pid: stop when it is no longer our parent (0: do not watch).
-  ServeLoop(const Config& config, pid_t master_pid);
+  // entry: where to publish heartbeat and counters (nullptr: nowhere); with
+  // `accumulate`, counters are added to it once at exit instead.
+  ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry = nullptr,
+            bool accumulate = false);
 
   EventLoop& loop() { return loop_; }
   Recorder& recorder() { return recorder_; }
@@ -45,6 +49,9 @@ class ServeLoop final : public EventHandler {
   void begin_stop(const char* why);
   bool idle() const;
   void tick(SteadyTime now);
+  void publish(WorkerState state);
+  void accumulate_counters();
+  void check_max_requests();
 
   const Config& config_;
   pid_t master_pid_;
@@ -55,6 +62,10 @@ class ServeLoop final : public EventHandler {
   std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   ForkingSink* children_ = nullptr;
+  ScoreboardEntry* entry_;
+  bool accumulate_;
+  uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
+  uint64_t published_messages_ = 0, published_acks_ = 0, published_errors_ = 0;
   bool signalled_ = false;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};

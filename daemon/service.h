@@ -28,5 +28,6 @@ std::vector<std::string> service_names();
 
 // Protocol error replies, sent by the transports before they close.
 inline constexpr std::string_view kErrTooLong = "ERR message too long";
+inline constexpr std::string_view kErrMessageTimeout = "ERR message timeout";
 
 }  // namespace ackd

@@ -18,6 +18,7 @@ StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, std::strin
 
 void StreamConnection::start() {
   owner_.recorder().count_connection();
+  deadline_ = owner_.now() + owner_.limits().idle_timeout;
   interest_ = EPOLLIN;
   owner_.loop().add(fd_.get(), interest_, this);
   on_readable();  // with TCP_DEFER_ACCEPT the message is usually there already
@@ -44,6 +45,7 @@ void StreamConnection::on_readable() {
     return;
   }
   FrameStatus status;
+  bool had_partial = framer_.has_partial();
   auto sink = [this](std::string_view message) { return on_message(message); };
   if (n == 0) {
     peer_eof_ = true;
@@ -54,10 +56,21 @@ void StreamConnection::on_readable() {
   if (status == FrameStatus::kTooLong) {
     reply_error(kErrTooLong);
   } else if (status == FrameStatus::kStopped || peer_eof_ ||
-             (draining_ && !framer_.has_partial())) {
+             (draining_ && messages_ > 0 && !framer_.has_partial())) {
     close_after_flush();
   }
+  if (state_ == State::kReading) refresh_deadline(had_partial);
   flush();
+}
+
+// Idle: no byte for idle_timeout. Slowloris: a started message must be
+// complete within message_timeout of its first byte, however slowly it trickles.
+void StreamConnection::refresh_deadline(bool had_partial) {
+  if (!framer_.has_partial()) {
+    deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  } else if (!had_partial) {
+    deadline_ = owner_.now() + owner_.limits().message_timeout;
+  }
 }
 
 bool StreamConnection::on_message(std::string_view message) {
@@ -77,11 +90,13 @@ void StreamConnection::reply_error(std::string_view line) {
   close_after_flush();
 }
 
+// A connection that has not sent its first message yet is not idle: its
+// client is about to speak (a reload must not fail it). It is served, then closed.
 void StreamConnection::begin_drain() {
   draining_ = true;
   if (state_ == State::kLingering) {
     discard_input_and_close();
-  } else if (state_ == State::kReading && !framer_.has_partial()) {
+  } else if (state_ == State::kReading && messages_ > 0 && !framer_.has_partial()) {
     close_after_flush();
     flush();
   }
@@ -97,7 +112,9 @@ void StreamConnection::discard_input_and_close() {
 }
 
 void StreamConnection::close_after_flush() {
-  if (state_ == State::kReading) state_ = State::kClosing;
+  if (state_ != State::kReading) return;
+  state_ = State::kClosing;
+  deadline_ = owner_.now() + owner_.limits().linger;  // for a peer that never reads
 }
 
 void StreamConnection::flush() {
@@ -132,7 +149,7 @@ void StreamConnection::after_flush() {
     return;
   }
   state_ = State::kLingering;
-  deadline_ = std::chrono::steady_clock::now() + owner_.limits().linger;
+  deadline_ = owner_.now() + owner_.limits().linger;
 }
 
 void StreamConnection::linger_read() {
@@ -158,7 +175,15 @@ void StreamConnection::update_interest() {
 }
 
 void StreamConnection::check_deadline(SteadyTime now) {
-  if (state_ == State::kLingering && now >= deadline_) close();
+  if (now < deadline_ || state_ == State::kClosed) return;
+  if (state_ == State::kReading && framer_.has_partial()) {
+    reply_error(kErrMessageTimeout);
+    flush();
+  } else if (state_ == State::kReading) {
+    discard_input_and_close();  // idle
+  } else {
+    close();  // lingering, or a peer that does not read its acks
+  }
 }
 
 void StreamConnection::close() {

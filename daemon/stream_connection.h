@@ -46,6 +46,7 @@ class StreamConnection final : public EventHandler {
   void after_flush();
   void discard_input_and_close();
   void update_interest();
+  void refresh_deadline(bool had_partial);
   void close();
 
   ConnectionSet& owner_;
@@ -60,7 +61,7 @@ class StreamConnection final : public EventHandler {
   bool peer_eof_ = false;
   bool draining_ = false;
   uint32_t interest_ = 0;
-  SteadyTime deadline_{};
+  SteadyTime deadline_{};  // idle, message or linger deadline, by state
 };
 
 }  // namespace ackd

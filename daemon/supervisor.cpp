@@ -5,16 +5,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/logging.h"
+#include "daemon/listener_set.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
 #include "daemon/worker.h"
 
 namespace ackd {
 namespace {
+
+constexpr size_t kScoreboardCapacity = 4096;  // current and draining workers
+constexpr size_t kMaxWorkers = 1024;
 
 std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -29,15 +35,19 @@ std::string describe_exit(int status) {
 
 }  // namespace
 
-Supervisor::Supervisor(Config config)
+Supervisor::Supervisor(Config config, std::string config_path)
     : config_(std::move(config)),
-      signals_({SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU}) {}
+      config_path_(std::move(config_path)),
+      signals_({SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU}),
+      scoreboard_(kScoreboardCapacity) {}
 
 Supervisor::~Supervisor() {
   for (const Listener& listener : listeners_) remove_socket_file(listener);
 }
 
 void Supervisor::start() {
+  started_ms_ = steady_now_ms();
+  if (!config_.daemon.pidfile.empty()) pidfile_ = std::make_unique<PidFile>(config_.daemon.pidfile);
   credentials_ = resolve_credentials(config_.daemon);
   if (!config_.daemon.user.empty() && !credentials_) {
     spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
@@ -47,32 +57,38 @@ void Supervisor::start() {
     listeners_.push_back(open_listener(listener));
     spdlog::info("listening on {} ({})", listener.describe(), listener.name);
   }
+  if (!config_.daemon.control_socket.empty()) {
+    control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
+  }
   ignore_sigpipe();
   // Orphaned connection processes of fork mode are reparented to us, and reaped.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  table_.resize(pool_size());
+  target_workers_ = configured_pool_size();
+  table_.resize(target_workers_);
 }
 
-size_t Supervisor::pool_size() const {
+size_t Supervisor::configured_pool_size() const {
   // Fork mode: one dispatcher accepts and forks a process per connection.
   return config_.daemon.mode == ProcessMode::kFork ? 1 : config_.daemon.resolved_workers();
 }
 
 int Supervisor::run() {
   maintain_pool(Clock::now());
-  notify("READY=1\nSTATUS=serving\nMAINPID=" + std::to_string(getpid()));
+  notify("READY=1\nMAINPID=" + std::to_string(getpid()));
+  notify_status();
   spdlog::info("ready: {} {} with config {}", table_.running(),
                config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher" : "worker(s)",
                config_.source);
   while (true) {
     wait_for_events(Clock::now());
-    SignalSet signals = signals_.take();
+    Requests requests = take_requests();
     TimePoint now = Clock::now();
-    if (signals.has(SIGCHLD)) reap_children(now);
-    for (int signo : {SIGTERM, SIGINT, SIGQUIT}) {
-      if (signals.has(signo)) begin_stop(signo, now);
-    }
+    if (requests.reap) reap_children(now);
     if (stopping_) {
+      if (requests.fast_stop && !killed_) {
+        signal_workers(SIGKILL);
+        killed_ = true;
+      }
       if (table_.running() == 0) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
@@ -80,6 +96,14 @@ int Supervisor::run() {
         signal_workers(SIGKILL);
         killed_ = true;
       }
+      continue;
+    }
+    kill_hung_workers();
+    if (requests.reload) reload(now);
+    if (requests.reopen) reopen_logs();
+    if (requests.resize != 0) resize_pool(requests.resize);
+    if (requests.stop) {
+      begin_stop(requests.fast_stop, now);
       continue;
     }
     if (table_.recovered(now)) spdlog::info("workers are stable again: respawn throttling ended");
@@ -96,20 +120,52 @@ void Supervisor::wait_for_events(TimePoint now) {
     auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count();
     timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
   }
-  pollfd fd{signals_.fd(), POLLIN, 0};
-  poll(&fd, 1, timeout_ms);
+  pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {control_ ? control_->fd() : -1, POLLIN, 0}};
+  if (poll(fds, 2, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
+    control_->serve_one([this](std::string_view request) { return handle_control(request); });
+  }
+}
+
+Supervisor::Requests Supervisor::take_requests() {
+  Requests requests = std::exchange(pending_, Requests{});
+  SignalSet signals = signals_.take();
+  requests.reap |= signals.has(SIGCHLD);
+  requests.reload |= signals.has(SIGHUP);
+  requests.reopen |= signals.has(SIGUSR1);
+  requests.stop |= signals.has(SIGTERM) || signals.has(SIGINT) || signals.has(SIGQUIT);
+  // A second ^C while stopping: stop now.
+  requests.fast_stop |= stopping_ && signals.has(SIGINT);
+  requests.resize += (signals.has(SIGTTIN) ? 1 : 0) - (signals.has(SIGTTOU) ? 1 : 0);
+  if (signals.has(SIGUSR2)) spdlog::warn("USR2: binary upgrade is not supported by this build");
+  return requests;
+}
+
+std::string Supervisor::handle_control(std::string_view request) {
+  if (request == "status") return render_status_text(snapshot());
+  if (request == "status json") return render_status_json(snapshot());
+  if (request == "reload") {
+    pending_.reload = true;
+    return "reloading\n";
+  }
+  if (request == "stop") {
+    pending_.stop = true;
+    return "stopping\n";
+  }
+  return "ERR unknown request (expected status, status json, reload or stop)\n";
 }
 
 void Supervisor::reap_children(TimePoint now) {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    std::optional<WorkerExit> exit = table_.exited(pid, now);
-    if (!exit) continue;  // a retired worker, or an orphaned connection process
+    if (auto entry = scoreboard_.find(pid)) scoreboard_.release(*entry);
     // A worker that got our TERM before its own handlers were set dies of it.
     bool clean = (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-                 (stopping_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
-    if (stopping_ && clean) {
+                 ((stopping_ || !table_.owns(pid)) && WIFSIGNALED(status) &&
+                  WTERMSIG(status) == SIGTERM);
+    std::optional<WorkerExit> exit = table_.exited(pid, now, clean);
+    if (!exit) continue;  // a retired worker, or an orphaned connection process
+    if (clean) {
       spdlog::debug("worker {} (pid {}) exited", exit->slot, pid);
       continue;
     }
@@ -123,21 +179,101 @@ void Supervisor::reap_children(TimePoint now) {
   }
 }
 
-void Supervisor::begin_stop(int signo, TimePoint now) {
-  if (stopping_) {
-    if (signo == SIGINT) {  // a second ^C: stop now
-      signal_workers(SIGKILL);
-      killed_ = true;
-    }
+// A worker whose heartbeat is older than worker_timeout is stuck (a busy
+// loop, a SIGSTOP, a deadlock): kill it; the reap respawns it.
+void Supervisor::kill_hung_workers() {
+  int64_t now_ms = steady_now_ms();
+  int64_t limit = config_.daemon.worker_timeout.count();
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    ScoreboardEntry& e = scoreboard_.entry(i);
+    WorkerState state = e.state.load(std::memory_order_relaxed);
+    pid_t pid = e.pid.load(std::memory_order_relaxed);
+    if (state == WorkerState::kFree || pid <= 0) continue;
+    int64_t silent = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
+    if (silent <= limit) continue;
+    spdlog::error("worker {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
+                  "killing it",
+                  e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+    kill(pid, SIGKILL);
+    e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);  // one kill, one log line
+  }
+}
+
+void Supervisor::reload(TimePoint now) {
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(steady_now_ms() * 1000));
+  spdlog::info("reloading {}", config_path_.empty() ? "the embedded default" : config_path_);
+  Config fresh;
+  std::optional<Credentials> credentials;
+  ReconciledListeners reconciled;
+  try {
+    fresh = config_path_.empty() ? default_config() : load_config(config_path_);
+    credentials = resolve_credentials(fresh.daemon);
+    reconciled = reconcile_listeners(listeners_, fresh.listeners);
+  } catch (const ConfigError& e) {
+    for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
+    spdlog::error("reload failed: still running the previous configuration");
+    notify("READY=1");
+    return;
+  } catch (const std::exception& e) {
+    spdlog::error("reload failed: {}; still running the previous configuration", e.what());
+    notify("READY=1");
     return;
   }
-  spdlog::info("{}: stopping gracefully (shutdown_timeout {})", strsignal(signo),
+  for (const Listener& removed : reconciled.removed) {
+    spdlog::info("closed listener {} ({})", removed.describe(), removed.config.name);
+    remove_socket_file(removed);
+  }
+  for (const Listener& listener : reconciled.listeners) {
+    if (!config_.find_listener(listener.config.name)) {
+      spdlog::info("listening on {} ({})", listener.describe(), listener.config.name);
+    }
+  }
+  listeners_ = std::move(reconciled.listeners);
+  config_ = std::move(fresh);
+  credentials_ = credentials;
+  ++generation_;
+  // The new generation starts first; the old one then stops accepting and
+  // drains. Both share the listening sockets, so no client is refused.
+  std::vector<pid_t> old = table_.resize(0);
+  target_workers_ = configured_pool_size();
+  table_.resize(target_workers_);
+  maintain_pool(now);
+  retire(old);
+  spdlog::info("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
+  notify("READY=1");
+  notify_status();
+}
+
+void Supervisor::reopen_logs() {
+  reopen_log_file();
+  signal_workers(SIGUSR1);
+  spdlog::info("log files reopened");
+}
+
+void Supervisor::resize_pool(int delta) {
+  if (config_.daemon.mode == ProcessMode::kFork) {
+    spdlog::warn("TTIN/TTOU ignored: fork mode has one dispatcher");
+    return;
+  }
+  auto wanted = static_cast<int64_t>(target_workers_) + delta;
+  size_t target = static_cast<size_t>(std::clamp<int64_t>(wanted, 1, kMaxWorkers));
+  if (target == target_workers_) return;
+  target_workers_ = target;
+  retire(table_.resize(target));
+  spdlog::info("pool size now {} worker(s)", target);
+}
+
+void Supervisor::begin_stop(bool fast, TimePoint now) {
+  if (stopping_) return;
+  spdlog::info("stopping {}(shutdown_timeout {})", fast ? "now " : "gracefully ",
                format_duration(config_.daemon.shutdown_timeout));
   notify("STOPPING=1");
   stopping_ = true;
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
+  control_.reset();
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
-  signal_workers(SIGTERM);
+  signal_workers(fast ? SIGKILL : SIGTERM);
+  killed_ = fast;
 }
 
 void Supervisor::maintain_pool(TimePoint now) {
@@ -145,26 +281,85 @@ void Supervisor::maintain_pool(TimePoint now) {
 }
 
 void Supervisor::spawn_worker(size_t slot, TimePoint now) {
+  std::optional<size_t> entry =
+      scoreboard_.claim(generation_, static_cast<uint32_t>(slot), steady_now_ms());
+  if (!entry) {
+    spdlog::error("scoreboard full ({} workers): not starting worker {}", kScoreboardCapacity, slot);
+    table_.failed_to_start(slot, now);
+    return;
+  }
   WorkerSpec spec;
   spec.config = &config_;
   spec.listeners = &listeners_;
-  spec.role =
-      config_.daemon.mode == ProcessMode::kFork ? "dispatcher" : "worker " + std::to_string(slot);
+  spec.role = config_.daemon.mode == ProcessMode::kFork ? "dispatcher"
+                                                        : "worker " + std::to_string(slot);
   spec.credentials = credentials_;
   spec.master_pid = getpid();
+  spec.scoreboard = &scoreboard_.entry(*entry);
+  if (control_) spec.close_in_child.push_back(control_->fd());
+  if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
   try {
     pid_t pid = spawn_child([&] { return run_worker(spec); }, SIGTERM);
+    scoreboard_.entry(*entry).pid.store(pid, std::memory_order_relaxed);
     table_.started(slot, pid, now);
-    spdlog::debug("started {} (pid {})", spec.role, pid);
+    spdlog::debug("started {} (pid {}, generation {})", spec.role, pid, generation_);
   } catch (const std::system_error& e) {
-    // Out of processes or memory: treat like a young death and retry later.
+    // Out of processes or memory: retry after a backoff, as for a crash.
     spdlog::error("{}: {}", spec.role, e.what());
+    scoreboard_.release(*entry);
     table_.failed_to_start(slot, now);
   }
 }
 
+void Supervisor::retire(const std::vector<pid_t>& pids) {
+  for (pid_t pid : pids) kill(pid, SIGTERM);
+}
+
 void Supervisor::signal_workers(int signo) {
   for (pid_t pid : table_.pids()) kill(pid, signo);
+}
+
+StatusSnapshot Supervisor::snapshot() const {
+  StatusSnapshot s;
+  s.master_pid = getpid();
+  s.uptime_ms = steady_now_ms() - started_ms_;
+  s.generation = generation_;
+  s.config_source = config_.source;
+  s.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
+  for (const Listener& listener : listeners_) {
+    s.listeners.push_back({listener.config.name, std::string(to_string(listener.config.protocol)),
+                           is_unix(listener.config.protocol) ? listener.config.path
+                                                             : listener.bound.to_string()});
+  }
+  int64_t now_ms = steady_now_ms();
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    WorkerState state = e.state.load(std::memory_order_relaxed);
+    if (state == WorkerState::kFree) continue;
+    WorkerRow row;
+    row.pid = e.pid.load(std::memory_order_relaxed);
+    row.slot = e.slot.load(std::memory_order_relaxed);
+    row.generation = e.generation.load(std::memory_order_relaxed);
+    row.state = to_string(state);
+    row.open_connections = e.open_connections.load(std::memory_order_relaxed);
+    row.connections = e.connections.load(std::memory_order_relaxed);
+    row.messages = e.messages.load(std::memory_order_relaxed);
+    row.acks = e.acks.load(std::memory_order_relaxed);
+    row.errors = e.errors.load(std::memory_order_relaxed);
+    row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
+    row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
+    s.workers.push_back(row);
+  }
+  std::sort(s.workers.begin(), s.workers.end(),
+            [](const WorkerRow& a, const WorkerRow& b) {
+              return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
+            });
+  return s;
+}
+
+void Supervisor::notify_status() {
+  StatusSnapshot s = snapshot();
+  notify("STATUS=" + status_line(s));
 }
 
 }  // namespace ackd

@@ -1,23 +1,31 @@
 // Supervisor: the master process. It binds every listener, starts the
-// workers, then only supervises: reaps children on SIGCHLD, respawns them
-// (throttled by the ProcessTable's backoff), and on TERM/INT stops them
-// gracefully, escalating to SIGKILL after shutdown_timeout.
+// workers, then only supervises. Its loop waits for signals (self-pipe) and
+// control requests, then acts in a fixed order: reap children, kill hung
+// workers, reload, reopen logs, resize the pool, stop; and brings the pool
+// back to its target size (throttled by the ProcessTable's backoff).
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "daemon/config.h"
+#include "daemon/control_server.h"
 #include "daemon/listener.h"
+#include "daemon/pidfile.h"
 #include "daemon/privileges.h"
 #include "daemon/process_table.h"
+#include "daemon/scoreboard.h"
 #include "daemon/signals.h"
+#include "daemon/status_report.h"
 
 namespace ackd {
 
 class Supervisor {
  public:
-  explicit Supervisor(Config config);
+  // config_path: where reload re-reads the config (empty: the embedded default).
+  Supervisor(Config config, std::string config_path);
   ~Supervisor();
 
   // Binds the listeners; throws std::system_error / std::runtime_error.
@@ -26,19 +34,41 @@ class Supervisor {
   int run();
 
  private:
+  struct Requests {  // what the loop has to do, from signals or the control socket
+    bool reap = false, reload = false, reopen = false, stop = false, fast_stop = false;
+    int resize = 0;
+  };
+
   void wait_for_events(TimePoint now);
+  Requests take_requests();
+  std::string handle_control(std::string_view request);
   void reap_children(TimePoint now);
-  void begin_stop(int signo, TimePoint now);
+  void kill_hung_workers();
+  void reload(TimePoint now);
+  void reopen_logs();
+  void resize_pool(int delta);
+  void begin_stop(bool fast, TimePoint now);
   void maintain_pool(TimePoint now);
   void spawn_worker(size_t slot, TimePoint now);
+  void retire(const std::vector<pid_t>& pids);
   void signal_workers(int signo);
-  size_t pool_size() const;
+  size_t configured_pool_size() const;
+  StatusSnapshot snapshot() const;
+  void notify_status();
 
   Config config_;
+  std::string config_path_;
   std::vector<Listener> listeners_;
   std::optional<Credentials> credentials_;
   SignalPipe signals_;
   ProcessTable table_;
+  Scoreboard scoreboard_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<PidFile> pidfile_;
+  Requests pending_;  // requests that came through the control socket
+  uint32_t generation_ = 1;
+  size_t target_workers_ = 1;
+  int64_t started_ms_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
   TimePoint stop_deadline_{};

@@ -1,5 +1,7 @@
 #include "daemon/worker.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/forking_sink.h"
@@ -12,14 +14,17 @@ namespace {
 // Prefork: connections are served in this process's own event loop.
 class LocalSink final : public AcceptSink {
  public:
-  explicit LocalSink(ConnectionSet& connections) : connections_(connections) {}
+  LocalSink(ConnectionSet& connections, unsigned max_connections)
+      : connections_(connections), max_connections_(max_connections) {}
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override {
     connections_.open(std::move(fd), peer, listener);
   }
-  bool full() const override { return false; }
+  // At the limit the acceptors pause: new clients wait in the kernel backlog.
+  bool full() const override { return connections_.size() >= max_connections_; }
 
  private:
   ConnectionSet& connections_;
+  unsigned max_connections_;
 };
 
 // Takes over the inherited sockets and makes each listener's service.
@@ -37,19 +42,26 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
 
 }  // namespace
 
+// A seam for tests: a test build of ackd links a strong definition of this
+// (tests/support/crashing_worker.cpp) to get workers that crash at start.
+extern "C" __attribute__((weak)) void ackd_worker_starting() {}
+
 int run_worker(const WorkerSpec& spec) {
+  ackd_worker_starting();
   const Config& config = *spec.config;
-  init_logging(spec.role, config.daemon.log_level);
+  // What only the master may hold: the control socket, the pidfile lock.
+  for (int fd : spec.close_in_child) close(fd);
+  init_logging(spec.role, config.daemon);
   if (spec.credentials) drop_privileges(*spec.credentials);
-  ServeLoop serve_loop(config, spec.master_pid);
+  ServeLoop serve_loop(config, spec.master_pid, spec.scoreboard);
   std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
   if (config.daemon.mode == ProcessMode::kFork) {
-    ForkingSink sink(config);
+    ForkingSink sink(config, spec.scoreboard);
     serve_loop.watch_children(&sink);
     serve_loop.serve(listeners, sink);
     return serve_loop.run(/*exit_when_idle=*/false);
   }
-  LocalSink sink(serve_loop.connections());
+  LocalSink sink(serve_loop.connections(), config.daemon.max_connections);
   serve_loop.serve(listeners, sink);
   return serve_loop.run(/*exit_when_idle=*/false);
 }

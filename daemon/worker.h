@@ -13,6 +13,7 @@
 #include "daemon/config.h"
 #include "daemon/listener.h"
 #include "daemon/privileges.h"
+#include "daemon/scoreboard.h"
 
 namespace ackd {
 
@@ -22,6 +23,8 @@ struct WorkerSpec {
   std::string role;                            // "worker 0", "dispatcher"
   std::optional<Credentials> credentials;
   pid_t master_pid = 0;
+  ScoreboardEntry* scoreboard = nullptr;  // this worker's entry (shared memory)
+  std::vector<int> close_in_child;        // the master's own fds
 };
 
 // Runs in the forked child; returns its exit status.

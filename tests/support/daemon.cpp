@@ -41,6 +41,16 @@ std::optional<ProcessInfo> read_process(pid_t pid) {
   return info;
 }
 
+// Each daemon gets its own control socket (not /run/ackd/control.sock),
+// unless the test chose one.
+std::string with_control_socket(const std::string& config, const std::string& path) {
+  if (config.find("control_socket") != std::string::npos) return config;
+  std::string line = "control_socket = \"" + path + "\"\n";
+  size_t daemon = config.find("[daemon]\n");
+  if (daemon == std::string::npos) return "[daemon]\n" + line + config;
+  return config.substr(0, daemon + 9) + line + config.substr(daemon + 9);
+}
+
 }  // namespace
 
 std::vector<ProcessInfo> children_of(pid_t parent) {
@@ -61,7 +71,7 @@ bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
 Daemon::Daemon(const std::string& config, std::vector<std::string> extra_args)
     : dir_(std::make_unique<TempDir>()) {
-  std::ofstream(config_path()) << config;
+  std::ofstream(config_path()) << with_control_socket(config, control_socket());
   std::string notify_path = dir_->file("notify.sock");
   notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};

@@ -27,15 +27,24 @@ struct ProcessInfo {
 std::vector<ProcessInfo> children_of(pid_t parent);
 bool process_exists(pid_t pid);
 
+struct DaemonOptions {
+  std::string binary = ACKD_BINARY;     // or ACKD_CRASHING_BINARY
+  std::vector<std::string> wrapper;     // argv prefix, e.g. {"prlimit", "--nofile=64"}
+  std::vector<std::string> extra_args;  // after --config FILE
+  std::vector<std::string> extra_env;   // "K=V"
+};
+
 class Daemon {
  public:
-  // Writes `config` to ackd.conf in a new temp dir and starts ackd on it.
-  explicit Daemon(const std::string& config, std::vector<std::string> extra_args = {});
+  // Writes `config` to ackd.conf in a new temp dir and starts ackd on it,
+  // with a control socket in that dir (unless the config names one).
+  explicit Daemon(const std::string& config, DaemonOptions options = {});
   ~Daemon();
 
   pid_t pid() const { return process_->pid(); }
   const TempDir& dir() const { return *dir_; }
   std::string config_path() const { return dir_->file("ackd.conf"); }
+  std::string control_socket() const { return dir_->file("control.sock"); }
   std::string log() const;
   // Waits until the log contains `needle`.
   bool wait_for_log(const std::string& needle,

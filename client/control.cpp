@@ -1,0 +1,97 @@
+#include "client/control.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <iostream>
+#include <memory>
+
+#include "client/client_error.h"
+#include "client/connect.h"
+#include "client/exit_codes.h"
+
+namespace ackd::client {
+namespace {
+
+void send_request(int fd, const std::string& line, const SocketAddress& peer) {
+  size_t sent = 0;
+  while (sent < line.size()) {
+    ssize_t n = send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_socket_error("send", peer, errno);
+    sent += static_cast<size_t>(n);
+  }
+}
+
+std::string read_reply(int fd, const Deadline& deadline) {
+  std::string reply;
+  char buffer[16384];
+  while (true) {
+    if (poll_until(fd, POLLIN, deadline) == 0) {
+      throw ClientError(kExitTimeout, "no reply from the control socket within " +
+                                          format_duration(deadline.budget()));
+    }
+    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return reply;
+    reply.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+CLI::App* add_command(CLI::App& app, const char* name, const char* help,
+                      const std::shared_ptr<ControlOptions>& options) {
+  CLI::App* command = app.add_subcommand(name, help);
+  command->add_option("--socket", options->socket, "The daemon's control socket")
+      ->type_name("PATH")
+      ->capture_default_str();
+  command->add_option("--timeout", options->timeout, "Deadline for the reply")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  command->footer(kExitCodesHelp);
+  return command;
+}
+
+// Runs `request` and prints the reply; an "ERR ..." reply is a protocol error.
+void run_and_print(const ControlOptions& options, const std::string& request) {
+  std::string reply = run_control(options, request);
+  if (reply.rfind("ERR ", 0) == 0) {
+    throw ClientError(kExitProtocol, "daemon replied: " + reply.substr(0, reply.find('\n')));
+  }
+  std::cout << reply << std::flush;
+}
+
+}  // namespace
+
+std::string run_control(const ControlOptions& options, const std::string& request) {
+  Duration timeout;
+  try {
+    timeout = parse_duration(options.timeout);
+  } catch (const std::invalid_argument& e) {
+    throw ClientError(kExitUsage, std::string("--timeout: ") + e.what());
+  }
+  Deadline deadline(timeout);
+  SocketAddress address;
+  try {
+    address = SocketAddress::unix_path(options.socket);
+  } catch (const std::invalid_argument& e) {
+    throw ClientError(kExitUsage, std::string("--socket: ") + e.what());
+  }
+  Connection connection = connect_stream({address}, deadline);
+  send_request(connection.fd.get(), request + "\n", address);
+  return read_reply(connection.fd.get(), deadline);
+}
+
+void setup_control(CLI::App& app) {
+  auto options = std::make_shared<ControlOptions>();
+  CLI::App* status = add_command(app, "status", "Show the daemon's listeners and workers",
+                                 options);
+  status->add_flag("--json", options->json, "Print JSON (one object) for scripts");
+  status->callback(
+      [options] { run_and_print(*options, options->json ? "status json" : "status"); });
+  add_command(app, "reload", "Reload the daemon's configuration (like SIGHUP)", options)
+      ->callback([options] { run_and_print(*options, "reload"); });
+  add_command(app, "stop", "Stop the daemon gracefully (like SIGTERM)", options)
+      ->callback([options] { run_and_print(*options, "stop"); });
+}
+
+}  // namespace ackd::client

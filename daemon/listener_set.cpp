@@ -1,0 +1,88 @@
+#include "daemon/listener_set.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <optional>
+#include <spdlog/spdlog.h>
+
+#include "common/syscall.h"
+
+namespace ackd {
+namespace {
+
+// Index of the listener in `current` with the same binding, if any.
+std::optional<size_t> find_same_binding(const std::vector<Listener>& current,
+                                        const ListenerConfig& wanted) {
+  for (size_t i = 0; i < current.size(); ++i) {
+    if (current[i].fd && current[i].config.same_binding(wanted)) return i;
+  }
+  return std::nullopt;
+}
+
+// A kept socket takes the new settings that do not need a new socket.
+void update_kept(Listener& listener, const ListenerConfig& wanted) {
+  bool backlog_changed = listener.config.backlog != wanted.backlog;
+  listener.config = wanted;
+  if (is_stream(wanted.protocol) && backlog_changed) {
+    listen(listener.fd.get(), wanted.backlog);  // a listening socket takes a new backlog
+  }
+  if (is_unix(wanted.protocol)) {
+    try {
+      apply_socket_file_attributes(listener);
+    } catch (const std::exception& e) {
+      spdlog::warn("listener {}: {}", wanted.name, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
+                                        const std::vector<ListenerConfig>& wanted) {
+  // First bind what is new: this may throw, and nothing is moved yet.
+  std::vector<std::optional<Listener>> fresh(wanted.size());
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!find_same_binding(current, wanted[i])) fresh[i] = open_listener(wanted[i]);
+  }
+  ReconciledListeners result;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (fresh[i]) {
+      result.listeners.push_back(std::move(*fresh[i]));
+      continue;
+    }
+    size_t index = *find_same_binding(current, wanted[i]);
+    result.listeners.push_back(std::move(current[index]));
+    update_kept(result.listeners.back(), wanted[i]);
+  }
+  for (Listener& old : current) {
+    if (old.fd) result.removed.push_back(std::move(old));
+  }
+  current.clear();
+  return result;
+}
+
+void apply_socket_file_attributes(const Listener& listener) {
+  const ListenerConfig& config = listener.config;
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  if (!config.owner.empty()) {
+    passwd* pw = getpwnam(config.owner.c_str());
+    if (pw == nullptr) throw std::runtime_error("owner: no such user \"" + config.owner + "\"");
+    uid = pw->pw_uid;
+  }
+  if (!config.group.empty()) {
+    group* gr = getgrnam(config.group.c_str());
+    if (gr == nullptr) throw std::runtime_error("group: no such group \"" + config.group + "\"");
+    gid = gr->gr_gid;
+  }
+  if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) &&
+      lchown(config.path.c_str(), uid, gid) != 0) {
+    throw_errno("chown", config.describe());
+  }
+  if (chmod(config.path.c_str(), config.mode) != 0) throw_errno("chmod", config.describe());
+}
+
+}  // namespace ackd

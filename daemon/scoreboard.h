@@ -1,0 +1,60 @@
+// Scoreboard: shared memory with one entry per live worker, as Apache's
+// scoreboard. Each worker writes only its own entry (heartbeat, state,
+// counters); the master reads them all to kill workers that stopped making
+// progress and to answer status requests without ever asking a worker.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace ackd {
+
+enum class WorkerState : uint8_t { kFree, kStarting, kServing, kDraining };
+
+const char* to_string(WorkerState state);
+
+// Written by one process, read by another: atomics with relaxed order are
+// enough (each field is a value of its own; no field guards another).
+struct ScoreboardEntry {
+  std::atomic<pid_t> pid{0};
+  std::atomic<uint32_t> generation{0};
+  std::atomic<uint32_t> slot{0};
+  std::atomic<WorkerState> state{WorkerState::kFree};
+  std::atomic<int64_t> heartbeat_ms{0};  // steady clock, milliseconds
+  std::atomic<int64_t> started_ms{0};
+  std::atomic<uint64_t> open_connections{0};
+  std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> messages{0};
+  std::atomic<uint64_t> acks{0};
+  std::atomic<uint64_t> errors{0};
+};
+
+class Scoreboard {
+ public:
+  explicit Scoreboard(size_t capacity);  // throws std::system_error
+  ~Scoreboard();
+  Scoreboard(const Scoreboard&) = delete;
+  Scoreboard& operator=(const Scoreboard&) = delete;
+
+  size_t capacity() const { return capacity_; }
+  ScoreboardEntry& entry(size_t index) { return entries_[index]; }
+  const ScoreboardEntry& entry(size_t index) const { return entries_[index]; }
+
+  // Master: claims a free entry for a worker about to start.
+  std::optional<size_t> claim(uint32_t generation, uint32_t slot, int64_t now_ms);
+  // Master: the entry of a worker, once it has been reaped.
+  std::optional<size_t> find(pid_t pid) const;
+  void release(size_t index);
+
+ private:
+  size_t capacity_;
+  ScoreboardEntry* entries_;
+};
+
+int64_t steady_now_ms();
+
+}  // namespace ackd

@@ -1,0 +1,48 @@
+// Status reports: what `ackctl status` shows, rendered by the master from
+// its own state and the scoreboard, as a text table or as JSON.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ackd {
+
+struct ListenerRow {
+  std::string name;
+  std::string protocol;
+  std::string address;
+};
+
+struct WorkerRow {
+  pid_t pid = 0;
+  uint32_t slot = 0;
+  uint32_t generation = 0;
+  std::string state;
+  uint64_t open_connections = 0;
+  uint64_t connections = 0;
+  uint64_t messages = 0;
+  uint64_t acks = 0;
+  uint64_t errors = 0;
+  int64_t heartbeat_age_ms = 0;
+  uint64_t restarts = 0;
+};
+
+struct StatusSnapshot {
+  pid_t master_pid = 0;
+  int64_t uptime_ms = 0;
+  uint32_t generation = 0;
+  std::string config_source;
+  std::string mode;
+  std::vector<ListenerRow> listeners;
+  std::vector<WorkerRow> workers;
+};
+
+std::string render_status_text(const StatusSnapshot& status);
+std::string render_status_json(const StatusSnapshot& status);
+// One line for systemd's STATUS=: "2 workers, 1234 acks, 0 errors".
+std::string status_line(const StatusSnapshot& status);
+
+}  // namespace ackd
