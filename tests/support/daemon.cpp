@@ -69,7 +69,7 @@ std::vector<ProcessInfo> children_of(pid_t parent) {
 
 bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
-Daemon::Daemon(const std::string& config, std::vector<std::string> extra_args)
+Daemon::Daemon(const std::string& config, DaemonOptions options)
     : dir_(std::make_unique<TempDir>()) {
   std::ofstream(config_path()) << with_control_socket(config, control_socket());
   std::string notify_path = dir_->file("notify.sock");
@@ -80,10 +80,12 @@ Daemon::Daemon(const std::string& config, std::vector<std::string> extra_args)
   if (bind(notify_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
     throw std::runtime_error("bind notify socket: " + std::string(std::strerror(errno)));
   }
-  std::vector<std::string> argv = {ACKD_BINARY, "--config", config_path()};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<Subprocess>(
-      argv, std::vector<std::string>{"NOTIFY_SOCKET=" + notify_path}, "", dir_->file("ackd.log"));
+  std::vector<std::string> argv = options.wrapper;
+  argv.insert(argv.end(), {options.binary, "--config", config_path()});
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  std::vector<std::string> env = options.extra_env;
+  env.push_back("NOTIFY_SOCKET=" + notify_path);
+  process_ = std::make_unique<Subprocess>(argv, env, "", dir_->file("ackd.log"));
   wait_ready();
 }
 
