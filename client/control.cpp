@@ -83,8 +83,7 @@ std::string run_control(const ControlOptions& options, const std::string& reques
 
 void setup_control(CLI::App& app) {
   auto options = std::make_shared<ControlOptions>();
-  CLI::App* status = add_command(app, "status", "Show the daemon's listeners and workers",
-                                 options);
+  CLI::App* status = add_command(app, "status", "Show the daemon's listeners and workers", options);
   status->add_flag("--json", options->json, "Print JSON (one object) for scripts");
   status->callback(
       [options] { run_and_print(*options, options->json ? "status json" : "status"); });

@@ -18,16 +18,36 @@
 namespace ackd {
 namespace {
 
-constexpr const char* kDaemonKeys[] = {
-    "mode",         "workers",        "user",           "group",
-    "shutdown_timeout", "log_messages", "max_children", "log_level",
-    "log_file",     "log_target",     "worker_timeout", "max_requests",
-    "max_requests_jitter", "max_connections", "idle_timeout", "message_timeout",
-    "pidfile",      "control_socket"};
-constexpr const char* kListenerKeys[] = {
-    "name",  "protocol", "address", "path",        "mode",
-    "owner", "group",    "service", "ack",         "max_message",
-    "messages_per_connection",      "backlog"};
+constexpr const char* kDaemonKeys[] = {"mode",
+                                       "workers",
+                                       "user",
+                                       "group",
+                                       "shutdown_timeout",
+                                       "log_messages",
+                                       "max_children",
+                                       "log_level",
+                                       "log_file",
+                                       "log_target",
+                                       "worker_timeout",
+                                       "max_requests",
+                                       "max_requests_jitter",
+                                       "max_connections",
+                                       "idle_timeout",
+                                       "message_timeout",
+                                       "pidfile",
+                                       "control_socket"};
+constexpr const char* kListenerKeys[] = {"name",
+                                         "protocol",
+                                         "address",
+                                         "path",
+                                         "mode",
+                                         "owner",
+                                         "group",
+                                         "service",
+                                         "ack",
+                                         "max_message",
+                                         "messages_per_connection",
+                                         "backlog"};
 constexpr const char* kRootKeys[] = {"daemon", "listener"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 
@@ -187,7 +207,8 @@ std::optional<Duration> get_positive_duration(ConfigReader& reader, const toml::
 
 void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
   const std::string p = "daemon.";
-  if (auto v = get_positive_duration(reader, table, p, "worker_timeout")) daemon.worker_timeout = *v;
+  if (auto v = get_positive_duration(reader, table, p, "worker_timeout"))
+    daemon.worker_timeout = *v;
   if (auto v = get_positive_duration(reader, table, p, "idle_timeout")) daemon.idle_timeout = *v;
   if (auto v = get_positive_duration(reader, table, p, "message_timeout")) {
     daemon.message_timeout = *v;

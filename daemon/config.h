@@ -53,15 +53,15 @@ struct DaemonConfig {
   bool log_messages = true;
   unsigned max_children = 512;  // fork mode: connections served at once
   std::string log_level = "info";
-  std::string log_file;              // empty: stderr
-  std::string log_target = "auto";   // auto | stderr | journal
+  std::string log_file;                                // empty: stderr
+  std::string log_target = "auto";                     // auto | stderr | journal
   Duration worker_timeout = std::chrono::seconds(30);  // no heartbeat: killed
   uint64_t max_requests = 0;         // connections before a worker is recycled; 0: never
   uint64_t max_requests_jitter = 0;  // plus a random 0..jitter, so workers do not recycle at once
   unsigned max_connections = 1024;   // per worker; beyond it the worker stops accepting
-  Duration idle_timeout = std::chrono::seconds(60);    // no byte from the client
-  Duration message_timeout = std::chrono::seconds(10); // to complete a started message
-  std::string pidfile;               // empty: none
+  Duration idle_timeout = std::chrono::seconds(60);       // no byte from the client
+  Duration message_timeout = std::chrono::seconds(10);    // to complete a started message
+  std::string pidfile;                                    // empty: none
   std::string control_socket = "/run/ackd/control.sock";  // empty: none
 
   unsigned resolved_workers() const;  // "auto" made concrete

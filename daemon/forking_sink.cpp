@@ -47,9 +47,8 @@ void ForkingSink::terminate_children(int signo) const {
   for (pid_t pid : children_) kill(pid, signo);
 }
 
-int serve_connection_process(UniqueFd fd, const SocketAddress& peer,
-                             const ServedListener& listener, const Config& config,
-                             ScoreboardEntry* dispatcher_entry) {
+int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
+                             const Config& config, ScoreboardEntry* dispatcher_entry) {
   init_logging("connection", config.daemon);
   // Counts go to the dispatcher's scoreboard entry when this process ends.
   ServeLoop serve_loop(config, /*master_pid=*/0, dispatcher_entry, /*accumulate=*/true);

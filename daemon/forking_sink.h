@@ -35,8 +35,7 @@ class ForkingSink final : public AcceptSink {
 };
 
 // Serves one connection until it closes, in the current (forked) process.
-int serve_connection_process(UniqueFd fd, const SocketAddress& peer,
-                             const ServedListener& listener, const Config& config,
-                             ScoreboardEntry* dispatcher_entry);
+int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
+                             const Config& config, ScoreboardEntry* dispatcher_entry);
 
 }  // namespace ackd

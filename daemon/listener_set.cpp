@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <optional>
 #include <spdlog/spdlog.h>
+#include <optional>
 
 #include "common/syscall.h"
 

@@ -19,11 +19,16 @@ constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
 int syslog_priority(spdlog::level::level_enum level) {
   switch (level) {
     case spdlog::level::trace:
-    case spdlog::level::debug: return 7;
-    case spdlog::level::info: return 6;
-    case spdlog::level::warn: return 4;
-    case spdlog::level::err: return 3;
-    default: return 2;
+    case spdlog::level::debug:
+      return 7;
+    case spdlog::level::info:
+      return 6;
+    case spdlog::level::warn:
+      return 4;
+    case spdlog::level::err:
+      return 3;
+    default:
+      return 2;
   }
 }
 
@@ -60,17 +65,17 @@ const MessageLogFields*& JournalSink::current_fields() {
 void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
   std::string entry = "PRIORITY=" + std::to_string(syslog_priority(msg.level)) +
                       "\nSYSLOG_IDENTIFIER=ackd\nWORKER_PID=" + std::to_string(getpid()) +
-                      "\nACKD_ROLE=" + role_ + "\nMESSAGE=" +
-                      std::string(msg.payload.data(), msg.payload.size()) + "\n";
+                      "\nACKD_ROLE=" + role_ +
+                      "\nMESSAGE=" + std::string(msg.payload.data(), msg.payload.size()) + "\n";
   if (const MessageLogFields* fields = current_fields()) {
-    entry += "LISTENER=" + std::string(fields->listener) + "\nPEER=" +
-             std::string(fields->peer) + "\n";
+    entry +=
+        "LISTENER=" + std::string(fields->listener) + "\nPEER=" + std::string(fields->peer) + "\n";
   }
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::strncpy(address.sun_path, kJournalSocket, sizeof(address.sun_path) - 1);
-  sendto(fd_.get(), entry.data(), entry.size(), MSG_NOSIGNAL,
-         reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  sendto(fd_.get(), entry.data(), entry.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address),
+         sizeof(address));
 }
 
 }  // namespace ackd

@@ -23,6 +23,7 @@ constexpr int kExitConfig = 78;  // EX_CONFIG (sysexits.h)
 struct Options {
   std::string config_path;
   bool check_config = false;
+  std::vector<std::string> argv;  // to exec ourselves again on USR2
 };
 
 // --config as given; else the default path if it exists; else the embedded default.
@@ -48,7 +49,7 @@ int run(const Options& options) {
   try {
     ackd::init_logging("master", config.daemon);
     std::string reload_path = config.source == "(embedded default)" ? "" : config.source;
-    ackd::Supervisor supervisor(std::move(config), reload_path);
+    ackd::Supervisor supervisor(std::move(config), reload_path, options.argv);
     supervisor.start();
     return supervisor.run();
   } catch (const std::exception& e) {
@@ -62,6 +63,7 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
   CLI::App app{"ackd: acknowledges every message it receives over TCP, UDP and unix sockets"};
   Options options;
+  options.argv.assign(argv, argv + argc);
   app.add_option("-c,--config", options.config_path,
                  std::string("configuration file (default: ") + kDefaultConfigPath +
                      ", or the embedded default if it does not exist)");

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "common/syscall.h"
@@ -12,13 +13,15 @@
 namespace ackd {
 namespace {
 
-[[noreturn]] void already_running(const std::string& path, int fd) {
+pid_t holder(int fd) {
   char text[32] = {};
   ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
-  std::string pid = n > 0 ? std::string(text, static_cast<size_t>(n)) : "?";
-  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-  throw std::runtime_error("ackd is already running (pid " + pid + "): pidfile " + path +
-                           " is locked");
+  return n > 0 ? static_cast<pid_t>(std::atol(text)) : 0;
+}
+
+[[noreturn]] void already_running(const std::string& path, int fd) {
+  throw std::runtime_error("ackd is already running (pid " + std::to_string(holder(fd)) +
+                           "): pidfile " + path + " is locked");
 }
 
 bool same_file(int fd, const std::string& path) {
@@ -30,9 +33,12 @@ bool same_file(int fd, const std::string& path) {
 
 }  // namespace
 
-PidFile::PidFile(std::string path) : path_(std::move(path)) {
+PidFile::PidFile(std::string path, pid_t predecessor) : path_(std::move(path)) {
   UniqueFd existing(open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (existing && flock(existing.get(), LOCK_EX | LOCK_NB) != 0) already_running(path_, existing.get());
+  if (existing && flock(existing.get(), LOCK_EX | LOCK_NB) != 0 &&
+      (predecessor == 0 || holder(existing.get()) != predecessor)) {
+    already_running(path_, existing.get());
+  }
   std::string temporary = path_ + ".tmp." + std::to_string(getpid());
   fd_.reset(open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd_) throw_errno("open", temporary);

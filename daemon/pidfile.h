@@ -3,6 +3,8 @@
 // and removed on exit. A second ackd on the same pidfile refuses to start.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "common/unique_fd.h"
@@ -11,8 +13,9 @@ namespace ackd {
 
 class PidFile {
  public:
-  // Throws std::runtime_error ("ackd is already running (pid N): pidfile X is locked").
-  explicit PidFile(std::string path);
+  // Throws std::runtime_error ("ackd is already running (pid N): pidfile X
+  // is locked"), unless the holder is `predecessor` (a binary upgrade).
+  explicit PidFile(std::string path, pid_t predecessor = 0);
   ~PidFile();
   PidFile(const PidFile&) = delete;
   PidFile& operator=(const PidFile&) = delete;

@@ -11,10 +11,14 @@ namespace ackd {
 
 const char* to_string(WorkerState state) {
   switch (state) {
-    case WorkerState::kFree: return "free";
-    case WorkerState::kStarting: return "starting";
-    case WorkerState::kServing: return "serving";
-    case WorkerState::kDraining: return "draining";
+    case WorkerState::kFree:
+      return "free";
+    case WorkerState::kStarting:
+      return "starting";
+    case WorkerState::kServing:
+      return "serving";
+    case WorkerState::kDraining:
+      return "draining";
   }
   return "?";
 }

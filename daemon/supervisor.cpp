@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/logging.h"
+#include "daemon/listen_fds.h"
 #include "daemon/listener_set.h"
+#include "daemon/logging.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
 #include "daemon/worker.h"
@@ -21,6 +23,7 @@ namespace {
 
 constexpr size_t kScoreboardCapacity = 4096;  // current and draining workers
 constexpr size_t kMaxWorkers = 1024;
+constexpr auto kUpgradeTimeout = std::chrono::seconds(30);
 
 std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -35,28 +38,33 @@ std::string describe_exit(int status) {
 
 }  // namespace
 
-Supervisor::Supervisor(Config config, std::string config_path)
+Supervisor::Supervisor(Config config, std::string config_path, std::vector<std::string> argv)
     : config_(std::move(config)),
       config_path_(std::move(config_path)),
       signals_({SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU}),
-      scoreboard_(kScoreboardCapacity) {}
+      scoreboard_(kScoreboardCapacity),
+      watchdog_(Watchdog::from_environment()),
+      binary_(current_binary_path()),
+      argv_(std::move(argv)) {}
 
 Supervisor::~Supervisor() {
+  if (handed_over_) return;  // the new master serves these files now
   for (const Listener& listener : listeners_) remove_socket_file(listener);
 }
 
 void Supervisor::start() {
   started_ms_ = steady_now_ms();
-  if (!config_.daemon.pidfile.empty()) pidfile_ = std::make_unique<PidFile>(config_.daemon.pidfile);
+  if (!config_.daemon.pidfile.empty()) {
+    const char* from = std::getenv(kUpgradeFromVariable);  // the old master holds it
+    pidfile_ = std::make_unique<PidFile>(config_.daemon.pidfile,
+                                         from != nullptr ? static_cast<pid_t>(std::atol(from)) : 0);
+  }
   credentials_ = resolve_credentials(config_.daemon);
   if (!config_.daemon.user.empty() && !credentials_) {
     spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
                  config_.daemon.user);
   }
-  for (const ListenerConfig& listener : config_.listeners) {
-    listeners_.push_back(open_listener(listener));
-    spdlog::info("listening on {} ({})", listener.describe(), listener.name);
-  }
+  open_listeners();
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
   }
@@ -67,6 +75,29 @@ void Supervisor::start() {
   table_.resize(target_workers_);
 }
 
+// Sockets passed by systemd or by the previous master are used as they are;
+// the others are bound here.
+void Supervisor::open_listeners() {
+  std::vector<PassedSocket> passed = take_passed_sockets();
+  bool upgrading = std::getenv(kUpgradeFromVariable) != nullptr;
+  // systemd-socket-activate without --fdname: unnamed sockets, taken in order.
+  bool unnamed = std::all_of(passed.begin(), passed.end(), [](auto& p) { return p.name.empty(); });
+  if (!passed.empty() && unnamed && passed.size() == config_.listeners.size()) {
+    for (size_t i = 0; i < passed.size(); ++i) passed[i].name = config_.listeners[i].name;
+  }
+  for (const ListenerConfig& config : config_.listeners) {
+    if (auto adopted = adopt_passed_socket(passed, config, /*owns_path=*/upgrading)) {
+      listeners_.push_back(std::move(*adopted));
+      spdlog::info("serving {} ({}) on the socket passed by {}", config.describe(), config.name,
+                   upgrading ? "the previous master" : "the service manager");
+    } else {
+      listeners_.push_back(open_listener(config));
+      spdlog::info("listening on {} ({})", config.describe(), config.name);
+    }
+  }
+  reject_unclaimed(passed);
+}
+
 size_t Supervisor::configured_pool_size() const {
   // Fork mode: one dispatcher accepts and forks a process per connection.
   return config_.daemon.mode == ProcessMode::kFork ? 1 : config_.daemon.resolved_workers();
@@ -74,6 +105,9 @@ size_t Supervisor::configured_pool_size() const {
 
 int Supervisor::run() {
   maintain_pool(Clock::now());
+  if (pid_t old_master = finish_upgrade_handshake()) {
+    spdlog::info("binary upgrade: took over from the previous master (pid {})", old_master);
+  }
   notify("READY=1\nMAINPID=" + std::to_string(getpid()));
   notify_status();
   spdlog::info("ready: {} {} with config {}", table_.running(),
@@ -99,6 +133,10 @@ int Supervisor::run() {
       continue;
     }
     kill_hung_workers();
+    watchdog_.tick(now, workers_healthy());
+    tick_status(now);
+    if (requests.upgrade) start_upgrade(now);
+    check_upgrade(now);
     if (requests.reload) reload(now);
     if (requests.reopen) reopen_logs();
     if (requests.resize != 0) resize_pool(requests.resize);
@@ -114,14 +152,17 @@ int Supervisor::run() {
 }
 
 void Supervisor::wait_for_events(TimePoint now) {
-  int timeout_ms = 1000;
-  std::optional<TimePoint> next = stopping_ ? std::optional(stop_deadline_) : table_.next_due();
-  if (next) {
-    auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count();
-    timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
+  TimePoint wake = now + std::chrono::seconds(1);
+  for (std::optional<TimePoint> t :
+       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping()}) {
+    if (t) wake = std::min(wake, *t);
   }
-  pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {control_ ? control_->fd() : -1, POLLIN, 0}};
-  if (poll(fds, 2, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
+  auto until = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+  int timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
+  pollfd fds[3] = {{signals_.fd(), POLLIN, 0},
+                   {control_ ? control_->fd() : -1, POLLIN, 0},
+                   {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
+  if (poll(fds, 3, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
     control_->serve_one([this](std::string_view request) { return handle_control(request); });
   }
 }
@@ -136,7 +177,7 @@ Supervisor::Requests Supervisor::take_requests() {
   // A second ^C while stopping: stop now.
   requests.fast_stop |= stopping_ && signals.has(SIGINT);
   requests.resize += (signals.has(SIGTTIN) ? 1 : 0) - (signals.has(SIGTTOU) ? 1 : 0);
-  if (signals.has(SIGUSR2)) spdlog::warn("USR2: binary upgrade is not supported by this build");
+  requests.upgrade |= signals.has(SIGUSR2);
   return requests;
 }
 
@@ -158,11 +199,15 @@ void Supervisor::reap_children(TimePoint now) {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (upgrade_ && pid == upgrade_->pid()) {
+      abandon_upgrade("the new master (pid " + std::to_string(pid) + ") " + describe_exit(status));
+      continue;
+    }
     if (auto entry = scoreboard_.find(pid)) scoreboard_.release(*entry);
     // A worker that got our TERM before its own handlers were set dies of it.
-    bool clean = (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-                 ((stopping_ || !table_.owns(pid)) && WIFSIGNALED(status) &&
-                  WTERMSIG(status) == SIGTERM);
+    bool clean =
+        (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+        ((stopping_ || !table_.owns(pid)) && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
     std::optional<WorkerExit> exit = table_.exited(pid, now, clean);
     if (!exit) continue;  // a retired worker, or an orphaned connection process
     if (clean) {
@@ -191,9 +236,10 @@ void Supervisor::kill_hung_workers() {
     if (state == WorkerState::kFree || pid <= 0) continue;
     int64_t silent = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     if (silent <= limit) continue;
-    spdlog::error("worker {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
-                  "killing it",
-                  e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+    spdlog::error(
+        "worker {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
+        "killing it",
+        e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
     kill(pid, SIGKILL);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);  // one kill, one log line
   }
@@ -244,6 +290,65 @@ void Supervisor::reload(TimePoint now) {
   notify_status();
 }
 
+void Supervisor::start_upgrade(TimePoint now) {
+  if (upgrade_) {
+    spdlog::warn("USR2: an upgrade is already under way (new master pid {})", upgrade_->pid());
+    return;
+  }
+  spdlog::info("USR2: starting {} with our listening sockets", binary_);
+  control_.reset();  // the new master opens it under the same name
+  try {
+    upgrade_ = Upgrade::start(binary_, argv_, listeners_, now + kUpgradeTimeout);
+  } catch (const std::exception& e) {
+    abandon_upgrade(e.what());
+  }
+}
+
+// Once the new master is ready: tell systemd who the main process is now,
+// then drain and exit, leaving the socket files to the new master.
+void Supervisor::check_upgrade(TimePoint now) {
+  if (!upgrade_) return;
+  if (upgrade_->ready()) {
+    pid_t pid = upgrade_->pid();
+    spdlog::info("binary upgrade: new master (pid {}) is ready; draining and exiting", pid);
+    notify("MAINPID=" + std::to_string(pid) + "\nSTATUS=handed over to pid " + std::to_string(pid));
+    handed_over_ = true;
+    upgrade_.reset();
+    begin_stop(/*fast=*/false, now);
+  } else if (now >= upgrade_->deadline()) {
+    kill(upgrade_->pid(), SIGKILL);
+    abandon_upgrade("the new master (pid " + std::to_string(upgrade_->pid()) +
+                    ") was not ready within " + format_duration(kUpgradeTimeout));
+  }
+}
+
+void Supervisor::abandon_upgrade(const std::string& why) {
+  spdlog::error("binary upgrade failed: {}; still serving", why);
+  upgrade_.reset();
+  if (!control_ && !config_.daemon.control_socket.empty()) {
+    control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
+  }
+}
+
+// For the watchdog: some worker has shown progress within worker_timeout.
+bool Supervisor::workers_healthy() const {
+  int64_t oldest = steady_now_ms() - config_.daemon.worker_timeout.count();
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    if (e.state.load(std::memory_order_relaxed) != WorkerState::kFree &&
+        e.heartbeat_ms.load(std::memory_order_relaxed) >= oldest) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Supervisor::tick_status(TimePoint now) {
+  if (now < next_status_) return;
+  next_status_ = now + std::chrono::seconds(5);
+  notify_status();
+}
+
 void Supervisor::reopen_logs() {
   reopen_log_file();
   signal_workers(SIGUSR1);
@@ -284,15 +389,16 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   std::optional<size_t> entry =
       scoreboard_.claim(generation_, static_cast<uint32_t>(slot), steady_now_ms());
   if (!entry) {
-    spdlog::error("scoreboard full ({} workers): not starting worker {}", kScoreboardCapacity, slot);
+    spdlog::error("scoreboard full ({} workers): not starting worker {}", kScoreboardCapacity,
+                  slot);
     table_.failed_to_start(slot, now);
     return;
   }
   WorkerSpec spec;
   spec.config = &config_;
   spec.listeners = &listeners_;
-  spec.role = config_.daemon.mode == ProcessMode::kFork ? "dispatcher"
-                                                        : "worker " + std::to_string(slot);
+  spec.role =
+      config_.daemon.mode == ProcessMode::kFork ? "dispatcher" : "worker " + std::to_string(slot);
   spec.credentials = credentials_;
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
@@ -327,9 +433,9 @@ StatusSnapshot Supervisor::snapshot() const {
   s.config_source = config_.source;
   s.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
   for (const Listener& listener : listeners_) {
-    s.listeners.push_back({listener.config.name, std::string(to_string(listener.config.protocol)),
-                           is_unix(listener.config.protocol) ? listener.config.path
-                                                             : listener.bound.to_string()});
+    s.listeners.push_back(
+        {listener.config.name, std::string(to_string(listener.config.protocol)),
+         is_unix(listener.config.protocol) ? listener.config.path : listener.bound.to_string()});
   }
   int64_t now_ms = steady_now_ms();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
@@ -350,10 +456,9 @@ StatusSnapshot Supervisor::snapshot() const {
     row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
     s.workers.push_back(row);
   }
-  std::sort(s.workers.begin(), s.workers.end(),
-            [](const WorkerRow& a, const WorkerRow& b) {
-              return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
-            });
+  std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {
+    return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
+  });
   return s;
 }
 

@@ -19,13 +19,16 @@
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
 #include "daemon/status_report.h"
+#include "daemon/upgrade.h"
+#include "daemon/watchdog.h"
 
 namespace ackd {
 
 class Supervisor {
  public:
-  // config_path: where reload re-reads the config (empty: the embedded default).
-  Supervisor(Config config, std::string config_path);
+  // config_path: where reload re-reads the config (empty: the embedded
+  // default); argv: how to exec ourselves again for a binary upgrade.
+  Supervisor(Config config, std::string config_path, std::vector<std::string> argv);
   ~Supervisor();
 
   // Binds the listeners; throws std::system_error / std::runtime_error.
@@ -36,13 +39,20 @@ class Supervisor {
  private:
   struct Requests {  // what the loop has to do, from signals or the control socket
     bool reap = false, reload = false, reopen = false, stop = false, fast_stop = false;
+    bool upgrade = false;
     int resize = 0;
   };
 
   void wait_for_events(TimePoint now);
   Requests take_requests();
   std::string handle_control(std::string_view request);
+  void open_listeners();
   void reap_children(TimePoint now);
+  void start_upgrade(TimePoint now);
+  void check_upgrade(TimePoint now);
+  void abandon_upgrade(const std::string& why);
+  bool workers_healthy() const;
+  void tick_status(TimePoint now);
   void kill_hung_workers();
   void reload(TimePoint now);
   void reopen_logs();
@@ -65,6 +75,12 @@ class Supervisor {
   Scoreboard scoreboard_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<PidFile> pidfile_;
+  std::unique_ptr<Upgrade> upgrade_;
+  Watchdog watchdog_;
+  std::string binary_;
+  std::vector<std::string> argv_;
+  bool handed_over_ = false;  // a new master serves our sockets now
+  TimePoint next_status_{};
   Requests pending_;  // requests that came through the control socket
   uint32_t generation_ = 1;
   size_t target_workers_ = 1;

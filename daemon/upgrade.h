@@ -1,0 +1,57 @@
+// Upgrade: the old master's side of a zero-downtime binary upgrade (USR2).
+// It forks and execs the binary (possibly a new one) with the listening
+// sockets passed as LISTEN_FDS, and a private NOTIFY_SOCKET on which the new
+// master says READY=1. Until then the old master keeps serving; after it,
+// the old master drains and exits. Both share the sockets meanwhile, so no
+// client is refused.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "daemon/listener.h"
+
+namespace ackd {
+
+// Set in the new master's environment: the old master's pid, and systemd's
+// NOTIFY_SOCKET to restore once the old master has been told READY=1.
+inline constexpr const char* kUpgradeFromVariable = "ACKD_UPGRADE_FROM";
+inline constexpr const char* kOriginalNotifyVariable = "ACKD_NOTIFY_SOCKET";
+
+class Upgrade {
+ public:
+  // Throws std::system_error if the new master cannot be started.
+  static std::unique_ptr<Upgrade> start(const std::string& binary,
+                                        const std::vector<std::string>& argv,
+                                        const std::vector<Listener>& listeners,
+                                        std::chrono::steady_clock::time_point deadline);
+
+  pid_t pid() const { return pid_; }
+  int fd() const { return notify_.get(); }
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  // Reads what the new master sent; true once it said READY=1.
+  bool ready();
+
+ private:
+  Upgrade(pid_t pid, UniqueFd notify, std::chrono::steady_clock::time_point deadline)
+      : pid_(pid), notify_(std::move(notify)), deadline_(deadline) {}
+
+  pid_t pid_;
+  UniqueFd notify_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// In the new master, once it is ready: tells the old master, then points
+// NOTIFY_SOCKET back at systemd's (if any). Returns the old master's pid, or 0.
+pid_t finish_upgrade_handshake();
+
+// The absolute path of the running binary, read at start (a package upgrade
+// may replace the file later: USR2 then execs the new one).
+std::string current_binary_path();
+
+}  // namespace ackd
