@@ -1,0 +1,208 @@
+// USR2 binary upgrade and socket activation: sockets passed across exec.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/daemon.h"
+#include "tests/support/net.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace ackd::test {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string kAck = "I got your message\n";
+
+pid_t read_pid(const std::string& path) {
+  std::ifstream file(path);
+  pid_t pid = 0;
+  file >> pid;
+  return pid;
+}
+
+// Connection-per-message exchanges until `stop`; counts failures.
+struct Load {
+  uint16_t port;
+  std::atomic<bool> stop{false};
+  std::atomic<int> done{0}, failed{0};
+  std::string last_error;
+  std::thread thread;
+
+  explicit Load(uint16_t p) : port(p) {
+    thread = std::thread([this] {
+      auto end = std::chrono::steady_clock::now() + 30s;  // bounded whatever happens
+      while (!stop && std::chrono::steady_clock::now() < end) {
+        try {
+          UniqueFd fd = connect_tcp(port);
+          send_all(fd.get(), "m\n");
+          shutdown(fd.get(), SHUT_WR);
+          if (read_until_eof(fd.get(), 5s) != kAck) throw std::runtime_error("wrong ack");
+          ++done;
+        } catch (const std::exception& e) {
+          last_error = e.what();
+          ++failed;
+        }
+      }
+    });
+  }
+  ~Load() {
+    stop = true;
+    thread.join();
+  }
+};
+
+std::string config_with(uint16_t port, const std::string& dir) {
+  return "[daemon]\nworkers = 2\nlog_messages = false\npidfile = \"" + dir +
+         "/ackd.pid\"\n"
+         "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\naddress = \"127.0.0.1:" +
+         std::to_string(port) +
+         "\"\n[[listener]]\nname = \"local\"\nprotocol = \"unix\"\n"
+         "path = \"" +
+         dir + "/s\"\n";
+}
+
+TEST(Upgrade, Usr2UnderLoadRefusesNoConnection) {
+  uint16_t port = free_port();
+  TempDir dir;
+  Daemon daemon(config_with(port, dir.path()));
+  pid_t old_master = daemon.pid();
+  ASSERT_EQ(read_pid(dir.path() + "/ackd.pid"), old_master);
+  {
+    Load load(port);
+    ASSERT_TRUE(wait_until([&] { return load.done > 50; }, 10s));
+    daemon.signal(SIGUSR2);
+    // The old master exits once the new one is ready; the pidfile names the new one.
+    auto status = daemon.wait_for(15s);
+    ASSERT_TRUE(status) << "the old master did not exit after the upgrade";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    int before = load.done;
+    ASSERT_TRUE(wait_until([&] { return load.done > before + 50; }, 10s));
+    load.stop = true;
+    load.thread.join();
+    load.thread = std::thread([] {});
+    EXPECT_EQ(load.failed, 0) << "last error: " << load.last_error;
+  }
+  pid_t new_master = read_pid(dir.path() + "/ackd.pid");
+  EXPECT_NE(new_master, old_master);
+  ASSERT_GT(new_master, 0);
+  EXPECT_TRUE(process_exists(new_master));
+  EXPECT_TRUE(daemon.wait_for_log("took over from the previous master (pid " +
+                                  std::to_string(old_master) + ")"));
+  // The unix socket file was left to the new master, and still serves.
+  UniqueFd unix_client = connect_unix(dir.path() + "/s");
+  send_all(unix_client.get(), "after\n");
+  EXPECT_EQ(read_line(unix_client.get(), 5s) + "\n", kAck);
+  RunResult status = run({ACKCTL_BINARY, "status", "--socket", daemon.control_socket()});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("master pid " + std::to_string(new_master)), std::string::npos);
+  // Stop the new master: it removes the files it took over.
+  kill(new_master, SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return !process_exists(new_master); }, 15s));
+  struct stat st {};
+  EXPECT_NE(stat((dir.path() + "/s").c_str(), &st), 0);
+  EXPECT_NE(stat((dir.path() + "/ackd.pid").c_str(), &st), 0);
+}
+
+TEST(Upgrade, FailedUpgradeKeepsTheOldMasterServing) {
+  uint16_t port = free_port();
+  TempDir dir;
+  Daemon daemon(config_with(port, dir.path()));
+  daemon.allow_errors();
+  // The new master will read this config and refuse it.
+  std::ofstream(daemon.config_path()) << "[[listener]]\nname = 'x'\nprotocol = 'bogus'\n";
+  daemon.signal(SIGUSR2);
+  EXPECT_TRUE(daemon.wait_for_log("binary upgrade failed: the new master"));
+  EXPECT_TRUE(process_exists(daemon.pid()));
+  EXPECT_EQ(read_pid(dir.path() + "/ackd.pid"), daemon.pid());
+  UniqueFd fd = connect_tcp(port);
+  send_all(fd.get(), "still here\n");
+  EXPECT_EQ(read_line(fd.get(), 5s) + "\n", kAck);
+  // The control socket came back to the old master.
+  RunResult status = run({ACKCTL_BINARY, "status", "--socket", daemon.control_socket()});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+}
+
+// systemd-socket-activate passes a listening socket by name, as systemd does.
+TEST(SocketActivation, ListenerTakesThePassedSocketByName) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::ofstream(dir.file("c")) << "[daemon]\nworkers = 1\ncontrol_socket = \"\"\n"
+                                  "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\n"
+                                  "address = \"127.0.0.1:1\"\n";  // ignored: the socket is passed
+  Subprocess activator({"systemd-socket-activate", "--listen=127.0.0.1:" + std::to_string(port),
+                        "--fdname=tcp", ACKD_BINARY, "--config", dir.file("c")},
+                       {}, "", dir.file("log"));
+  ASSERT_TRUE(wait_until([&] { return tcp_port_listening(port); }, 5s));
+  UniqueFd fd = connect_tcp(port);  // the first connection starts ackd
+  send_all(fd.get(), "activated\n");
+  EXPECT_EQ(read_line(fd.get(), 10s) + "\n", kAck);
+  activator.send_signal(SIGTERM);
+  EXPECT_TRUE(activator.wait_for(10s));
+  std::ifstream log(dir.file("log"));
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find("on the socket passed by the service manager"), std::string::npos) << text;
+}
+
+TEST(SocketActivation, ProtocolMismatchIsAClearError) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::ofstream(dir.file("c")) << "[daemon]\ncontrol_socket = \"\"\n[[listener]]\nname = \"x\"\n"
+                                  "protocol = \"udp\"\naddress = \"127.0.0.1:1\"\n";
+  Subprocess activator({"systemd-socket-activate", "--listen=127.0.0.1:" + std::to_string(port),
+                        "--fdname=x", ACKD_BINARY, "--config", dir.file("c")},
+                       {}, "", dir.file("log"));
+  ASSERT_TRUE(wait_until([&] { return tcp_port_listening(port); }, 5s));
+  try {
+    UniqueFd fd = connect_tcp(port);
+  } catch (const std::exception&) {
+  }
+  std::string text;
+  wait_until(
+      [&] {
+        std::ifstream log(dir.file("log"));
+        text.assign((std::istreambuf_iterator<char>(log)), {});
+        return text.find("cannot start") != std::string::npos;
+      },
+      10s);
+  EXPECT_NE(text.find("listener \"x\": the socket passed for it is a stream socket, but "
+                      "protocol = \"udp\""),
+            std::string::npos)
+      << text;
+}
+
+TEST(SocketActivation, UnclaimedSocketIsAClearError) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::ofstream(dir.file("c")) << "[daemon]\ncontrol_socket = \"\"\n[[listener]]\nname = \"tcp\"\n"
+                                  "protocol = \"tcp\"\naddress = \"127.0.0.1:" +
+                                      std::to_string(free_port()) + "\"\n";
+  Subprocess activator({"systemd-socket-activate", "--listen=127.0.0.1:" + std::to_string(port),
+                        "--fdname=other", ACKD_BINARY, "--config", dir.file("c")},
+                       {}, "", dir.file("log"));
+  ASSERT_TRUE(wait_until([&] { return tcp_port_listening(port); }, 5s));
+  try {
+    UniqueFd fd = connect_tcp(port);
+  } catch (const std::exception&) {
+  }
+  std::string text;
+  wait_until(
+      [&] {
+        std::ifstream log(dir.file("log"));
+        text.assign((std::istreambuf_iterator<char>(log)), {});
+        return text.find("cannot start") != std::string::npos;
+      },
+      10s);
+  EXPECT_NE(text.find("the socket passed as \"other\" matches no [[listener]] name"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace ackd::test
