@@ -8,6 +8,7 @@
 
 #include "client/client_error.h"
 #include "client/control.h"
+#include "client/spool_command.h"
 #include "client/exit_codes.h"
 #include "client/send.h"
 #include "version.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   app.footer(ackd::client::kExitCodesHelp);
   ackd::client::setup_send(app);
   ackd::client::setup_control(app);
+  ackd::client::setup_spool(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {  // a subcommand's own exit code

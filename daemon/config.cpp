@@ -35,7 +35,8 @@ constexpr const char* kDaemonKeys[] = {"mode",
                                        "idle_timeout",
                                        "message_timeout",
                                        "pidfile",
-                                       "control_socket"};
+                                       "control_socket",
+                                       "udp_reply_burst"};
 constexpr const char* kListenerKeys[] = {"name",
                                          "protocol",
                                          "address",
@@ -48,7 +49,8 @@ constexpr const char* kListenerKeys[] = {"name",
                                          "max_message",
                                          "messages_per_connection",
                                          "backlog"};
-constexpr const char* kRootKeys[] = {"daemon", "listener"};
+constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
+constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 
 // Reads typed values out of a toml table and collects every problem with
@@ -222,6 +224,59 @@ void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonCo
   if (auto v = reader.get_integer(table, p, "max_connections", 1, 1000000)) {
     daemon.max_connections = static_cast<unsigned>(*v);
   }
+  if (auto v = reader.get_integer(table, p, "udp_reply_burst", 0, 1 << 30)) {
+    daemon.udp_reply_burst = static_cast<uint64_t>(*v);
+  }
+}
+
+AckAfter parse_ack_after(const std::string& text) {
+  if (text == "receive") return AckAfter::kReceive;
+  if (text == "write") return AckAfter::kWrite;
+  if (text == "fsync") return AckAfter::kFsync;
+  throw std::invalid_argument("unknown ack_after \"" + text +
+                              "\" (expected receive, write or fsync)");
+}
+
+// A size: an integer of bytes, or a string like "64MiB", "1GiB", "512KiB".
+std::optional<uint64_t> get_size(ConfigReader& reader, const toml::table& table,
+                                 const std::string& p, const char* key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::nullopt;
+  if (node->is_integer() && *node->value<int64_t>() >= 0) {
+    return static_cast<uint64_t>(*node->value<int64_t>());
+  }
+  return reader.get_parsed<uint64_t>(table, p, key, [](const std::string& text) -> uint64_t {
+    static const std::pair<const char*, uint64_t> units[] = {
+        {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"B", 1}};
+    size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+      ++digits;
+    }
+    for (const auto& [unit, scale] : units) {
+      if (digits > 0 && text.substr(digits) == unit) return std::stoull(text) * scale;
+    }
+    throw std::invalid_argument("\"" + text + "\" is not a size like \"64MiB\" or 1048576");
+  });
+}
+
+void read_spool(ConfigReader& reader, const toml::table& table, SpoolConfig& spool) {
+  const std::string p = "spool.";
+  reader.reject_unknown_keys(table, p, kSpoolKeys);
+  if (auto v = reader.get_string(table, p, "path")) spool.path = *v;
+  if (!table.get("path"))
+    reader.problem(table.source(), p + "path", "missing (the spool directory)");
+  if (auto v = reader.get_parsed<AckAfter>(table, p, "ack_after", parse_ack_after)) {
+    spool.ack_after = *v;
+  }
+  if (auto v = get_size(reader, table, p, "segment_size")) {
+    if (*v < 4096) {
+      reader.problem(table.get("segment_size")->source(), p + "segment_size",
+                     "must be 4KiB or more");
+    } else {
+      spool.segment_size = *v;
+    }
+  }
+  if (auto v = get_size(reader, table, p, "max_total_size")) spool.max_total_size = *v;
 }
 
 void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
@@ -442,6 +497,13 @@ Config parse_config(std::string_view text, const std::string& source) {
       read_daemon(reader, *table, config.daemon);
     } else {
       reader.problem(daemon->source(), "daemon", "must be a table: [daemon]");
+    }
+  }
+  if (const toml::node* spool = root.get("spool")) {
+    if (const toml::table* table = spool->as_table()) {
+      read_spool(reader, *table, config.spool);
+    } else {
+      reader.problem(spool->source(), "spool", "must be a table: [spool]");
     }
   }
   read_listeners(reader, root, config);

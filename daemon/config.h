@@ -53,8 +53,9 @@ struct DaemonConfig {
   bool log_messages = true;
   unsigned max_children = 512;  // fork mode: connections served at once
   std::string log_level = "info";
-  std::string log_file;                                // empty: stderr
-  std::string log_target = "auto";                     // auto | stderr | journal
+  uint64_t udp_reply_burst = 4096;  // reply bytes a UDP source may get beyond what it sent
+  std::string log_file;             // empty: stderr
+  std::string log_target = "auto";  // auto | stderr | journal
   Duration worker_timeout = std::chrono::seconds(30);  // no heartbeat: killed
   uint64_t max_requests = 0;         // connections before a worker is recycled; 0: never
   uint64_t max_requests_jitter = 0;  // plus a random 0..jitter, so workers do not recycle at once
@@ -67,9 +68,21 @@ struct DaemonConfig {
   unsigned resolved_workers() const;  // "auto" made concrete
 };
 
+enum class AckAfter { kReceive, kWrite, kFsync };
+
+struct SpoolConfig {
+  std::string path;  // empty: no spool
+  AckAfter ack_after = AckAfter::kWrite;
+  uint64_t segment_size = 64ull << 20;
+  uint64_t max_total_size = 1ull << 30;  // 0: unlimited
+
+  bool enabled() const { return !path.empty(); }
+};
+
 struct Config {
   std::string source;  // file path, or "(embedded default)"
   DaemonConfig daemon;
+  SpoolConfig spool;
   std::vector<ListenerConfig> listeners;
 
   const ListenerConfig* find_listener(std::string_view name) const;

@@ -44,4 +44,11 @@ void ConnectionSet::sweep(SteadyTime now) {
 
 void ConnectionSet::collect() { closed_.clear(); }
 
+void ConnectionSet::flush_deferred() {
+  // Closed connections stay allocated until collect(): flush skips them.
+  std::vector<StreamConnection*> pending;
+  pending.swap(deferred_);
+  for (StreamConnection* connection : pending) connection->flush_deferred();
+}
+
 }  // namespace ackd

@@ -42,6 +42,12 @@ class ConnectionSet {
   SteadyTime now() const { return now_; }
   void set_now(SteadyTime now) { now_ = now; }
   void closed(StreamConnection* connection);
+  // With a spool that acks after write/fsync, replies wait for the commit.
+  void set_defer_replies(bool defer) { defer_replies_ = defer; }
+  bool defer_replies() const { return defer_replies_; }
+  void defer_flush(StreamConnection* connection) { deferred_.push_back(connection); }
+  // After the spool's commit: sends the replies that waited for it.
+  void flush_deferred();
 
  private:
   EventLoop& loop_;
@@ -50,6 +56,8 @@ class ConnectionSet {
   std::vector<std::unique_ptr<StreamConnection>> open_;
   std::vector<std::unique_ptr<StreamConnection>> closed_;
   std::vector<char> read_buffer_;
+  std::vector<StreamConnection*> deferred_;
+  bool defer_replies_ = false;
   SteadyTime now_ = std::chrono::steady_clock::now();
 };
 

@@ -14,11 +14,13 @@ constexpr int kReceiveBatch = 64;
 constexpr size_t kMaxDatagram = 64 * 1024;
 }  // namespace
 
-DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder)
+DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder,
+                               uint64_t reply_burst)
     : loop_(loop),
       listener_(listener),
       recorder_(recorder),
-      buffer_(std::min(listener.config->max_message, kMaxDatagram) + 1) {
+      buffer_(std::min(listener.config->max_message, kMaxDatagram) + 1),
+      budget_(reply_burst) {
   loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
 }
 
@@ -48,9 +50,33 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
     recorder_.count_ack();
   }
   if (peer.is_unnamed_unix()) return;  // recorded; nobody to answer
+  bool inet = peer.family() == AF_INET || peer.family() == AF_INET6;
+  if (inet &&
+      !budget_.allow(peer, message.size(), reply_.size(), std::chrono::steady_clock::now())) {
+    recorder_.count_dropped();  // over the amplification bound
+    return;
+  }
+  if (defer_) {
+    pending_.push_back({peer, pending_bytes_.size(), reply_.size()});
+    pending_bytes_ += reply_;
+    return;
+  }
+  send_reply(peer, reply_);
+}
+
+void DatagramServer::send_reply(const SocketAddress& peer, std::string_view reply) {
   // A full socket buffer or a vanished peer drops the reply, as UDP may.
-  sendto(listener_.fd, reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
+  sendto(listener_.fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
          peer.length);
+}
+
+void DatagramServer::flush_deferred() {
+  for (const PendingReply& p : pending_) {
+    if (listener_.fd >= 0)
+      send_reply(p.peer, std::string_view(pending_bytes_).substr(p.offset, p.size));
+  }
+  pending_.clear();
+  pending_bytes_.clear();
 }
 
 void DatagramServer::close() {

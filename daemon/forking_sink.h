@@ -10,13 +10,16 @@
 
 #include "daemon/config.h"
 #include "daemon/scoreboard.h"
+#include "daemon/spool.h"
 #include "daemon/stream_acceptor.h"
 
 namespace ackd {
 
 class ForkingSink final : public AcceptSink {
  public:
-  ForkingSink(const Config& config, ScoreboardEntry* entry) : config_(config), entry_(entry) {}
+  // spool: the dispatcher's, whose segment the connection processes inherit.
+  ForkingSink(const Config& config, ScoreboardEntry* entry, SpoolWriter* spool)
+      : config_(config), entry_(entry), spool_(spool) {}
 
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
   bool full() const override { return children_.size() >= config_.daemon.max_children; }
@@ -30,12 +33,13 @@ class ForkingSink final : public AcceptSink {
  private:
   const Config& config_;
   ScoreboardEntry* entry_;
+  SpoolWriter* spool_;
   std::unordered_set<pid_t> children_;
   uint64_t accepted_ = 0;
 };
 
 // Serves one connection until it closes, in the current (forked) process.
 int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
-                             const Config& config, ScoreboardEntry* dispatcher_entry);
+                             const Config& config, ScoreboardEntry* dispatcher_entry, int spool_fd);
 
 }  // namespace ackd

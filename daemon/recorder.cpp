@@ -4,12 +4,14 @@
 
 #include "common/escape.h"
 #include "daemon/logging.h"
+#include "daemon/spool.h"
 
 namespace ackd {
 
 void Recorder::record(std::string_view listener, std::string_view peer, std::string_view message) {
   ++counters_.messages;
   counters_.bytes += message.size();
+  if (spool_ != nullptr) spool_->append(listener, peer, message);
   if (log_messages_) {
     spdlog::info("message listener={} peer={} size={} text=\"{}\"", listener, peer, message.size(),
                  escape_for_log(message));

@@ -13,21 +13,28 @@ struct MessageCounters {
   uint64_t messages = 0;
   uint64_t bytes = 0;
   uint64_t acks = 0;
-  uint64_t errors = 0;  // protocol errors answered with ERR
+  uint64_t errors = 0;   // protocol errors answered with ERR
+  uint64_t dropped = 0;  // UDP replies over the amplification bound
 };
+
+class SpoolWriter;
 
 class Recorder {
  public:
   explicit Recorder(bool log_messages) : log_messages_(log_messages) {}
+  // Every message is also appended to the spool (nullptr: none).
+  void set_spool(SpoolWriter* spool) { spool_ = spool; }
 
   void record(std::string_view listener, std::string_view peer, std::string_view message);
   void count_connection() { ++counters_.connections; }
   void count_ack() { ++counters_.acks; }
   void count_error() { ++counters_.errors; }
+  void count_dropped() { ++counters_.dropped; }
   const MessageCounters& counters() const { return counters_; }
 
  private:
   bool log_messages_;
+  SpoolWriter* spool_ = nullptr;
   MessageCounters counters_;
 };
 

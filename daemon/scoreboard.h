@@ -31,6 +31,7 @@ struct ScoreboardEntry {
   std::atomic<uint64_t> messages{0};
   std::atomic<uint64_t> acks{0};
   std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
 };
 
 class Scoreboard {

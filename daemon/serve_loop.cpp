@@ -32,6 +32,10 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
   // Only the master acts on these; a copy sent to the whole process group
   // (a terminal, a careless kill) must not kill the workers.
   for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
+  if (config.spool.enabled()) {
+    adopt_spool(std::make_unique<SpoolWriter>(config.spool));
+    spool_->segment_fd();  // fail at start, not at the first message, if we cannot write
+  }
   if (config.daemon.max_requests > 0) {
     // Jitter, so workers started together are not all recycled together.
     std::mt19937_64 random(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
@@ -42,13 +46,30 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
   loop_.add(signals_.fd(), EPOLLIN, this);
 }
 
+void ServeLoop::adopt_spool(std::unique_ptr<SpoolWriter> spool) {
+  spool_ = std::move(spool);
+  recorder_.set_spool(spool_.get());
+  connections_.set_defer_replies(spool_ && spool_->defers_acks());
+}
+
+// Once per loop turn: the records of this turn go to disk in one write (and
+// one fdatasync), then the replies that waited for them leave.
+void ServeLoop::commit_and_flush() {
+  if (!spool_ || !spool_->has_pending()) return;
+  spool_->commit();
+  connections_.flush_deferred();
+  for (auto& server : datagram_servers_) server->flush_deferred();
+}
+
 void ServeLoop::serve(std::vector<ServedListener>& listeners, AcceptSink& sink) {
   for (ServedListener& listener : listeners) {
     if (is_stream(listener.config->protocol)) {
       acceptors_.push_back(std::make_unique<StreamAcceptor>(loop_, listener, sink));
       acceptors_.back()->resume_if_due(SteadyTime{});
     } else {
-      datagram_servers_.push_back(std::make_unique<DatagramServer>(loop_, listener, recorder_));
+      datagram_servers_.push_back(std::make_unique<DatagramServer>(loop_, listener, recorder_,
+                                                                   config_.daemon.udp_reply_burst));
+      datagram_servers_.back()->set_defer_replies(spool_ && spool_->defers_acks());
     }
   }
 }
@@ -69,6 +90,7 @@ void ServeLoop::begin_stop(const char* why) {
   stop_deadline_ = std::chrono::steady_clock::now() + config_.daemon.shutdown_timeout;
   spdlog::debug("{}: draining {} connections", why, connections_.size());
   publish(WorkerState::kDraining);
+  commit_and_flush();  // what was received is stored and acked before the sockets close
   for (auto& acceptor : acceptors_) acceptor->close();
   for (auto& server : datagram_servers_) server->close();
   connections_.drain_all();
@@ -83,6 +105,7 @@ void ServeLoop::tick(SteadyTime now) {
   if (now < next_sweep_) return;
   next_sweep_ = now + kSweepInterval;
   connections_.sweep(now);
+  if (spool_ && children_ != nullptr) spool_->rotate_if_full();
   if (master_pid_ != 0 && getppid() != master_pid_) begin_stop("the master is gone");
 }
 
@@ -101,6 +124,7 @@ void ServeLoop::publish(WorkerState state) {
   entry_->messages.fetch_add(c.messages - published_messages_, relaxed);
   entry_->acks.fetch_add(c.acks - published_acks_, relaxed);
   entry_->errors.fetch_add(c.errors - published_errors_, relaxed);
+  entry_->dropped.store(c.dropped, relaxed);
   published_messages_ = c.messages;
   published_acks_ = c.acks;
   published_errors_ = c.errors;
@@ -126,6 +150,7 @@ void ServeLoop::check_max_requests() {
 int ServeLoop::run(bool exit_when_idle) {
   while (true) {
     loop_.run_once(static_cast<int>(kSweepInterval.count()));
+    commit_and_flush();
     SteadyTime now = std::chrono::steady_clock::now();
     connections_.set_now(now);
     connections_.collect();

@@ -17,6 +17,7 @@
 #include "daemon/recorder.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
+#include "daemon/spool.h"
 #include "daemon/stream_acceptor.h"
 
 namespace ackd {
@@ -37,6 +38,10 @@ class ServeLoop final : public EventHandler {
   void serve(std::vector<ServedListener>& listeners, AcceptSink& sink);
   // Fork mode: children to reap on SIGCHLD and to wait for on stop.
   void watch_children(ForkingSink* children) { children_ = children; }
+  // The spool records go to (nullptr: none); the constructor makes one from
+  // the config, a fork-mode connection process adopts its dispatcher's.
+  SpoolWriter* spool() { return spool_.get(); }
+  void adopt_spool(std::unique_ptr<SpoolWriter> spool);
 
   // Runs until stopped and drained; with exit_when_idle, also once no
   // connection is left. Returns the exit status.
@@ -52,6 +57,7 @@ class ServeLoop final : public EventHandler {
   void publish(WorkerState state);
   void accumulate_counters();
   void check_max_requests();
+  void commit_and_flush();
 
   const Config& config_;
   pid_t master_pid_;
@@ -62,6 +68,7 @@ class ServeLoop final : public EventHandler {
   std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   ForkingSink* children_ = nullptr;
+  std::unique_ptr<SpoolWriter> spool_;
   ScoreboardEntry* entry_;
   bool accumulate_;
   uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle

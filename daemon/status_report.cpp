@@ -8,7 +8,8 @@ namespace ackd {
 namespace {
 
 struct Totals {
-  uint64_t open_connections = 0, connections = 0, messages = 0, acks = 0, errors = 0, restarts = 0;
+  uint64_t open_connections = 0, connections = 0, messages = 0, acks = 0, errors = 0, restarts = 0,
+           dropped = 0;
 };
 
 Totals totals_of(const StatusSnapshot& status) {
@@ -20,6 +21,7 @@ Totals totals_of(const StatusSnapshot& status) {
     t.acks += w.acks;
     t.errors += w.errors;
     t.restarts += w.restarts;
+    t.dropped += w.dropped;
   }
   return t;
 }
@@ -59,6 +61,8 @@ std::string render_status_text(const StatusSnapshot& s) {
                        w.messages, w.acks, w.errors, w.heartbeat_age_ms, w.restarts);
   }
   Totals t = totals_of(s);
+  if (t.dropped > 0)
+    out += fmt::format("udp replies dropped (amplification bound): {}\n", t.dropped);
   out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
                      "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
                      t.connections, t.messages, t.acks, t.errors, "", t.restarts);
@@ -80,23 +84,24 @@ std::string render_status_json(const StatusSnapshot& s) {
     const WorkerRow& w = s.workers[i];
     out += fmt::format(
         "{}{{\"pid\":{},\"slot\":{},\"generation\":{},\"state\":{},\"open_connections\":{},"
-        "\"connections\":{},\"messages\":{},\"acks\":{},\"errors\":{},\"heartbeat_age_ms\":{},"
-        "\"restarts\":{}}}",
+        "\"connections\":{},\"messages\":{},\"acks\":{},\"errors\":{},\"dropped\":{},"
+        "\"heartbeat_age_ms\":{},\"restarts\":{}}}",
         i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
-        w.connections, w.messages, w.acks, w.errors, w.heartbeat_age_ms, w.restarts);
+        w.connections, w.messages, w.acks, w.errors, w.dropped, w.heartbeat_age_ms, w.restarts);
   }
   Totals t = totals_of(s);
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"acks\":{},\"errors\":{},\"restarts\":{}}}}}\n",
-      s.workers.size(), t.open_connections, t.connections, t.messages, t.acks, t.errors,
+      "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}}}\n",
+      s.workers.size(), t.open_connections, t.connections, t.messages, t.acks, t.errors, t.dropped,
       t.restarts);
   return out;
 }
 
 std::string status_line(const StatusSnapshot& s) {
   Totals t = totals_of(s);
-  return fmt::format("{} workers, {} acks, {} errors", s.workers.size(), t.acks, t.errors);
+  return fmt::format("{} workers, {} acks, {} errors, {} udp replies dropped", s.workers.size(),
+                     t.acks, t.errors, t.dropped);
 }
 
 }  // namespace ackd

@@ -26,6 +26,7 @@ struct WorkerRow {
   uint64_t messages = 0;
   uint64_t acks = 0;
   uint64_t errors = 0;
+  uint64_t dropped = 0;
   int64_t heartbeat_age_ms = 0;
   uint64_t restarts = 0;
 };

@@ -60,7 +60,17 @@ void StreamConnection::on_readable() {
     close_after_flush();
   }
   if (state_ == State::kReading) refresh_deadline(had_partial);
+  if (owner_.defer_replies() && out_.size() > out_sent_) {
+    if (!flush_deferred_) owner_.defer_flush(this);
+    flush_deferred_ = true;
+    return;  // acks leave after the spool's commit (ServeLoop)
+  }
   flush();
+}
+
+void StreamConnection::flush_deferred() {
+  flush_deferred_ = false;
+  if (state_ != State::kClosed) flush();
 }
 
 // Idle: no byte for idle_timeout. Slowloris: a started message must be
@@ -118,6 +128,7 @@ void StreamConnection::close_after_flush() {
 }
 
 void StreamConnection::flush() {
+  if (flush_deferred_) return;  // waiting for the spool's commit
   while (out_sent_ < out_.size()) {
     ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
     if (n < 0) {

@@ -31,6 +31,8 @@ class StreamConnection final : public EventHandler {
   void begin_drain();
   // Called by the owner's periodic sweep.
   void check_deadline(SteadyTime now);
+  // Sends the replies that waited for the spool's commit.
+  void flush_deferred();
 
   size_t index = 0;  // position in the owner's table
 
@@ -60,6 +62,7 @@ class StreamConnection final : public EventHandler {
   State state_ = State::kReading;
   bool peer_eof_ = false;
   bool draining_ = false;
+  bool flush_deferred_ = false;
   uint32_t interest_ = 0;
   SteadyTime deadline_{};  // idle, message or linger deadline, by state
 };

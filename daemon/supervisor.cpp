@@ -16,6 +16,7 @@
 #include "daemon/logging.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
+#include "daemon/spool.h"
 #include "daemon/worker.h"
 
 namespace ackd {
@@ -63,6 +64,10 @@ void Supervisor::start() {
   if (!config_.daemon.user.empty() && !credentials_) {
     spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
                  config_.daemon.user);
+  }
+  if (config_.spool.enabled()) {
+    recover_spool(config_.spool, credentials_ ? credentials_->uid : static_cast<uid_t>(-1),
+                  credentials_ ? credentials_->gid : static_cast<gid_t>(-1));
   }
   open_listeners();
   if (!config_.daemon.control_socket.empty()) {
@@ -345,8 +350,9 @@ bool Supervisor::workers_healthy() const {
 
 void Supervisor::tick_status(TimePoint now) {
   if (now < next_status_) return;
-  next_status_ = now + std::chrono::seconds(5);
-  notify_status();
+  next_status_ = now + std::chrono::seconds(1);
+  if (config_.spool.enabled()) enforce_spool_limit(config_.spool, table_.pids());
+  if (++status_ticks_ % 5 == 0) notify_status();
 }
 
 void Supervisor::reopen_logs() {
@@ -452,6 +458,7 @@ StatusSnapshot Supervisor::snapshot() const {
     row.messages = e.messages.load(std::memory_order_relaxed);
     row.acks = e.acks.load(std::memory_order_relaxed);
     row.errors = e.errors.load(std::memory_order_relaxed);
+    row.dropped = e.dropped.load(std::memory_order_relaxed);
     row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
     s.workers.push_back(row);

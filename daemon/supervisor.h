@@ -81,6 +81,7 @@ class Supervisor {
   std::vector<std::string> argv_;
   bool handed_over_ = false;  // a new master serves our sockets now
   TimePoint next_status_{};
+  uint64_t status_ticks_ = 0;
   Requests pending_;  // requests that came through the control socket
   uint32_t generation_ = 1;
   size_t target_workers_ = 1;

@@ -202,6 +202,41 @@ INSTANTIATE_TEST_SUITE_P(
                 ":1:12: listener: must be an array of tables"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
 
+TEST(Config, Spool) {
+  Config c = parse_config(
+      "[spool]\npath = '/var/lib/ackd/spool'\nack_after = 'fsync'\nsegment_size = '16MiB'\n"
+      "max_total_size = 1048576\n[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\n",
+      "x");
+  EXPECT_TRUE(c.spool.enabled());
+  EXPECT_EQ(c.spool.ack_after, AckAfter::kFsync);
+  EXPECT_EQ(c.spool.segment_size, 16u << 20);
+  EXPECT_EQ(c.spool.max_total_size, 1u << 20);
+  Config none = parse_config("[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\n", "x");
+  EXPECT_FALSE(none.spool.enabled());
+  EXPECT_EQ(none.spool.ack_after, AckAfter::kWrite);  // the default once a path is set
+}
+
+TEST(Config, SpoolErrorsNameTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[spool]\nack_after = 'later'\npath='/x'\n", "x:2:13: spool.ack_after: unknown ack_after"},
+      {"[spool]\npath='/x'\nsegment_size = '10 parsecs'\n",
+       "x:3:16: spool.segment_size: \"10 parsecs\""},
+      {"[spool]\npath='/x'\nsegment_size = 10\n", "spool.segment_size: must be 4KiB or more"},
+      {"[spool]\nack_after='write'\n", "spool.path: missing"},
+      {"[spool]\npath='/x'\nsync = true\n", "x:3:1: spool.sync: unknown key"},
+  };
+  for (const auto& [text, expected] : cases) {
+    std::string config =
+        std::string(text) + "[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\n";
+    try {
+      parse_config(config, "x");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Config, ReportsEveryProblemAtOnce) {
   try {
     parse_config("[daemon]\nmode='x'\nworkers=-1\n[[listener]]\nname='a'\nprotocol='q'\n", "f");

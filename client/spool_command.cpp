@@ -1,0 +1,130 @@
+#include "client/spool_command.h"
+
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "client/client_error.h"
+#include "client/exit_codes.h"
+#include "common/escape.h"
+#include "common/spool_reader.h"
+
+namespace ackd::client {
+namespace {
+
+struct SpoolOptions {
+  std::string directory;
+  bool json = false;
+};
+
+std::string utc_time(uint64_t time_ns) {
+  std::time_t seconds = static_cast<std::time_t>(time_ns / 1000000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:06}Z", text, (time_ns / 1000) % 1000000);
+}
+
+// JSON strings must be UTF-8: every byte outside printable ASCII is \\u00XX,
+// so binary messages round-trip (each escape is one byte).
+std::string json_bytes(std::string_view bytes) {
+  std::string out = "\"";
+  for (char c : bytes) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte >= 0x7F) {
+      out += fmt::format("\\u{:04x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> segments_of(const std::string& directory) {
+  try {
+    return list_segments(directory);
+  } catch (const std::system_error& e) {
+    throw ClientError(kExitFailure, e.what());
+  }
+}
+
+void run_cat(const SpoolOptions& options) {
+  for (const std::string& path : segments_of(options.directory)) {
+    scan_segment(path, [&](const SpoolRecord& r) {
+      std::cout << (options.json ? SpoolRecordText::json(r.time_ns, r.listener, r.peer, r.message)
+                                 : SpoolRecordText::text(r.time_ns, r.listener, r.peer, r.message))
+                << '\n';
+    });
+  }
+  std::cout << std::flush;
+}
+
+void run_stats(const SpoolOptions& options) {
+  uint64_t records = 0, bytes = 0, invalid_bytes = 0, bad_segments = 0;
+  std::vector<std::string> segments = segments_of(options.directory);
+  for (const std::string& path : segments) {
+    SegmentScan scan = scan_segment(path);
+    records += scan.records;
+    bytes += scan.file_bytes;
+    invalid_bytes += scan.file_bytes - scan.valid_bytes;
+    if (scan.corrupt || scan.torn_tail) {
+      ++bad_segments;
+      std::cerr << "ackctl: " << path << ": " << (scan.corrupt ? "corrupt" : "torn")
+                << " record after " << scan.records << " records\n";
+    }
+  }
+  if (options.json) {
+    std::cout << fmt::format(
+        "{{\"segments\":{},\"records\":{},\"bytes\":{},\"invalid_bytes\":{},\"bad_segments\":{}}}"
+        "\n",
+        segments.size(), records, bytes, invalid_bytes, bad_segments);
+  } else {
+    std::cout << fmt::format("segments {}\nrecords {}\nbytes {}\ninvalid bytes {}\n",
+                             segments.size(), records, bytes, invalid_bytes);
+  }
+  if (bad_segments > 0) {
+    throw ClientError(kExitProtocol,
+                      std::to_string(bad_segments) + " segment(s) fail verification");
+  }
+}
+
+}  // namespace
+
+std::string SpoolRecordText::text(uint64_t time_ns, std::string_view listener,
+                                  std::string_view peer, std::string_view message) {
+  return fmt::format("{} {} {} {} \"{}\"", utc_time(time_ns), escape_for_log(listener),
+                     escape_for_log(peer), message.size(), escape_for_log(message));
+}
+
+std::string SpoolRecordText::json(uint64_t time_ns, std::string_view listener,
+                                  std::string_view peer, std::string_view message) {
+  return fmt::format(
+      "{{\"time\":\"{}\",\"time_ns\":{},\"listener\":{},\"peer\":{},\"size\":{},"
+      "\"message\":{}}}",
+      utc_time(time_ns), time_ns, json_bytes(listener), json_bytes(peer), message.size(),
+      json_bytes(message));
+}
+
+void setup_spool(CLI::App& app) {
+  auto options = std::make_shared<SpoolOptions>();
+  CLI::App* spool = app.add_subcommand("spool", "Read a spool directory (offline)");
+  spool->require_subcommand(1);
+  CLI::App* cat = spool->add_subcommand("cat", "Print every record, oldest first");
+  CLI::App* stats = spool->add_subcommand("stats", "Count records and verify every checksum");
+  for (CLI::App* command : {cat, stats}) {
+    command->add_option("DIR", options->directory, "The spool directory ([spool] path)")
+        ->required();
+    command->add_flag("--json", options->json, "JSON: one object per record (cat) or in all");
+    command->footer(kExitCodesHelp);
+  }
+  cat->callback([options] { run_cat(*options); });
+  stats->callback([options] { run_stats(*options); });
+}
+
+}  // namespace ackd::client

@@ -1,0 +1,250 @@
+// The spool: an ack that means stored. Recovery of torn tails, retention,
+// and the chaos test: workers killed at random, then the whole daemon;
+// every message any client saw acked must be in the spool.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/spool_reader.h"
+#include "tests/support/daemon.h"
+#include "tests/support/net.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace ackd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Run as root, the workers are "nobody": they must reach the spool's parent.
+std::string spool_config(uint16_t port, const std::string& spool, const std::string& ack_after,
+                         const std::string& extra = "") {
+  chmod(spool.substr(0, spool.rfind('/')).c_str(), 0755);
+  return "[daemon]\nworkers = 2\nlog_messages = false\nshutdown_timeout = \"2s\"\n"
+         "[spool]\npath = \"" +
+         spool + "\"\nack_after = \"" + ack_after + "\"\n" + extra +
+         "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\naddress = \"127.0.0.1:" +
+         std::to_string(port) + "\"\n";
+}
+
+// Every message in the spool, read through ackctl spool cat --json.
+std::multiset<std::string> spooled_messages(const std::string& spool) {
+  RunResult r = run({ACKCTL_BINARY, "spool", "cat", "--json", spool}, "", 30s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::multiset<std::string> messages;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    size_t at = line.find("\"message\":\"");
+    if (at == std::string::npos) continue;
+    at += 11;
+    messages.insert(line.substr(at, line.rfind('"') - at));
+  }
+  return messages;
+}
+
+std::string ack_exchange(uint16_t port, const std::string& message) {
+  UniqueFd fd = connect_tcp(port);
+  send_all(fd.get(), message + "\n");
+  shutdown(fd.get(), SHUT_WR);
+  return read_until_eof(fd.get(), 5s);
+}
+
+class SpoolAckAfter : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SpoolAckAfter, EveryAckedMessageIsInTheSpool) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  {
+    Daemon daemon(spool_config(port, spool, GetParam()));
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(ack_exchange(port, "m" + std::to_string(i)), "I got your message\n");
+    }
+  }
+  std::multiset<std::string> stored = spooled_messages(spool);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(stored.count("m" + std::to_string(i)), 1u) << i;
+  RunResult stats = run({ACKCTL_BINARY, "spool", "stats", spool});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_NE(stats.out.find("records 20\n"), std::string::npos) << stats.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SpoolAckAfter, ::testing::Values("receive", "write", "fsync"));
+
+TEST(Spool, TornTailIsCutAtStartAndLogged) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  {
+    Daemon daemon(spool_config(port, spool, "fsync"));
+    ASSERT_EQ(ack_exchange(port, "complete one"), "I got your message\n");
+    ASSERT_EQ(ack_exchange(port, "complete two"), "I got your message\n");
+  }
+  std::vector<std::string> segments = list_segments(spool);
+  ASSERT_FALSE(segments.empty());
+  {  // a crash mid-write: half a record at the end of the newest segment
+    std::ofstream torn(segments.back(), std::ios::app | std::ios::binary);
+    torn << std::string("AKR1\x01\x02\x03\x04\x05", 9);
+  }
+  RunResult before = run({ACKCTL_BINARY, "spool", "stats", spool});
+  EXPECT_EQ(before.exit_code, 6) << "stats must report the torn segment";
+  Daemon daemon(spool_config(port, spool, "fsync"));
+  EXPECT_TRUE(daemon.wait_for_log("torn record (a crash mid-write)"));
+  EXPECT_TRUE(daemon.wait_for_log("cutting 9 bytes"));
+  RunResult after = run({ACKCTL_BINARY, "spool", "stats", spool});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  std::multiset<std::string> stored = spooled_messages(spool);
+  EXPECT_EQ(stored.count("complete one"), 1u);
+  EXPECT_EQ(stored.count("complete two"), 1u);
+}
+
+TEST(Spool, MaxTotalSizeRemovesOldestSegments) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  Daemon daemon(
+      spool_config(port, spool, "write", "segment_size = \"4KiB\"\nmax_total_size = \"16KiB\"\n"));
+  std::string big(1000, 'x');
+  for (int i = 0; i < 120; ++i) ASSERT_EQ(ack_exchange(port, big), "I got your message\n");
+  auto total = [&] {
+    uint64_t bytes = 0;
+    for (const std::string& path : list_segments(spool)) {
+      struct stat st {};
+      if (stat(path.c_str(), &st) == 0) bytes += static_cast<uint64_t>(st.st_size);
+    }
+    return bytes;
+  };
+  // One segment per live worker may exceed the bound while it is written.
+  EXPECT_TRUE(wait_until([&] { return total() <= 16 * 1024 + 2 * 5 * 1024; }, 5s)) << total();
+  EXPECT_TRUE(daemon.wait_for_log("to stay under max_total_size"));
+}
+
+// Chaos: persistent clients, workers SIGKILLed at random, then the whole
+// daemon; ackd is started again on the same spool. Zero acked messages lost.
+TEST(SpoolChaos, NothingAckedIsEverLost) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  std::string config = spool_config(port, spool, "fsync");
+  std::mutex mutex;
+  std::set<std::string> acked;
+  std::atomic<bool> stop{false};
+  std::atomic<int> exchanges{0};
+  auto client = [&](int id) {
+    int seq = 0;
+    auto end = std::chrono::steady_clock::now() + 20s;  // bounded whatever happens
+    while (!stop && std::chrono::steady_clock::now() < end) {
+      try {
+        UniqueFd fd = connect_tcp(port);
+        while (!stop) {
+          std::string message = "c" + std::to_string(id) + "-" + std::to_string(seq++);
+          send_all(fd.get(), message + "\n");
+          if (read_line(fd.get(), 3s) != "I got your message") break;
+          std::lock_guard<std::mutex> lock(mutex);
+          acked.insert(message);
+          ++exchanges;
+        }
+      } catch (const std::exception&) {
+        std::this_thread::sleep_for(10ms);  // refused while ackd restarts
+      }
+    }
+  };
+  auto daemon = std::make_unique<Daemon>(config);
+  std::vector<std::thread> clients;
+  for (int id = 0; id < 8; ++id) clients.emplace_back(client, id);
+  std::mt19937 random(42);
+  auto kill_random_worker = [&] {
+    auto workers = children_of(daemon->pid());
+    if (!workers.empty()) kill(workers[random() % workers.size()].pid, SIGKILL);
+  };
+  for (int round = 0; round < 8; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + random() % 250));
+    kill_random_worker();
+  }
+  // The whole daemon at once: the master first, so nothing is respawned.
+  auto workers = children_of(daemon->pid());
+  kill(daemon->pid(), SIGKILL);
+  for (const ProcessInfo& worker : workers) kill(worker.pid, SIGKILL);
+  daemon->wait_for(5s);
+  daemon->allow_errors();
+  daemon.reset();
+  for (const ProcessInfo& worker : workers) {
+    wait_until([&] { return !process_exists(worker.pid); }, 5s);
+  }
+  daemon = std::make_unique<Daemon>(config);  // same spool: recovery, then serving
+  std::this_thread::sleep_for(1s);
+  stop = true;
+  for (auto& t : clients) t.join();
+  daemon.reset();
+  ASSERT_GT(exchanges.load(), 100) << "the clients hardly ran";
+  std::multiset<std::string> stored = spooled_messages(spool);
+  size_t lost = 0;
+  for (const std::string& message : acked) {
+    if (stored.count(message) == 0) {
+      ++lost;
+      ADD_FAILURE() << "acked but not in the spool: " << message;
+      if (lost > 10) break;
+    }
+  }
+  EXPECT_EQ(lost, 0u) << "of " << acked.size() << " acked messages";
+}
+
+// UDP must not amplify: 2,000 one-byte datagrams from one source get back
+// no more bytes than they sent plus the burst; the rest is dropped and counted.
+TEST(UdpAmplification, RepliesAreBoundedBySourceBytesPlusBurst) {
+  uint16_t port = free_port();
+  Daemon daemon(
+      "[daemon]\nworkers = 1\nlog_messages = false\nudp_reply_burst = 1000\n"
+      "[[listener]]\nname = \"udp\"\nprotocol = \"udp\"\naddress = \"127.0.0.1:" +
+      std::to_string(port) + "\"\n");
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  int size = 4 << 20;
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  size_t sent = 0, received = 0;
+  char buffer[256];
+  for (int i = 0; i < 2000; ++i) {
+    if (send(fd.get(), "x", 1, 0) == 1) ++sent;
+    while (true) {
+      ssize_t n = recv(fd.get(), buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      received += static_cast<size_t>(n);
+    }
+    if (i % 100 == 0) std::this_thread::sleep_for(1ms);  // let the socket buffers drain
+  }
+  wait_until(
+      [&] {
+        ssize_t n = recv(fd.get(), buffer, sizeof(buffer), 0);
+        if (n > 0) received += static_cast<size_t>(n);
+        return false;
+      },
+      500ms);
+  EXPECT_GT(received, 0u) << "the first datagrams must be answered";
+  EXPECT_LE(received, sent + 1000) << "sent " << sent;
+  // The drops are counted in status.
+  bool counted = wait_until(
+      [&] {
+        RunResult status =
+            run({ACKCTL_BINARY, "status", "--json", "--socket", daemon.control_socket()});
+        size_t at = status.out.find("\"totals\"");
+        return at != std::string::npos && status.out.find("\"dropped\":0", at) == std::string::npos;
+      },
+      3s);
+  EXPECT_TRUE(counted) << "no drops in ackctl status";
+}
+
+}  // namespace
+}  // namespace ackd::test
