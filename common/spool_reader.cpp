@@ -12,7 +12,10 @@
 namespace ackd {
 
 std::vector<std::string> list_segments(const std::string& directory) {
-  std::unique_ptr<DIR, decltype(&closedir)> dir(opendir(directory.c_str()), closedir);
+  struct CloseDir {
+    void operator()(DIR* dir) const { closedir(dir); }
+  };
+  std::unique_ptr<DIR, CloseDir> dir(opendir(directory.c_str()));
   if (!dir) throw_errno("opendir", directory);
   std::vector<std::string> names;
   while (dirent* entry = readdir(dir.get())) {
