@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -34,19 +35,36 @@ int syslog_priority(spdlog::level::level_enum level) {
 
 }  // namespace
 
-ReopenableFileSink::ReopenableFileSink(std::string path) : path_(std::move(path)) { reopen(); }
+BatchedLineSink::BatchedLineSink(std::string path) : path_(std::move(path)) { reopen(); }
 
-void ReopenableFileSink::reopen() {
+BatchedLineSink::BatchedLineSink() : fd_(dup(2)) {}
+
+BatchedLineSink::~BatchedLineSink() { flush_(); }
+
+void BatchedLineSink::reopen() {
+  if (path_.empty()) return;
+  flush_();
   UniqueFd fd(open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
   if (!fd) throw_errno("open", path_);
   fd_ = std::move(fd);
 }
 
-void ReopenableFileSink::sink_it_(const spdlog::details::log_msg& msg) {
-  spdlog::memory_buf_t line;
-  formatter_->format(msg, line);
-  // One write per line with O_APPEND: lines of all processes never interleave.
-  [[maybe_unused]] ssize_t n = write(fd_.get(), line.data(), line.size());
+void BatchedLineSink::sink_it_(const spdlog::details::log_msg& msg) {
+  formatter_->format(msg, buffer_);
+  if (buffer_.size() >= kMaxBuffered) flush_();
+}
+
+void BatchedLineSink::flush_() {
+  // One write of whole lines (O_APPEND for files): the lines of all the
+  // processes sharing the file or terminal never interleave mid-line.
+  size_t written = 0;
+  while (written < buffer_.size()) {
+    ssize_t n = write(fd_.get(), buffer_.data() + written, buffer_.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // nowhere to log: drop rather than spin
+    written += static_cast<size_t>(n);
+  }
+  buffer_.clear();
 }
 
 JournalSink::JournalSink(std::string role)

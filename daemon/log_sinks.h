@@ -13,18 +13,26 @@
 
 namespace ackd {
 
-class ReopenableFileSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+// Lines are buffered and written with one write() per flush: the serving
+// loop flushes once per turn, so recording a message costs no syscall.
+// (Warnings and errors are flushed at once: flush_on(warn).) A path sink
+// can be reopened (logrotate); an fd sink writes to stderr.
+class BatchedLineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
-  explicit ReopenableFileSink(std::string path);  // throws std::system_error
+  explicit BatchedLineSink(std::string path);  // a file; throws std::system_error
+  BatchedLineSink();                           // stderr
+  ~BatchedLineSink() override;
   void reopen();
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
-  void flush_() override {}
+  void flush_() override;
 
  private:
-  std::string path_;
+  static constexpr size_t kMaxBuffered = 64 * 1024;
+  std::string path_;  // empty: stderr
   UniqueFd fd_;
+  spdlog::memory_buf_t buffer_;
 };
 
 class JournalSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {

@@ -13,8 +13,8 @@
 namespace ackd {
 namespace {
 
-std::shared_ptr<ReopenableFileSink>& file_sink() {
-  static std::shared_ptr<ReopenableFileSink> sink;
+std::shared_ptr<BatchedLineSink>& file_sink() {
+  static std::shared_ptr<BatchedLineSink> sink;
   return sink;
 }
 
@@ -32,7 +32,7 @@ void install(std::shared_ptr<spdlog::sinks::sink> sink, const std::string& patte
   sink->set_pattern(pattern);
   auto logger = std::make_shared<spdlog::logger>("ackd", std::move(sink));
   logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::trace);
+  logger->flush_on(spdlog::level::warn);  // info lines wait for flush_log()
   spdlog::set_default_logger(logger);
 }
 
@@ -45,16 +45,19 @@ void init_logging(const std::string& role, const DaemonConfig& daemon) {
   if (journal && JournalSink::available()) {
     install(std::make_shared<JournalSink>(role), "%v", daemon.log_level);
   } else if (!daemon.log_file.empty()) {
-    file_sink() = std::make_shared<ReopenableFileSink>(daemon.log_file);
+    file_sink() = std::make_shared<BatchedLineSink>(daemon.log_file);
     install(file_sink(), "%Y-%m-%dT%H:%M:%S.%e ackd[%P] " + role + " %l: %v", daemon.log_level);
   } else {
-    // The _st sink: each process is single-threaded.
-    install(std::make_shared<spdlog::sinks::stderr_sink_st>(),
+    install(std::make_shared<BatchedLineSink>(),
             "%Y-%m-%dT%H:%M:%S.%e ackd[%P] " + role + " %l: %v", daemon.log_level);
   }
 }
 
 void init_early_logging() { init_logging("master", DaemonConfig{}); }
+
+void flush_log() {
+  if (auto logger = spdlog::default_logger_raw()) logger->flush();
+}
 
 void reopen_log_file() {
   if (file_sink()) file_sink()->reopen();

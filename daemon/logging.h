@@ -18,6 +18,9 @@ void init_logging(const std::string& role, const DaemonConfig& daemon);
 void init_early_logging();
 // USR1: reopens log_file (a no-op for stderr and the journal).
 void reopen_log_file();
+// Writes the buffered lines: serving loops call it once per turn, the
+// master after every turn of its loop.
+void flush_log();
 
 // Journal fields of the message being logged (LISTENER=, PEER=): set by the
 // recorder around its log call; other sinks ignore them.

@@ -151,6 +151,7 @@ int ServeLoop::run(bool exit_when_idle) {
   while (true) {
     loop_.run_once(static_cast<int>(kSweepInterval.count()));
     commit_and_flush();
+    flush_log();
     SteadyTime now = std::chrono::steady_clock::now();
     connections_.set_now(now);
     connections_.collect();
@@ -169,6 +170,7 @@ int ServeLoop::run(bool exit_when_idle) {
     check_max_requests();
   }
   accumulate_counters();
+  flush_log();
   const MessageCounters& c = recorder_.counters();
   spdlog::debug("exiting: {} connections, {} messages, {} acks, {} errors", c.connections,
                 c.messages, c.acks, c.errors);

@@ -119,6 +119,7 @@ int Supervisor::run() {
                config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher" : "worker(s)",
                config_.source);
   while (true) {
+    flush_log();
     wait_for_events(Clock::now());
     Requests requests = take_requests();
     TimePoint now = Clock::now();
@@ -153,6 +154,7 @@ int Supervisor::run() {
     maintain_pool(now);
   }
   spdlog::info("stopped");
+  flush_log();
   return 0;
 }
 
