@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -36,8 +37,32 @@ std::optional<Credentials> resolve_credentials(const DaemonConfig& daemon) {
   return credentials;
 }
 
+// True when the process already has exactly the user's groups (systemd set
+// them; its user namespace then forbids setgroups, even to the same list).
+static bool has_groups_of(const Credentials& credentials) {
+  int count = 64;
+  std::vector<gid_t> wanted(static_cast<size_t>(count));
+  if (getgrouplist(credentials.user.c_str(), credentials.gid, wanted.data(), &count) < 0) {
+    wanted.resize(static_cast<size_t>(count));
+    if (getgrouplist(credentials.user.c_str(), credentials.gid, wanted.data(), &count) < 0) {
+      return false;
+    }
+  }
+  wanted.resize(static_cast<size_t>(count));
+  std::vector<gid_t> current(static_cast<size_t>(getgroups(0, nullptr)));
+  current.resize(static_cast<size_t>(getgroups(static_cast<int>(current.size()), current.data())));
+  std::sort(wanted.begin(), wanted.end());
+  std::sort(current.begin(), current.end());
+  // The primary group need not be listed among the supplementary ones.
+  std::erase(wanted, credentials.gid);
+  std::erase(current, credentials.gid);
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  current.erase(std::unique(current.begin(), current.end()), current.end());
+  return wanted == current;
+}
+
 void drop_privileges(const Credentials& credentials) {
-  if (initgroups(credentials.user.c_str(), credentials.gid) != 0) {
+  if (!has_groups_of(credentials) && initgroups(credentials.user.c_str(), credentials.gid) != 0) {
     throw_errno("initgroups", credentials.user);
   }
   if (setgid(credentials.gid) != 0) throw_errno("setgid", std::to_string(credentials.gid));

@@ -13,8 +13,12 @@ void Recorder::record(std::string_view listener, std::string_view peer, std::str
   counters_.bytes += message.size();
   if (spool_ != nullptr) spool_->append(listener, peer, message);
   if (log_messages_) {
+    // The journal gets LISTENER= and PEER= as fields of their own.
+    MessageLogFields fields{listener, peer};
+    set_message_log_fields(&fields);
     spdlog::info("message listener={} peer={} size={} text=\"{}\"", listener, peer, message.size(),
                  escape_for_log(message));
+    set_message_log_fields(nullptr);
   }
 }
 
