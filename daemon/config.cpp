@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -70,7 +71,8 @@ class ConfigReader {
   void reject_unknown_keys(const toml::table& table, const std::string& prefix,
                            std::span<const char* const> known) {
     for (auto&& [key, node] : table) {
-      bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+      std::string_view name = key.str();  // clang < 16 cannot capture a structured binding
+      bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return name == k; });
       if (!ok) problem(key.source(), prefix + std::string(key.str()), "unknown key");
     }
   }
@@ -253,7 +255,13 @@ std::optional<uint64_t> get_size(ConfigReader& reader, const toml::table& table,
       ++digits;
     }
     for (const auto& [unit, scale] : units) {
-      if (digits > 0 && text.substr(digits) == unit) return std::stoull(text) * scale;
+      if (digits == 0 || text.substr(digits) != unit) continue;
+      uint64_t number = 0;
+      auto [end, error] = std::from_chars(text.data(), text.data() + digits, number);
+      if (error != std::errc() || number > UINT64_MAX / scale) {
+        throw std::invalid_argument("\"" + text + "\" is too large");
+      }
+      return number * scale;
     }
     throw std::invalid_argument("\"" + text + "\" is not a size like \"64MiB\" or 1048576");
   });

@@ -32,6 +32,8 @@ void DatagramServer::handle_event(uint32_t /*events*/) {
     ssize_t n =
         recvfrom(listener_.fd, buffer_.data(), buffer_.size(), MSG_TRUNC, peer.get(), &peer.length);
     if (n < 0) return;  // EAGAIN, or an ICMP error left by an earlier reply
+    // Linux reports an unbound unix sender with an address length of 0.
+    if (peer.length == 0) peer.storage.ss_family = AF_UNIX;
     size_t length = static_cast<size_t>(n);
     bool too_long = length > listener_.config->max_message || length > buffer_.size();
     serve(std::string_view(buffer_.data(), std::min(length, buffer_.size())), peer, too_long);

@@ -22,6 +22,10 @@ void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedL
         // Keep only the connection (as fd 3) and stdio: the child must not
         // hold the listening sockets or the dispatcher's event loop.
         // The spool segment (if any) as fd 4: the process appends to it.
+        // The inherited logger's sink owns an fd that close_range() closes below:
+        // destroy it now, while that fd is still its own (spawn_child flushed
+        // it before the fork). serve_connection_process makes a new one.
+        spdlog::drop_all();
         int spool_fd = segment >= 0 ? fcntl(segment, F_DUPFD_CLOEXEC, 10) : -1;
         int target = connection == 3 ? 3 : dup3(connection, 3, O_CLOEXEC);
         if (spool_fd >= 0) spool_fd = dup3(spool_fd, 4, O_CLOEXEC);

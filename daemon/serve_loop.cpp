@@ -149,6 +149,9 @@ void ServeLoop::check_max_requests() {
 
 int ServeLoop::run(bool exit_when_idle) {
   while (true) {
+    // A connection process whose connection ended within open() is done now,
+    // not after a sweep interval in epoll_wait.
+    if (exit_when_idle && !stopping_ && idle()) break;
     loop_.run_once(static_cast<int>(kSweepInterval.count()));
     commit_and_flush();
     flush_log();
