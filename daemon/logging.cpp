@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <system_error>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -60,7 +61,13 @@ void flush_log() {
 }
 
 void reopen_log_file() {
-  if (file_sink()) file_sink()->reopen();
+  if (!file_sink()) return;
+  try {
+    file_sink()->reopen();
+  } catch (const std::system_error& e) {
+    // Log rotation must never kill a process: keep writing to the old file.
+    spdlog::warn("cannot reopen the log file, still writing to the old one: {}", e.what());
+  }
 }
 
 void set_message_log_fields(const MessageLogFields* fields) {

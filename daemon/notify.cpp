@@ -24,7 +24,8 @@ int notify(std::string_view state) {
   socklen_t address_length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
   UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) return -errno;
-  ssize_t sent = sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL,
+  // MSG_DONTWAIT: a manager that does not read must never block the master.
+  ssize_t sent = sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                         reinterpret_cast<sockaddr*>(&address), address_length);
   return sent < 0 ? -errno : 1;
 }

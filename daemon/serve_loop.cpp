@@ -148,6 +148,7 @@ void ServeLoop::check_max_requests() {
 }
 
 int ServeLoop::run(bool exit_when_idle) {
+  publish(WorkerState::kServing);
   while (true) {
     // A connection process whose connection ended within open() is done now,
     // not after a sweep interval in epoll_wait.

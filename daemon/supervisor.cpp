@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -276,6 +277,7 @@ void Supervisor::reload(TimePoint now) {
     spdlog::info("closed listener {} ({})", removed.describe(), removed.config.name);
     remove_socket_file(removed);
   }
+  reconciled.removed.clear();  // closed now: the new generation must not inherit them
   for (const Listener& listener : reconciled.listeners) {
     if (!config_.find_listener(listener.config.name)) {
       spdlog::info("listening on {} ({})", listener.describe(), listener.config.name);
@@ -359,6 +361,12 @@ void Supervisor::tick_status(TimePoint now) {
 
 void Supervisor::reopen_logs() {
   reopen_log_file();
+  // Workers run as `user` by now: the new file must be theirs to open (as nginx does).
+  const std::string& path = config_.daemon.log_file;
+  if (credentials_ && !path.empty() &&
+      chown(path.c_str(), credentials_->uid, credentials_->gid) != 0) {
+    spdlog::warn("log_file {}: chown: {}", path, std::strerror(errno));
+  }
   signal_workers(SIGUSR1);
   spdlog::info("log files reopened");
 }
