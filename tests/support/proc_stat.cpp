@@ -1,0 +1,58 @@
+#include "tests/support/proc_stat.h"
+
+#include <sys/resource.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace ackd::test {
+namespace {
+
+// The fields of /proc/<pid>/stat after "(comm)": state is the first.
+std::vector<std::string> stat_fields(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return {};
+  std::istringstream rest(stat.substr(paren + 1));
+  return {std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
+}
+
+}  // namespace
+
+bool alive(pid_t pid) {
+  std::vector<std::string> fields = stat_fields(pid);
+  return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+}
+
+std::optional<int64_t> cpu_ticks(pid_t pid) {
+  std::vector<std::string> fields = stat_fields(pid);
+  // utime and stime are fields 14 and 15 of stat; state (field 3) is fields[0].
+  if (fields.size() < 13) return std::nullopt;
+  return std::stoll(fields[11]) + std::stoll(fields[12]);
+}
+
+std::vector<uint64_t> status_numbers(pid_t pid, const std::string& field) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(file, line);) {
+    if (line.rfind(field + ":", 0) != 0) continue;
+    std::istringstream values(line.substr(field.size() + 1));
+    return {std::istream_iterator<uint64_t>(values), std::istream_iterator<uint64_t>()};
+  }
+  return {};
+}
+
+uint64_t raise_fd_limit(uint64_t wanted) {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    limit.rlim_cur =
+        limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
+
+}  // namespace ackd::test

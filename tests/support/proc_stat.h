@@ -1,0 +1,28 @@
+// What /proc says about a process, for the supervisor tests: alive (a zombie
+// is not), CPU time used, credentials; and the test's own fd limit.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ackd::test {
+
+// True if `pid` exists and is not a zombie (a reaped-later orphan is dead).
+bool alive(pid_t pid);
+
+// utime + stime of `pid` in clock ticks (sysconf(_SC_CLK_TCK) per second).
+std::optional<int64_t> cpu_ticks(pid_t pid);
+
+// The numbers of a line of /proc/<pid>/status, e.g. "Uid" (real, effective,
+// saved, filesystem) or "Groups"; empty if the process is gone.
+std::vector<uint64_t> status_numbers(pid_t pid, const std::string& field);
+
+// Raises our soft RLIMIT_NOFILE to at least `wanted` (up to the hard limit);
+// returns the soft limit now in force.
+uint64_t raise_fd_limit(uint64_t wanted);
+
+}  // namespace ackd::test
