@@ -20,7 +20,7 @@ set -u -o pipefail
 usage() {
   cat <<'EOF'
 usage: run-in-systemd.sh --source-dir DIR --build-dir DIR [--ackd BIN] [--ackctl BIN]
-                         [--install auto|deb|cmake] [--deb FILE] [--only CHECK,...]
+                         [--install auto|deb|cmake] [--deb FILE] [--deb-dir DIR] [--only CHECK,...]
   --source-dir DIR  the ackd source tree (systemd/, packaging/)
   --build-dir DIR   a configured and built ackd build tree (for cmake --install)
   --ackd, --ackctl  the built binaries (default: BUILD/daemon/ackd, BUILD/client/ackctl)
@@ -29,6 +29,7 @@ usage: run-in-systemd.sh --source-dir DIR --build-dir DIR [--ackd BIN] [--ackctl
                     packaging/build exists and builds one, else cmake
                     (also ACKD_SYSTEMD_TEST_INSTALL)
   --deb FILE        install this ackd .deb instead of building one (implies deb)
+  --deb-dir DIR     the same with the ackd_*.deb in DIR, if there is one
   --only LIST       run only these checks (comma-separated names)
   --service-setting KEY=VALUE
                     add this [Service] setting to ackd.service in the box (a drop-in;
@@ -687,6 +688,10 @@ main() {
       --ackctl) ackctl=$2; shift 2 ;;
       --install) mode=$2; shift 2 ;;
       --deb) deb=$2; mode=deb; shift 2 ;;
+      # The .deb the packaging test left in DIR, if there is one.
+      --deb-dir)
+        for f in "$2"/ackd_*.deb; do [[ -f $f ]] && { deb=$f; mode=deb; }; done
+        shift 2 ;;
       --only) only=$2; shift 2 ;;
       --service-setting) service_settings+=("$2"); shift 2 ;;
       -h | --help) usage; exit 0 ;;

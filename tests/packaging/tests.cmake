@@ -1,0 +1,29 @@
+# Packaging tests (included from tests/CMakeLists.txt).
+#
+# packaging_docs: the packaged /etc/ackd/ackd.conf, the man pages and the bash
+#   completion against the keys, options and commands of ackd and ackctl (seconds).
+# packaging: builds the .deb and the .rpm with packaging/build from a copy of
+#   the source tree, lints them and checks their contents (minutes: it
+#   compiles ackd twice). It leaves the packages in ${ACKD_PACKAGES_DIR} and
+#   is the fixture "ackd_packages" for tests that install them.
+
+set(ACKD_PACKAGES_DIR ${CMAKE_BINARY_DIR}/packages)
+
+add_test(NAME packaging_docs
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/docs_test.sh $<TARGET_FILE:ackd> $<TARGET_FILE:ackctl>
+    ${PROJECT_SOURCE_DIR})
+set_tests_properties(packaging_docs PROPERTIES LABELS packaging TIMEOUT 60)
+
+if(ACKD_SANITIZE)
+  # The packages do not depend on how this tree is built: the plain run builds them.
+  add_test(NAME packaging COMMAND sh -c
+    "echo 'packaging: skipped in the sanitizer build (the plain build runs it)'; exit 77")
+else()
+  add_test(NAME packaging
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/packages_test.sh ${PROJECT_SOURCE_DIR} ${ACKD_PACKAGES_DIR})
+endif()
+# PROCESSORS 2: the package builds keep two cores busy; ctest -j2 runs nothing
+# beside them, so timing-sensitive integration tests are not starved.
+set_tests_properties(packaging PROPERTIES
+  LABELS packaging TIMEOUT 1500 SKIP_RETURN_CODE 77 PROCESSORS 2
+  FIXTURES_SETUP ackd_packages)
