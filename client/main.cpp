@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "client/bench.h"
 #include "client/client_error.h"
 #include "client/control.h"
 #include "client/spool_command.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   app.footer(ackd::client::kExitCodesHelp);
   ackd::client::setup_send(app);
   ackd::client::setup_control(app);
+  ackd::client::setup_bench(app);
   ackd::client::setup_spool(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,418 @@
+#include "client/bench_worker.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/syscall.h"
+
+namespace ackd::client {
+namespace {
+
+using Clock = BenchWorker::Clock;
+
+// Timeouts, paused clients and the conn-mode close are checked this often.
+constexpr auto kScanInterval = std::chrono::milliseconds(10);
+// conn: how long the first connections wait for the server's FIN after the
+// ack, to learn whether the server closes first (ackd with
+// messages_per_connection = 1, the tutorial) or leaves the close to us.
+constexpr auto kLearnWindow = std::chrono::milliseconds(200);
+constexpr size_t kPrepareWindow = 128;  // idle connections being opened at once
+constexpr uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+ErrorKind kind_of(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+    case ENOENT:
+      return ErrorKind::kRefused;
+    case ECONNRESET:
+    case EPIPE:
+      return ErrorKind::kReset;
+    case ETIMEDOUT:
+      return ErrorKind::kTimeout;
+    default:
+      return ErrorKind::kOther;
+  }
+}
+
+std::string_view without_line_end(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+struct BenchWorker::Client {
+  enum class State : uint8_t {
+    kReady,         // not started
+    kConnecting,    // connect() in progress
+    kSending,       // waiting for room to send the rest of the message
+    kAwaitAck,      // message sent
+    kAwaitEof,      // conn: acked, waiting for the server's FIN
+    kRetryConnect,  // unix stream: the listener's backlog was full
+    kPause,         // after an error: the next exchange starts at the next scan
+    kHeld,          // --idle: open and quiet
+    kDone,
+  };
+  int fd = -1;
+  State state = State::kReady;
+  bool idle = false;
+  bool peer_closed = false;
+  uint32_t sent = 0;
+  uint32_t have = 0;
+  Clock::time_point started{};
+  Clock::time_point deadline{};
+  char in[kMaxAck + 8];  // one ack line; a longer line is a protocol error
+};
+
+const char* to_string(ErrorKind kind) {
+  static constexpr const char* kNames[kErrorKinds] = {"refused", "reset", "timeout", "protocol",
+                                                      "other"};
+  return kNames[static_cast<size_t>(kind)];
+}
+
+uint64_t BenchCounts::errors_total() const {
+  uint64_t total = 0;
+  for (uint64_t n : errors) total += n;
+  return total;
+}
+
+void BenchCounts::add(const BenchCounts& other) {
+  acks += other.acks;
+  for (size_t i = 0; i < kErrorKinds; ++i) errors[i] += other.errors[i];
+  resets_after_ack += other.resets_after_ack;
+  idle_held += other.idle_held;
+}
+
+BenchWorker::BenchWorker(const WorkerSetup& setup)
+    : setup_(setup),
+      epoll_(epoll_create1(EPOLL_CLOEXEC)),
+      clients_(setup.clients + setup.idle),
+      budget_left_(setup.budget) {
+  if (!epoll_) throw_errno("epoll_create1", "");
+  for (size_t i = setup.clients; i < clients_.size(); ++i) clients_[i].idle = true;
+}
+
+BenchWorker::~BenchWorker() {
+  for (Client& client : clients_) close_client(client);
+}
+
+void BenchWorker::prepare() {
+  size_t next = setup_.clients;
+  busy_ = 0;
+  idle_deadline_ = Clock::now() + setup_.timeout;
+  while (next < clients_.size() || busy_ > 0) {
+    Clock::time_point now = Clock::now();
+    if (now >= idle_deadline_ || stopped()) {  // those in flight time out at the next scan
+      if (!stopped())
+        counts_.errors[static_cast<size_t>(ErrorKind::kTimeout)] += clients_.size() - next;
+      next = clients_.size();
+    }
+    for (; busy_ < kPrepareWindow && next < clients_.size(); ++next) {
+      ++busy_;
+      start_exchange(clients_[next], now);
+    }
+    poll_once(setup_.clients, clients_.size());
+  }
+}
+
+void BenchWorker::run(Clock::time_point end) {
+  end_ = end;
+  busy_ = setup_.clients;
+  Clock::time_point now = Clock::now();
+  next_scan_ = now + kScanInterval;
+  for (size_t i = 0; i < setup_.clients; ++i) start_exchange(clients_[i], now);
+  while (busy_ > 0) poll_once(0, setup_.clients);
+  finished_at_ = Clock::now();
+  for (Client& client : clients_) {
+    if (client.state == Client::State::kHeld) ++counts_.idle_held;
+    close_client(client);
+  }
+}
+
+// One epoll_wait, its events, and the periodic scan of clients [first, last).
+void BenchWorker::poll_once(size_t first, size_t last) {
+  int ready = epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()),
+                         static_cast<int>(kScanInterval.count()));
+  for (int i = 0; i < ready; ++i) handle(clients_[events_[i].data.u32], events_[i].events);
+  Clock::time_point now = Clock::now();
+  if (now >= next_scan_) {
+    next_scan_ = now + kScanInterval;
+    scan(first, last, now);
+  }
+}
+
+void BenchWorker::handle(Client& client, uint32_t events) {
+  using State = Client::State;
+  switch (client.state) {
+    case State::kConnecting:
+    case State::kSending:
+      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) send_message(client);
+      break;
+    case State::kAwaitAck:
+      read_ack(client, events);
+      break;
+    case State::kAwaitEof:
+      read_eof(client);
+      break;
+    case State::kHeld:  // the server closed it, or spoke out of turn
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) close_client(client);
+      break;
+    default:
+      break;
+  }
+}
+
+void BenchWorker::scan(size_t first, size_t last, Clock::time_point now) {
+  using State = Client::State;
+  for (size_t i = first; i < last; ++i) {
+    Client& client = clients_[i];
+    switch (client.state) {
+      case State::kConnecting:
+      case State::kSending:
+      case State::kAwaitAck:
+        if (now >= client.deadline) fail(client, ErrorKind::kTimeout);
+        break;
+      case State::kRetryConnect:
+        if (now >= client.deadline) {
+          fail(client, ErrorKind::kTimeout);
+        } else if (open_socket(client) && client.state == State::kSending) {
+          send_message(client);
+        }
+        break;
+      case State::kAwaitEof:  // acked: no FIN in time is no error, just a client close
+        if (now < client.deadline) break;
+        if (server_closes_ == ServerCloses::kUnknown) server_closes_ = ServerCloses::kNo;
+        close_client(client);
+        start_exchange(client, now);
+        break;
+      case State::kPause:
+        start_exchange(client, now);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+bool BenchWorker::may_start(Clock::time_point now) {
+  if (now >= end_ || budget_left_ == 0 || stopped()) return false;
+  if (budget_left_ != kNoBudget) --budget_left_;
+  return true;
+}
+
+void BenchWorker::start_exchange(Client& client, Clock::time_point now) {
+  if (!client.idle && !may_start(now)) {
+    finish(client);
+    return;
+  }
+  client.started = now;
+  client.deadline =
+      client.idle ? std::min(now + setup_.timeout, idle_deadline_) : now + setup_.timeout;
+  client.sent = 0;
+  client.have = 0;
+  if (client.fd < 0 && (!open_socket(client) || client.state == Client::State::kRetryConnect)) {
+    return;
+  }
+  // Even while connecting: on loopback the handshake is usually over by the
+  // time connect() returns, and the send then saves an epoll round trip.
+  send_message(client);
+}
+
+// A new non-blocking socket, registered once (edge-triggered: no epoll_ctl
+// per message) and connected. Leaves the client kConnecting, kSending (ready
+// to send) or kRetryConnect; returns false if it failed (already counted).
+bool BenchWorker::open_socket(Client& client) {
+  int family = setup_.address.family();
+  client.fd = ::socket(family, setup_.socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (client.fd < 0) {
+    fail(client, ErrorKind::kOther);
+    return false;
+  }
+  if (family == AF_UNIX && setup_.socket_type == SOCK_DGRAM) {
+    sa_family_t autobind = AF_UNIX;  // an abstract address, so the server can reply
+    if (::bind(client.fd, reinterpret_cast<sockaddr*>(&autobind), sizeof(autobind)) != 0) {
+      fail(client, ErrorKind::kOther);
+      return false;
+    }
+  }
+  epoll_event event{};
+  event.events = kEvents;
+  event.data.u32 = static_cast<uint32_t>(&client - clients_.data());
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd, &event) != 0) {
+    fail(client, ErrorKind::kOther);
+    return false;
+  }
+  if (::connect(client.fd, setup_.address.get(), setup_.address.length) == 0) {
+    client.state = Client::State::kSending;
+  } else if (errno == EINPROGRESS) {
+    client.state = Client::State::kConnecting;
+  } else if (errno == EAGAIN && family == AF_UNIX) {
+    close_client(client);  // a full unix backlog answers at once: retry at the next scan
+    client.state = Client::State::kRetryConnect;
+  } else {
+    fail(client, kind_of(errno));
+    return false;
+  }
+  return true;
+}
+
+void BenchWorker::send_message(Client& client) {
+  // keep: the connection's setup is not part of the first exchange's latency.
+  if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
+    client.started = Clock::now();
+  }
+  std::string_view message = setup_.message;
+  while (client.sent < message.size()) {
+    ssize_t n =
+        ::send(client.fd, message.data() + client.sent, message.size() - client.sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        if (client.state != Client::State::kConnecting) client.state = Client::State::kSending;
+        return;
+      }
+      fail(client, kind_of(errno));
+      return;
+    }
+    client.sent += static_cast<uint32_t>(n);
+  }
+  client.state = Client::State::kAwaitAck;
+}
+
+// Reads up to the ack's LF (or the EOF after a final fragment: the
+// tutorial's server answers without LF and closes).
+void BenchWorker::read_ack(Client& client, uint32_t events) {
+  if (setup_.socket_type == SOCK_DGRAM) {
+    read_datagram_ack(client);
+    return;
+  }
+  while (true) {
+    size_t room = sizeof(client.in) - client.have;
+    ssize_t n = ::recv(client.fd, client.in + client.have, room, 0);
+    if (n > 0) {
+      const char* start = client.in + client.have;
+      client.have += static_cast<uint32_t>(n);
+      const void* lf = std::memchr(start, '\n', static_cast<size_t>(n));
+      if (lf != nullptr) {
+        size_t length = static_cast<size_t>(static_cast<const char*>(lf) - client.in) + 1;
+        if (length != client.have) {  // more than one line: not an answer to one message
+          fail(client, ErrorKind::kProtocol);
+          return;
+        }
+        // The FIN came with the ack: nothing more to read on this connection.
+        client.peer_closed = (events & EPOLLRDHUP) && static_cast<size_t>(n) < room;
+        if (client.peer_closed && (events & EPOLLERR)) ++counts_.resets_after_ack;  // RST, not FIN
+        check_ack(client, std::string_view(client.in, length));
+        return;
+      }
+      if (client.have == sizeof(client.in)) {
+        fail(client, ErrorKind::kProtocol);
+        return;
+      }
+      continue;
+    }
+    if (n == 0) {
+      client.peer_closed = true;
+      if (client.have == 0) {
+        fail(client, ErrorKind::kProtocol);  // closed without an answer
+      } else {
+        check_ack(client, std::string_view(client.in, client.have));
+      }
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) fail(client, kind_of(errno));
+    return;
+  }
+}
+
+void BenchWorker::read_datagram_ack(Client& client) {
+  ssize_t n = ::recv(client.fd, client.in, sizeof(client.in), 0);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR) fail(client, kind_of(errno));
+    return;
+  }
+  check_ack(client, std::string_view(client.in, static_cast<size_t>(n)));
+}
+
+void BenchWorker::check_ack(Client& client, std::string_view line) {
+  if (without_line_end(line) != setup_.ack) {
+    fail(client, ErrorKind::kProtocol);  // an ERR line, or another server's answer
+    return;
+  }
+  on_ack(client);
+}
+
+void BenchWorker::on_ack(Client& client) {
+  Clock::time_point now = Clock::now();
+  if (client.idle) {
+    client.state = client.peer_closed ? Client::State::kDone : Client::State::kHeld;
+    if (client.peer_closed) close_client(client);
+    --busy_;
+    return;
+  }
+  latency_.record(static_cast<uint64_t>((now - client.started).count()));
+  ++counts_.acks;
+  progress_.acks.store(counts_.acks, std::memory_order_relaxed);
+  if (setup_.pattern == BenchPattern::kConnection) {
+    if (client.peer_closed) server_closes_ = ServerCloses::kYes;
+    if (!client.peer_closed && server_closes_ != ServerCloses::kNo) {
+      client.state = Client::State::kAwaitEof;
+      client.deadline =
+          now + (server_closes_ == ServerCloses::kYes ? setup_.timeout : kLearnWindow);
+      return;
+    }
+    close_client(client);  // all read: a FIN, never a reset
+  } else if (client.peer_closed) {
+    close_client(client);  // keep-alive: the server ended it; reconnect
+  }
+  start_exchange(client, now);
+}
+
+void BenchWorker::read_eof(Client& client) {
+  ssize_t n = ::recv(client.fd, client.in, sizeof(client.in), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n > 0) {
+    fail(client, ErrorKind::kProtocol);  // more than the one ack
+    return;
+  }
+  if (n < 0 && kind_of(errno) == ErrorKind::kReset) ++counts_.resets_after_ack;
+  server_closes_ = ServerCloses::kYes;
+  close_client(client);
+  start_exchange(client, Clock::now());
+}
+
+void BenchWorker::fail(Client& client, ErrorKind kind) {
+  ++counts_.errors[static_cast<size_t>(kind)];
+  publish_errors();
+  close_client(client);  // a datagram client too: a late reply must not pass for the next ack
+  if (client.idle) {
+    client.state = Client::State::kDone;
+    --busy_;
+  } else {
+    client.state = Client::State::kPause;  // restarts at the next scan: no busy loop on errors
+  }
+}
+
+void BenchWorker::finish(Client& client) {
+  close_client(client);
+  client.state = Client::State::kDone;
+  --busy_;
+}
+
+void BenchWorker::close_client(Client& client) {
+  if (client.fd >= 0) ::close(client.fd);  // also leaves the epoll set
+  client.fd = -1;
+  client.peer_closed = false;
+}
+
+void BenchWorker::publish_errors() {
+  progress_.errors.store(counts_.errors_total(), std::memory_order_relaxed);
+}
+
+}  // namespace ackd::client
