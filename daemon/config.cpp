@@ -5,9 +5,9 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
-#include <charconv>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -49,7 +49,8 @@ constexpr const char* kListenerKeys[] = {"name",
                                          "ack",
                                          "max_message",
                                          "messages_per_connection",
-                                         "backlog"};
+                                         "backlog",
+                                         "lingering_close"};
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
@@ -144,6 +145,12 @@ Protocol parse_protocol(const std::string& text) {
   if (text == "unixgram") return Protocol::kUnixgram;
   throw std::invalid_argument("unknown protocol \"" + text +
                               "\" (expected tcp, udp, unix or unixgram)");
+}
+
+LingeringClose parse_lingering_close(const std::string& text) {
+  if (text == "auto") return LingeringClose::kAuto;
+  if (text == "always") return LingeringClose::kAlways;
+  throw std::invalid_argument("unknown lingering_close \"" + text + "\" (expected auto or always)");
 }
 
 ProcessMode parse_mode(const std::string& text) {
@@ -338,6 +345,7 @@ void reject_misplaced_keys(ConfigReader& reader, const toml::table& table, const
   if (!is_stream(protocol)) {
     misplaced("messages_per_connection", "datagram listeners have no connections");
     misplaced("backlog", "datagram listeners have no backlog");
+    misplaced("lingering_close", "datagram listeners have no connections");
   }
 }
 
@@ -389,6 +397,10 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
   }
   if (auto v = reader.get_integer(table, p, "backlog", 1, 65535)) {
     listener.backlog = static_cast<int>(*v);
+  }
+  if (auto v =
+          reader.get_parsed<LingeringClose>(table, p, "lingering_close", parse_lingering_close)) {
+    listener.lingering_close = *v;
   }
   return listener;
 }

@@ -19,6 +19,11 @@ namespace ackd {
 
 enum class Protocol { kTcp, kUdp, kUnix, kUnixgram };
 enum class ProcessMode { kPrefork, kFork };
+// When the server closes a stream connection, whether it first reads until
+// the peer's EOF (lingers) so that a late byte cannot turn the close into a
+// reset. auto: only when the peer may still be sending (it sent more than was
+// read, or the close answers an error); always: every time.
+enum class LingeringClose { kAuto, kAlways };
 
 std::string_view to_string(Protocol protocol);
 bool is_stream(Protocol protocol);
@@ -37,6 +42,7 @@ struct ListenerConfig {
   size_t max_message = 65536;
   uint64_t messages_per_connection = 0;  // 0: no limit
   int backlog = 511;
+  LingeringClose lingering_close = LingeringClose::kAuto;
 
   // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
   std::string describe() const;

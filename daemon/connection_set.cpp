@@ -3,16 +3,12 @@
 namespace ackd {
 
 ConnectionSet::ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimits limits)
-    : loop_(loop), recorder_(recorder), limits_(limits), read_buffer_(64 * 1024) {}
+    : loop_(loop), recorder_(recorder), limits_(limits), read_buffer_(new char[kReadBufferSize]) {}
 
 ConnectionSet::~ConnectionSet() = default;
 
 void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
-  // Unix stream clients are usually unnamed: name the socket they came through.
-  std::string peer_text =
-      peer.is_unnamed_unix() ? "unix:" + listener.config->path : peer.to_string();
-  auto connection =
-      std::make_unique<StreamConnection>(*this, std::move(fd), std::move(peer_text), listener);
+  auto connection = std::make_unique<StreamConnection>(*this, std::move(fd), peer, listener);
   StreamConnection* raw = connection.get();
   raw->index = open_.size();
   open_.push_back(std::move(connection));

@@ -36,12 +36,17 @@ class ConnectionSet {
   // For StreamConnection.
   EventLoop& loop() { return loop_; }
   Recorder& recorder() { return recorder_; }
-  std::span<char> read_buffer() { return read_buffer_; }
+  std::span<char> read_buffer() { return {read_buffer_.get(), kReadBufferSize}; }
   const ConnectionLimits& limits() const { return limits_; }
   // The loop's clock, read once per iteration (cheaper than per read).
   SteadyTime now() const { return now_; }
   void set_now(SteadyTime now) { now_ = now; }
   void closed(StreamConnection* connection);
+  // True when no other process holds these sockets (a worker), so closing
+  // one also removes it from the epoll set. A connection process shares its
+  // socket with the dispatcher for a moment and must remove it explicitly.
+  void set_fds_private(bool fds_private) { fds_private_ = fds_private; }
+  bool fds_private() const { return fds_private_; }
   // With a spool that acks after write/fsync, replies wait for the commit.
   void set_defer_replies(bool defer) { defer_replies_ = defer; }
   bool defer_replies() const { return defer_replies_; }
@@ -55,9 +60,12 @@ class ConnectionSet {
   ConnectionLimits limits_;
   std::vector<std::unique_ptr<StreamConnection>> open_;
   std::vector<std::unique_ptr<StreamConnection>> closed_;
-  std::vector<char> read_buffer_;
+  // Not zeroed: a connection process touches only the pages it reads into.
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+  std::unique_ptr<char[]> read_buffer_;
   std::vector<StreamConnection*> deferred_;
   bool defer_replies_ = false;
+  bool fds_private_ = false;
   SteadyTime now_ = std::chrono::steady_clock::now();
 };
 

@@ -41,12 +41,14 @@ void DatagramServer::handle_event(uint32_t /*events*/) {
 }
 
 void DatagramServer::serve(std::string_view message, const SocketAddress& peer, bool too_long) {
-  std::string peer_text = peer.to_string();
   reply_.clear();
   if (too_long) {
     recorder_.count_error();
     reply_.append(kErrTooLong);
   } else {
+    // Formatting the address costs more than the rest of the exchange: only
+    // when the log or the spool takes it.
+    std::string peer_text = recorder_.wants_peer() ? peer.to_string() : std::string();
     recorder_.record(listener_.config->name, peer_text, message);
     listener_.service->respond(message, reply_);
     recorder_.count_ack();

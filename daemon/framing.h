@@ -29,6 +29,8 @@ class LineFramer {
   FrameStatus finish(Sink&& sink);
 
   bool has_partial() const { return !partial_.empty(); }
+  // After kStopped: whether input after the last message was dropped.
+  bool dropped_input() const { return dropped_input_; }
   size_t partial_size() const { return partial_.size(); }
 
  private:
@@ -43,6 +45,7 @@ class LineFramer {
 
   size_t max_message_;
   std::string partial_;
+  bool dropped_input_ = false;
 };
 
 template <typename Sink>
@@ -61,12 +64,18 @@ FrameStatus LineFramer::feed(std::string_view data, Sink&& sink) {
       bool ok = line.size() <= max_message_ && sink(line);
       bool too_long = line.size() > max_message_;
       partial_.clear();  // keeps its capacity for the next fragment
-      if (!ok) return too_long ? FrameStatus::kTooLong : FrameStatus::kStopped;
+      if (!ok) {
+        dropped_input_ = !data.empty();
+        return too_long ? FrameStatus::kTooLong : FrameStatus::kStopped;
+      }
       continue;
     }
     line = strip_cr(line);
     if (line.size() > max_message_) return FrameStatus::kTooLong;
-    if (!sink(line)) return FrameStatus::kStopped;
+    if (!sink(line)) {
+      dropped_input_ = !data.empty();
+      return FrameStatus::kStopped;
+    }
   }
   return FrameStatus::kOk;
 }

@@ -25,6 +25,8 @@ class Recorder {
   // Every message is also appended to the spool (nullptr: none).
   void set_spool(SpoolWriter* spool) { spool_ = spool; }
 
+  // Whether record() uses the peer's address (callers format it only then).
+  bool wants_peer() const { return log_messages_ || spool_ != nullptr; }
   void record(std::string_view listener, std::string_view peer, std::string_view message);
   void count_connection() { ++counters_.connections; }
   void count_ack() { ++counters_.acks; }

@@ -8,11 +8,11 @@
 
 namespace ackd {
 
-StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, std::string peer,
+StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
                                    const ServedListener& listener)
     : owner_(owner),
       fd_(std::move(fd)),
-      peer_(std::move(peer)),
+      peer_(peer),
       listener_(listener),
       framer_(listener.config->max_message) {}
 
@@ -20,8 +20,13 @@ void StreamConnection::start() {
   owner_.recorder().count_connection();
   deadline_ = owner_.now() + owner_.limits().idle_timeout;
   interest_ = EPOLLIN;
+  // The message has usually arrived with the connection: serve it at once,
+  // and join the event loop only if the connection outlives that (a
+  // connection per message then costs no epoll_ctl at all).
+  on_readable();
+  if (state_ == State::kClosed) return;
   owner_.loop().add(fd_.get(), interest_, this);
-  on_readable();  // with TCP_DEFER_ACCEPT the message is usually there already
+  registered_ = true;
 }
 
 void StreamConnection::handle_event(uint32_t events) {
@@ -52,6 +57,11 @@ void StreamConnection::on_readable() {
     status = framer_.finish(sink);
   } else {
     status = framer_.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), sink);
+  }
+  // More may be on its way: a full buffer, or lines beyond the last one served.
+  if (static_cast<size_t>(n) == buffer.size() ||
+      (status == FrameStatus::kStopped && framer_.dropped_input())) {
+    peer_may_send_ = true;
   }
   if (status == FrameStatus::kTooLong) {
     reply_error(kErrTooLong);
@@ -85,7 +95,8 @@ void StreamConnection::refresh_deadline(bool had_partial) {
 
 bool StreamConnection::on_message(std::string_view message) {
   const ListenerConfig& config = *listener_.config;
-  owner_.recorder().record(config.name, peer_, message);
+  Recorder& recorder = owner_.recorder();
+  recorder.record(config.name, recorder.wants_peer() ? peer_text() : std::string_view(), message);
   listener_.service->respond(message, out_);
   out_ += '\n';
   owner_.recorder().count_ack();
@@ -94,6 +105,7 @@ bool StreamConnection::on_message(std::string_view message) {
 }
 
 void StreamConnection::reply_error(std::string_view line) {
+  peer_may_send_ = true;  // the rest of a line too long or too slow
   owner_.recorder().count_error();
   out_.append(line);
   out_ += '\n';
@@ -129,8 +141,11 @@ void StreamConnection::close_after_flush() {
 
 void StreamConnection::flush() {
   if (flush_deferred_) return;  // waiting for the spool's commit
+  // Closing: the FIN that after_flush() sends rides on the last reply's
+  // segment instead of a packet of its own.
+  int flags = MSG_NOSIGNAL | (state_ == State::kClosing ? MSG_MORE : 0);
   while (out_sent_ < out_.size()) {
-    ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, flags);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;
@@ -147,14 +162,19 @@ void StreamConnection::flush() {
   if (state_ != State::kClosed) update_interest();
 }
 
-// All output is out: a closing connection sends its FIN now.
+// All output is out: a closing connection sends its FIN now. With nothing
+// unread, close() sends it; lingering (shutdown, then reading until the
+// peer's EOF) is for a peer that may still be sending, whose next byte would
+// otherwise meet a closed socket and draw a reset that can destroy the acks
+// in flight (nginx's lingering_close "on" judges the same way).
 void StreamConnection::after_flush() {
   if (state_ != State::kClosing) return;
-  shutdown(fd_.get(), SHUT_WR);
-  if (peer_eof_) {
+  bool linger = peer_may_send_ || listener_.config->lingering_close == LingeringClose::kAlways;
+  if (peer_eof_ || (!linger && !draining_)) {
     close();
     return;
   }
+  shutdown(fd_.get(), SHUT_WR);
   if (draining_) {
     discard_input_and_close();
     return;
@@ -181,7 +201,7 @@ void StreamConnection::update_interest() {
   if (backlog) wanted |= EPOLLOUT;
   if (wanted != interest_) {
     interest_ = wanted;
-    owner_.loop().modify(fd_.get(), interest_, this);
+    if (registered_) owner_.loop().modify(fd_.get(), interest_, this);
   }
 }
 
@@ -200,9 +220,19 @@ void StreamConnection::check_deadline(SteadyTime now) {
 void StreamConnection::close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
-  owner_.loop().remove(fd_.get());
+  // close() leaves the epoll set by itself once no other process holds the
+  // socket: one system call less per connection.
+  if (registered_ && !owner_.fds_private()) owner_.loop().remove(fd_.get());
   fd_.reset();
   owner_.closed(this);
+}
+
+const std::string& StreamConnection::peer_text() {
+  if (peer_text_.empty()) {
+    // Unix stream clients are usually unnamed: name the socket they came through.
+    peer_text_ = peer_.is_unnamed_unix() ? "unix:" + listener_.config->path : peer_.to_string();
+  }
+  return peer_text_;
 }
 
 }  // namespace ackd

@@ -1,14 +1,15 @@
 // StreamConnection: one TCP or unix stream client being served. Reads,
 // frames lines, records each message, writes one reply per message in order,
-// and closes gracefully: FIN after the last reply, then it reads what the
-// peer still sends until EOF (lingering), so an unread byte never turns the
-// close into a reset that could destroy the reply in flight.
+// and closes gracefully: FIN after the last reply; when the peer may still be
+// sending, it then reads until the peer's EOF (lingering), so an unread byte
+// never turns the close into a reset that could destroy the reply in flight.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
+#include "common/socket_address.h"
 #include "common/unique_fd.h"
 #include "daemon/event_loop.h"
 #include "daemon/framing.h"
@@ -21,7 +22,7 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 class StreamConnection final : public EventHandler {
  public:
-  StreamConnection(ConnectionSet& owner, UniqueFd fd, std::string peer,
+  StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
                    const ServedListener& listener);
 
   // Registers with the loop and serves what has already arrived.
@@ -50,10 +51,13 @@ class StreamConnection final : public EventHandler {
   void update_interest();
   void refresh_deadline(bool had_partial);
   void close();
+  // Formatted on first use: only the log and the spool need it.
+  const std::string& peer_text();
 
   ConnectionSet& owner_;
   UniqueFd fd_;
-  std::string peer_;
+  SocketAddress peer_;
+  std::string peer_text_;
   const ServedListener& listener_;
   LineFramer framer_;
   std::string out_;
@@ -63,6 +67,8 @@ class StreamConnection final : public EventHandler {
   bool peer_eof_ = false;
   bool draining_ = false;
   bool flush_deferred_ = false;
+  bool registered_ = false;     // with the event loop
+  bool peer_may_send_ = false;  // so a close must linger (see after_flush)
   uint32_t interest_ = 0;
   SteadyTime deadline_{};  // idle, message or linger deadline, by state
 };

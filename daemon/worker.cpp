@@ -61,6 +61,7 @@ int run_worker(const WorkerSpec& spec) {
     serve_loop.serve(listeners, sink);
     return serve_loop.run(/*exit_when_idle=*/false);
   }
+  serve_loop.connections().set_fds_private(true);  // workers never fork
   LocalSink sink(serve_loop.connections(), config.daemon.max_connections);
   serve_loop.serve(listeners, sink);
   return serve_loop.run(/*exit_when_idle=*/false);

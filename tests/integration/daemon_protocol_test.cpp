@@ -56,6 +56,18 @@ std::string udp_exchange(uint16_t port, std::string_view msg) {
   return datagram_exchange(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to), msg);
 }
 
+// The socket's pending error (SO_ERROR) once there is one, or 0 after `wait`.
+int socket_error_within(int fd, std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    int error = 0;
+    socklen_t length = sizeof(error);
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error != 0 || std::chrono::steady_clock::now() >= deadline) return error;
+    poll(nullptr, 0, 10);
+  }
+}
+
 sockaddr_un unix_address(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
@@ -153,6 +165,32 @@ TEST_P(Protocol, OneMessagePerConnectionClosesWithFinNotReset) {
     send_all(fd.get(), "one\ntwo\nthree\n");
     EXPECT_EQ(read_until_eof(fd.get(), kTimeout), acks(1));  // throws on a reset
   }
+}
+
+// lingering_close = "auto": a client that sent just its message gets the ack
+// and the FIN, and the server's socket is gone at once (no wait for the
+// client's EOF): a byte the client sends later meets a closed socket.
+TEST_P(Protocol, OneMessagePerConnectionClosesAtOnceWhenNothingIsUnread) {
+  start("messages_per_connection = 1\n");
+  UniqueFd fd = connect_tcp(port_);
+  send_all(fd.get(), "one\n");
+  EXPECT_EQ(read_until_eof(fd.get(), kTimeout), acks(1));
+  send_all(fd.get(), "late\n");
+  // Linux reports a reset received after the peer's FIN as EPIPE.
+  int error = socket_error_within(fd.get(), kTimeout);
+  EXPECT_TRUE(error == EPIPE || error == ECONNRESET) << std::strerror(error);
+}
+
+// lingering_close = "always": the server reads until the client's EOF, so
+// even a byte sent after the ack never draws a reset.
+TEST_P(Protocol, LingeringCloseAlwaysReadsUntilTheClientsEof) {
+  start("messages_per_connection = 1\nlingering_close = \"always\"\n");
+  UniqueFd fd = connect_tcp(port_);
+  send_all(fd.get(), "one\n");
+  EXPECT_EQ(read_until_eof(fd.get(), kTimeout), acks(1));
+  send_all(fd.get(), "late\n");
+  shutdown(fd.get(), SHUT_WR);
+  EXPECT_EQ(socket_error_within(fd.get(), 500ms), 0);
 }
 
 TEST_P(Protocol, UdpDatagramIsAcked) {

@@ -22,6 +22,7 @@ address = "[::]:51717"
 ack = "ok"
 max_message = 100
 messages_per_connection = 1
+lingering_close = "always"
 
 [[listener]]
 name = "udp"
@@ -57,6 +58,7 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(tcp.ack, "ok");
   EXPECT_EQ(tcp.max_message, 100u);
   EXPECT_EQ(tcp.messages_per_connection, 1u);
+  EXPECT_EQ(tcp.lingering_close, LingeringClose::kAlways);
   EXPECT_EQ(c.listeners[1].protocol, Protocol::kUdp);
   EXPECT_EQ(c.listeners[2].path, "/run/ackd/ackd.sock");
   EXPECT_EQ(c.listeners[2].mode, 0600u);
@@ -198,6 +200,13 @@ INSTANTIATE_TEST_SUITE_P(
             "mpc_negative",
             "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmessages_per_connection=-1\n",
             "listener[0].messages_per_connection: must be from 0"},
+        BadCase{"lingering_close_unknown",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nlingering_close='on'\n",
+                ":5:17: listener[0].lingering_close: unknown lingering_close \"on\" (expected auto "
+                "or always)"},
+        BadCase{"lingering_close_on_udp",
+                "[[listener]]\nname='a'\nprotocol='udp'\naddress='h:1'\nlingering_close='auto'\n",
+                "listener[0].lingering_close: datagram listeners have no connections"},
         BadCase{"listener_not_array", "listener = 3\n",
                 ":1:12: listener: must be an array of tables"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });

@@ -91,5 +91,21 @@ TEST(LineFramer, SinkCanStop) {
   EXPECT_EQ(c.status, FrameStatus::kStopped);
 }
 
+// The connection lingers before closing only when the peer sent more than it
+// was served: the framer says whether a stop dropped input.
+TEST(LineFramer, StopSaysWhetherInputWasDropped) {
+  auto stop_at_first = [](std::string_view) { return false; };
+  LineFramer exact(16);
+  EXPECT_EQ(exact.feed("a\n", stop_at_first), FrameStatus::kStopped);
+  EXPECT_FALSE(exact.dropped_input());
+  LineFramer more(16);
+  EXPECT_EQ(more.feed("a\nb", stop_at_first), FrameStatus::kStopped);
+  EXPECT_TRUE(more.dropped_input());
+  LineFramer joined(16);
+  EXPECT_EQ(joined.feed("a", stop_at_first), FrameStatus::kOk);
+  EXPECT_EQ(joined.feed("\nb\n", stop_at_first), FrameStatus::kStopped);
+  EXPECT_TRUE(joined.dropped_input());
+}
+
 }  // namespace
 }  // namespace ackd
