@@ -150,15 +150,14 @@ TEST(SocketActivation, ListenerTakesThePassedSocketByName) {
   EXPECT_NE(text.find("on the socket passed by the service manager"), std::string::npos) << text;
 }
 
-TEST(SocketActivation, ProtocolMismatchIsAClearError) {
-  uint16_t port = free_port();
-  TempDir dir;
-  std::ofstream(dir.file("c")) << "[daemon]\ncontrol_socket = \"\"\n[[listener]]\nname = \"x\"\n"
-                                  "protocol = \"udp\"\naddress = \"127.0.0.1:1\"\n";
+// Runs ackd under systemd-socket-activate with the config dir/c, the socket
+// named `fdname`; a first client makes it start. Returns its log once it
+// says "cannot start" (or after 10s).
+std::string activation_failure_log(uint16_t port, const std::string& fdname, TempDir& dir) {
   Subprocess activator({"systemd-socket-activate", "--listen=127.0.0.1:" + std::to_string(port),
-                        "--fdname=x", ACKD_BINARY, "--config", dir.file("c")},
+                        "--fdname=" + fdname, ACKD_BINARY, "--config", dir.file("c")},
                        {}, "", dir.file("log"));
-  ASSERT_TRUE(wait_until([&] { return tcp_port_listening(port); }, 5s));
+  EXPECT_TRUE(wait_until([&] { return tcp_port_listening(port); }, 5s));
   try {
     UniqueFd fd = connect_tcp(port);
   } catch (const std::exception&) {
@@ -171,6 +170,15 @@ TEST(SocketActivation, ProtocolMismatchIsAClearError) {
         return text.find("cannot start") != std::string::npos;
       },
       10s);
+  return text;
+}
+
+TEST(SocketActivation, ProtocolMismatchIsAClearError) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::ofstream(dir.file("c")) << "[daemon]\ncontrol_socket = \"\"\n[[listener]]\nname = \"x\"\n"
+                                  "protocol = \"udp\"\naddress = \"127.0.0.1:1\"\n";
+  std::string text = activation_failure_log(port, "x", dir);
   EXPECT_NE(text.find("listener \"x\": the socket passed for it is a stream socket, but "
                       "protocol = \"udp\""),
             std::string::npos)
@@ -183,22 +191,7 @@ TEST(SocketActivation, UnclaimedSocketIsAClearError) {
   std::ofstream(dir.file("c")) << "[daemon]\ncontrol_socket = \"\"\n[[listener]]\nname = \"tcp\"\n"
                                   "protocol = \"tcp\"\naddress = \"127.0.0.1:" +
                                       std::to_string(free_port()) + "\"\n";
-  Subprocess activator({"systemd-socket-activate", "--listen=127.0.0.1:" + std::to_string(port),
-                        "--fdname=other", ACKD_BINARY, "--config", dir.file("c")},
-                       {}, "", dir.file("log"));
-  ASSERT_TRUE(wait_until([&] { return tcp_port_listening(port); }, 5s));
-  try {
-    UniqueFd fd = connect_tcp(port);
-  } catch (const std::exception&) {
-  }
-  std::string text;
-  wait_until(
-      [&] {
-        std::ifstream log(dir.file("log"));
-        text.assign((std::istreambuf_iterator<char>(log)), {});
-        return text.find("cannot start") != std::string::npos;
-      },
-      10s);
+  std::string text = activation_failure_log(port, "other", dir);
   EXPECT_NE(text.find("the socket passed as \"other\" matches no [[listener]] name"),
             std::string::npos)
       << text;
