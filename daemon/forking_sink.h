@@ -38,8 +38,10 @@ class ForkingSink final : public AcceptSink {
   uint64_t accepted_ = 0;
 };
 
-// Serves one connection until it closes, in the current (forked) process.
-int serve_connection_process(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
-                             const Config& config, ScoreboardEntry* dispatcher_entry, int spool_fd);
+// Serves one connection until it closes, in the current (forked) process,
+// then ends the process.
+[[noreturn]] void serve_connection_process(UniqueFd fd, const SocketAddress& peer,
+                                           const ServedListener& listener, const Config& config,
+                                           ScoreboardEntry* dispatcher_entry, int spool_fd);
 
 }  // namespace ackd

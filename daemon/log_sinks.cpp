@@ -67,8 +67,7 @@ void BatchedLineSink::flush_() {
   buffer_.clear();
 }
 
-JournalSink::JournalSink(std::string role)
-    : role_(std::move(role)), fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
+JournalSink::JournalSink() : fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
 
 bool JournalSink::available() {
   struct stat st {};
@@ -83,7 +82,7 @@ const MessageLogFields*& JournalSink::current_fields() {
 void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
   std::string entry = "PRIORITY=" + std::to_string(syslog_priority(msg.level)) +
                       "\nSYSLOG_IDENTIFIER=ackd\nWORKER_PID=" + std::to_string(getpid()) +
-                      "\nACKD_ROLE=" + role_ +
+                      "\nACKD_ROLE=" + log_role() +
                       "\nMESSAGE=" + std::string(msg.payload.data(), msg.payload.size()) + "\n";
   if (const MessageLogFields* fields = current_fields()) {
     entry +=

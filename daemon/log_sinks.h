@@ -23,6 +23,7 @@ class BatchedLineSink final : public spdlog::sinks::base_sink<spdlog::details::n
   BatchedLineSink();                           // stderr
   ~BatchedLineSink() override;
   void reopen();
+  int fd() const { return fd_.get(); }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -37,8 +38,9 @@ class BatchedLineSink final : public spdlog::sinks::base_sink<spdlog::details::n
 
 class JournalSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
-  explicit JournalSink(std::string role);
+  JournalSink();
   static bool available();
+  int fd() const { return fd_.get(); }
   static const MessageLogFields*& current_fields();
 
  protected:
@@ -46,7 +48,6 @@ class JournalSink final : public spdlog::sinks::base_sink<spdlog::details::null_
   void flush_() override {}
 
  private:
-  std::string role_;
   UniqueFd fd_;
 };
 

@@ -14,6 +14,13 @@ namespace ackd {
 // Replaces the default logger; `role` is "master", "worker 2", ...
 // Throws std::system_error if log_file cannot be opened.
 void init_logging(const std::string& role, const DaemonConfig& daemon);
+// A fork-mode connection process keeps its dispatcher's logger (building a
+// new one per connection would cost more than serving it) under its own
+// role. Returns the fd the logger writes to, which the process must keep
+// open (-1: none).
+int adopt_inherited_logging(const std::string& role);
+// The role in this process's log lines and journal entries.
+const std::string& log_role();
 // Before the config is known: stderr, level info.
 void init_early_logging();
 // USR1: reopens log_file (a no-op for stderr and the journal).

@@ -20,36 +20,42 @@ ConnectionLimits limits_from(const DaemonConfig& daemon) {
 }
 }  // namespace
 
-ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry,
-                     bool accumulate)
-    : config_(config),
-      master_pid_(master_pid),
-      signals_({SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1}),
-      recorder_(config.daemon.log_messages),
-      connections_(loop_, recorder_, limits_from(config.daemon)),
-      entry_(entry),
-      accumulate_(accumulate) {
-  // Only the master acts on these; a copy sent to the whole process group
-  // (a terminal, a careless kill) must not kill the workers.
-  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
-  if (config.spool.enabled()) {
-    adopt_spool(std::make_unique<SpoolWriter>(config.spool));
-    spool_->segment_fd();  // fail at start, not at the first message, if we cannot write
-  }
+ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry)
+    : ServeLoop(config, master_pid, entry, /*accumulate=*/false,
+                config.spool.enabled() ? std::make_unique<SpoolWriter>(config.spool) : nullptr) {
+  // Fail at start, not at the first message, if we cannot write the spool.
+  if (spool_) spool_->segment_fd();
   if (config.daemon.max_requests > 0) {
     // Jitter, so workers started together are not all recycled together.
     std::mt19937_64 random(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
     uint64_t jitter = config.daemon.max_requests_jitter;
     max_requests_ = config.daemon.max_requests + (jitter > 0 ? random() % (jitter + 1) : 0);
   }
-  ignore_sigpipe();
-  loop_.add(signals_.fd(), EPOLLIN, this);
 }
 
-void ServeLoop::adopt_spool(std::unique_ptr<SpoolWriter> spool) {
-  spool_ = std::move(spool);
+ServeLoop::ServeLoop(const Config& config, const ConnectionProcess& process)
+    : ServeLoop(config, /*master_pid=*/0, process.dispatcher_entry, /*accumulate=*/true,
+                process.spool_fd >= 0
+                    ? std::make_unique<SpoolWriter>(config.spool, UniqueFd(process.spool_fd))
+                    : nullptr) {}
+
+ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry,
+                     bool accumulate, std::unique_ptr<SpoolWriter> spool)
+    : config_(config),
+      master_pid_(master_pid),
+      signals_({SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1}),
+      recorder_(config.daemon.log_messages),
+      connections_(loop_, recorder_, limits_from(config.daemon)),
+      spool_(std::move(spool)),
+      entry_(entry),
+      accumulate_(accumulate) {
+  // Only the master acts on these; a copy sent to the whole process group
+  // (a terminal, a careless kill) must not kill the workers.
+  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
   recorder_.set_spool(spool_.get());
   connections_.set_defer_replies(spool_ && spool_->defers_acks());
+  ignore_sigpipe();
+  loop_.add(signals_.fd(), EPOLLIN, this);
 }
 
 // Once per loop turn: the records of this turn go to disk in one write (and
@@ -149,6 +155,9 @@ void ServeLoop::check_max_requests() {
 
 int ServeLoop::run(bool exit_when_idle) {
   publish(WorkerState::kServing);
+  // A connection process has served its first read before the loop: the
+  // replies that wait for the spool leave now, not after an idle wait.
+  commit_and_flush();
   while (true) {
     // A connection process whose connection ended within open() is done now,
     // not after a sweep interval in epoll_wait.

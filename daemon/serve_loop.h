@@ -24,11 +24,20 @@ namespace ackd {
 
 class ServeLoop final : public EventHandler {
  public:
-  // master_pid: stop when it is no longer our parent (0: do not watch).
-  // entry: where to publish heartbeat and counters (nullptr: nowhere); with
-  // `accumulate`, counters are added to it once at exit instead.
-  ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry = nullptr,
-            bool accumulate = false);
+  // A worker or a fork-mode dispatcher, with a spool of its own if the
+  // config has one. master_pid: stop when it is no longer our parent (0: do
+  // not watch). entry: where to publish heartbeat and counters (nullptr:
+  // nowhere).
+  ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry = nullptr);
+
+  // A fork-mode connection process: appends to its dispatcher's spool
+  // segment (spool_fd, -1: no spool) and adds its counts to the
+  // dispatcher's entry once, at exit.
+  struct ConnectionProcess {
+    ScoreboardEntry* dispatcher_entry;
+    int spool_fd;
+  };
+  ServeLoop(const Config& config, const ConnectionProcess& process);
 
   EventLoop& loop() { return loop_; }
   Recorder& recorder() { return recorder_; }
@@ -38,10 +47,8 @@ class ServeLoop final : public EventHandler {
   void serve(std::vector<ServedListener>& listeners, AcceptSink& sink);
   // Fork mode: children to reap on SIGCHLD and to wait for on stop.
   void watch_children(ForkingSink* children) { children_ = children; }
-  // The spool records go to (nullptr: none); the constructor makes one from
-  // the config, a fork-mode connection process adopts its dispatcher's.
+  // The spool records go to (nullptr: none).
   SpoolWriter* spool() { return spool_.get(); }
-  void adopt_spool(std::unique_ptr<SpoolWriter> spool);
 
   // Runs until stopped and drained; with exit_when_idle, also once no
   // connection is left. Returns the exit status.
@@ -50,6 +57,9 @@ class ServeLoop final : public EventHandler {
   void handle_event(uint32_t events) override;  // the signal pipe
 
  private:
+  ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry, bool accumulate,
+            std::unique_ptr<SpoolWriter> spool);
+
   void on_signals();
   void begin_stop(const char* why);
   bool idle() const;

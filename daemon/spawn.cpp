@@ -3,8 +3,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -43,6 +45,20 @@ pid_t spawn_child(const std::function<int()>& body, int parent_death_signal) {
   }
   if (auto logger = spdlog::default_logger_raw()) logger->flush();  // _exit skips destructors
   _exit(status);
+}
+
+void close_fds_except(std::initializer_list<int> keep) {
+  std::vector<int> kept;
+  for (int fd : keep) {
+    if (fd > 2) kept.push_back(fd);
+  }
+  std::sort(kept.begin(), kept.end());
+  unsigned first = 3;
+  for (int fd : kept) {
+    if (static_cast<unsigned>(fd) > first) close_range(first, static_cast<unsigned>(fd) - 1, 0);
+    first = std::max(first, static_cast<unsigned>(fd) + 1);
+  }
+  close_range(first, ~0U, 0);
 }
 
 }  // namespace ackd

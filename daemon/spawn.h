@@ -7,10 +7,14 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <initializer_list>
 
 namespace ackd {
 
 // Returns the child's pid; throws std::system_error if fork fails.
 pid_t spawn_child(const std::function<int()>& body, int parent_death_signal);
+
+// In a child: closes every fd above stderr but those in `keep` (-1s ignored).
+void close_fds_except(std::initializer_list<int> keep);
 
 }  // namespace ackd

@@ -78,6 +78,39 @@ TEST_P(SpoolAckAfter, EveryAckedMessageIsInTheSpool) {
   EXPECT_NE(stats.out.find("records 20\n"), std::string::npos) << stats.out;
 }
 
+// Fork mode: each connection process appends to its dispatcher's segment
+// (it opened one of its own, left empty, before), and its ack leaves as soon
+// as the record is stored, even when the client waits for it before sending
+// anything else (it waited for the loop's 250 ms sweep before).
+TEST_P(SpoolAckAfter, ForkModeConnectionsAppendToTheDispatchersSegmentAndAckAtOnce) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  std::string config = spool_config(port, spool, GetParam()) + "messages_per_connection = 1\n";
+  config.replace(config.find("workers = 2"), 11, "mode = \"fork\"");
+  constexpr int kExchanges = 20;
+  {
+    Daemon daemon(config);
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kExchanges; ++i) {
+      UniqueFd fd = connect_tcp(port);
+      send_all(fd.get(), "f" + std::to_string(i) + "\n");
+      ASSERT_EQ(read_line(fd.get(), 5s), "I got your message") << i;
+    }
+    // 5 s when every ack waited for the sweep; a bound far from both.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  }
+  std::vector<std::string> segments = list_segments(spool);
+  EXPECT_EQ(segments.size(), 1u) << "one segment, the dispatcher's";
+  for (const std::string& path : segments) {
+    struct stat st {};
+    ASSERT_EQ(stat(path.c_str(), &st), 0) << path;
+    EXPECT_GT(st.st_size, 0) << path << " is empty";
+  }
+  std::multiset<std::string> stored = spooled_messages(spool);
+  for (int i = 0; i < kExchanges; ++i) EXPECT_EQ(stored.count("f" + std::to_string(i)), 1u) << i;
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, SpoolAckAfter, ::testing::Values("receive", "write", "fsync"));
 
 TEST(Spool, TornTailIsCutAtStartAndLogged) {
