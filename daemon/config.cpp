@@ -26,6 +26,7 @@ constexpr const char* kDaemonKeys[] = {"mode",
                                        "shutdown_timeout",
                                        "log_messages",
                                        "max_children",
+                                       "dispatchers",
                                        "log_level",
                                        "log_file",
                                        "log_target",
@@ -294,17 +295,24 @@ void read_spool(ConfigReader& reader, const toml::table& table, SpoolConfig& spo
   if (auto v = get_size(reader, table, p, "max_total_size")) spool.max_total_size = *v;
 }
 
+// A number of processes, or "auto" (0): one per CPU.
+void read_process_count(ConfigReader& reader, const toml::table& table, const std::string& p,
+                        const char* key, unsigned& count) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return;
+  if (node->is_string() && *node->value<std::string>() == "auto") {
+    count = 0;
+  } else if (auto n = reader.get_integer(table, p, key, 1, 1024)) {
+    count = static_cast<unsigned>(*n);
+  }
+}
+
 void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
   const std::string p = "daemon.";
   reader.reject_unknown_keys(table, p, kDaemonKeys);
   if (auto v = reader.get_parsed<ProcessMode>(table, p, "mode", parse_mode)) daemon.mode = *v;
-  if (const toml::node* workers = table.get("workers")) {
-    if (workers->is_string() && *workers->value<std::string>() == "auto") {
-      daemon.workers = 0;
-    } else if (auto n = reader.get_integer(table, p, "workers", 1, 1024)) {
-      daemon.workers = static_cast<unsigned>(*n);
-    }
-  }
+  read_process_count(reader, table, p, "workers", daemon.workers);
+  read_process_count(reader, table, p, "dispatchers", daemon.dispatchers);
   if (auto v = reader.get_string(table, p, "user")) daemon.user = *v;
   if (auto v = reader.get_string(table, p, "group")) daemon.group = *v;
   if (auto v = reader.get_parsed<Duration>(table, p, "shutdown_timeout", parse_duration)) {
@@ -477,10 +485,22 @@ bool ListenerConfig::same_binding(const ListenerConfig& other) const {
   return address.host == other.address.host && address.port == other.address.port;
 }
 
-unsigned DaemonConfig::resolved_workers() const {
-  if (workers > 0) return workers;
+namespace {
+unsigned cpu_count() {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   return cpus > 0 ? static_cast<unsigned>(cpus) : 1;
+}
+}  // namespace
+
+unsigned DaemonConfig::resolved_workers() const { return workers > 0 ? workers : cpu_count(); }
+
+unsigned DaemonConfig::resolved_dispatchers() const {
+  return std::min(dispatchers > 0 ? dispatchers : cpu_count(), max_children);
+}
+
+unsigned DaemonConfig::max_children_of(size_t slot) const {
+  unsigned count = resolved_dispatchers();
+  return max_children / count + (slot < max_children % count ? 1 : 0);
 }
 
 const ListenerConfig* Config::find_listener(std::string_view name) const {

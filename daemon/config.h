@@ -57,7 +57,8 @@ struct DaemonConfig {
   std::string group;
   Duration shutdown_timeout = std::chrono::seconds(10);
   bool log_messages = true;
-  unsigned max_children = 512;  // fork mode: connections served at once
+  unsigned max_children = 512;  // fork mode: connections served at once, in all
+  unsigned dispatchers = 1;     // fork mode: processes that accept and fork; 0: one per CPU
   std::string log_level = "info";
   uint64_t udp_reply_burst = 4096;  // reply bytes a UDP source may get beyond what it sent
   std::string log_file;             // empty: stderr
@@ -72,6 +73,10 @@ struct DaemonConfig {
   std::string control_socket = "/run/ackd/control.sock";  // empty: none
 
   unsigned resolved_workers() const;  // "auto" made concrete
+  // "auto" made concrete, and no more than max_children (one child each).
+  unsigned resolved_dispatchers() const;
+  // Dispatcher `slot`'s share of max_children (the shares add up to it).
+  unsigned max_children_of(size_t slot) const;
 };
 
 enum class AckAfter { kReceive, kWrite, kFsync };

@@ -36,7 +36,7 @@ class ConnectionSet {
   // For StreamConnection.
   EventLoop& loop() { return loop_; }
   Recorder& recorder() { return recorder_; }
-  std::span<char> read_buffer() { return {read_buffer_.get(), kReadBufferSize}; }
+  std::span<char> read_buffer();
   const ConnectionLimits& limits() const { return limits_; }
   // The loop's clock, read once per iteration (cheaper than per read).
   SteadyTime now() const { return now_; }
@@ -60,9 +60,6 @@ class ConnectionSet {
   ConnectionLimits limits_;
   std::vector<std::unique_ptr<StreamConnection>> open_;
   std::vector<std::unique_ptr<StreamConnection>> closed_;
-  // Not zeroed: a connection process touches only the pages it reads into.
-  static constexpr size_t kReadBufferSize = 64 * 1024;
-  std::unique_ptr<char[]> read_buffer_;
   std::vector<StreamConnection*> deferred_;
   bool defer_replies_ = false;
   bool fds_private_ = false;

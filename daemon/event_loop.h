@@ -1,6 +1,8 @@
 // EventLoop: a thin epoll wrapper. Handlers are objects, not closures, so
 // dispatch costs one virtual call and no allocation. Level-triggered. A
 // handler removed during dispatch must stay alive until run_once returns.
+// The epoll instance is made on first use: a fork-mode connection process
+// that serves its client in one read never needs one.
 #pragma once
 
 #include <sys/epoll.h>
@@ -21,8 +23,6 @@ class EventHandler {
 
 class EventLoop {
  public:
-  EventLoop();  // throws std::system_error
-
   // `exclusive` adds with EPOLLEXCLUSIVE: of the processes waiting on a shared
   // listening socket, only one is woken (no thundering herd).
   void add(int fd, uint32_t events, EventHandler* handler, bool exclusive = false);
@@ -34,6 +34,8 @@ class EventLoop {
   int run_once(int timeout_ms);
 
  private:
+  int epoll_fd();  // throws std::system_error
+
   static constexpr int kMaxEvents = 256;
   UniqueFd epoll_;
   epoll_event events_[kMaxEvents];

@@ -1,6 +1,7 @@
 // ForkingSink: fork mode's way of serving a connection, the tutorial's:
-// a new process per accepted connection, at most max_children at once
-// (beyond that the acceptors pause and clients wait in the backlog).
+// a new process per accepted connection, at most `max_children` at once
+// (this dispatcher's share; beyond it the acceptors pause and clients wait
+// in the backlog, or are accepted by another dispatcher).
 #pragma once
 
 #include <sys/types.h>
@@ -18,11 +19,12 @@ namespace ackd {
 class ForkingSink final : public AcceptSink {
  public:
   // spool: the dispatcher's, whose segment the connection processes inherit.
-  ForkingSink(const Config& config, ScoreboardEntry* entry, SpoolWriter* spool)
-      : config_(config), entry_(entry), spool_(spool) {}
+  ForkingSink(const Config& config, unsigned max_children, ScoreboardEntry* entry,
+              SpoolWriter* spool)
+      : config_(config), max_children_(max_children), entry_(entry), spool_(spool) {}
 
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
-  bool full() const override { return children_.size() >= config_.daemon.max_children; }
+  bool full() const override { return children_.size() >= max_children_; }
 
   // Reaps exited children (on SIGCHLD). Returns how many were reaped.
   size_t reap();
@@ -32,6 +34,7 @@ class ForkingSink final : public AcceptSink {
 
  private:
   const Config& config_;
+  unsigned max_children_;
   ScoreboardEntry* entry_;
   SpoolWriter* spool_;
   std::unordered_set<pid_t> children_;

@@ -55,6 +55,9 @@ void BatchedLineSink::sink_it_(const spdlog::details::log_msg& msg) {
 }
 
 void BatchedLineSink::flush_() {
+  // Nothing to write: leave the buffer untouched (in a fork-mode connection
+  // process, even clearing it would copy a page shared with the dispatcher).
+  if (buffer_.size() == 0) return;
   // One write of whole lines (O_APPEND for files): the lines of all the
   // processes sharing the file or terminal never interleave mid-line.
   size_t written = 0;

@@ -23,6 +23,11 @@ ConnectionLimits limits_from(const DaemonConfig& daemon) {
 ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry)
     : ServeLoop(config, master_pid, entry, /*accumulate=*/false,
                 config.spool.enabled() ? std::make_unique<SpoolWriter>(config.spool) : nullptr) {
+  // Only the master acts on these; a copy sent to the whole process group
+  // (a terminal, a careless kill) must not kill the workers. Connection
+  // processes inherit these dispositions from their dispatcher.
+  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
+  ignore_sigpipe();
   // Fail at start, not at the first message, if we cannot write the spool.
   if (spool_) spool_->segment_fd();
   if (config.daemon.max_requests > 0) {
@@ -43,19 +48,13 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
                      bool accumulate, std::unique_ptr<SpoolWriter> spool)
     : config_(config),
       master_pid_(master_pid),
-      signals_({SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1}),
       recorder_(config.daemon.log_messages),
       connections_(loop_, recorder_, limits_from(config.daemon)),
       spool_(std::move(spool)),
       entry_(entry),
       accumulate_(accumulate) {
-  // Only the master acts on these; a copy sent to the whole process group
-  // (a terminal, a careless kill) must not kill the workers.
-  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
   recorder_.set_spool(spool_.get());
   connections_.set_defer_replies(spool_ && spool_->defers_acks());
-  ignore_sigpipe();
-  loop_.add(signals_.fd(), EPOLLIN, this);
 }
 
 // Once per loop turn: the records of this turn go to disk in one write (and
@@ -84,7 +83,7 @@ void ServeLoop::handle_event(uint32_t /*events*/) { signalled_ = true; }
 
 void ServeLoop::on_signals() {
   signalled_ = false;
-  SignalSet set = signals_.take();
+  SignalSet set = signals_->take();
   if (set.has(SIGCHLD) && children_ != nullptr) children_->reap();
   if (set.has(SIGUSR1)) reopen_log_file();
   if (set.has(SIGTERM) || set.has(SIGINT) || set.has(SIGQUIT)) begin_stop("asked to stop");
@@ -158,6 +157,12 @@ int ServeLoop::run(bool exit_when_idle) {
   // A connection process has served its first read before the loop: the
   // replies that wait for the spool leave now, not after an idle wait.
   commit_and_flush();
+  // Signals (blocked since fork) are handled from the first wait on; a
+  // connection process whose client was served in that read never waits.
+  if (!(exit_when_idle && idle())) {
+    signals_.emplace(std::initializer_list<int>{SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1});
+    loop_.add(signals_->fd(), EPOLLIN, this);
+  }
   while (true) {
     // A connection process whose connection ended within open() is done now,
     // not after a sweep interval in epoll_wait.

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "daemon/config.h"
@@ -71,7 +72,7 @@ class ServeLoop final : public EventHandler {
 
   const Config& config_;
   pid_t master_pid_;
-  SignalPipe signals_;
+  std::optional<SignalPipe> signals_;  // made before the first wait
   EventLoop loop_;
   Recorder recorder_;
   ConnectionSet connections_;

@@ -14,6 +14,7 @@ namespace {
 constexpr int kMaxSignal = 65;
 volatile sig_atomic_t g_pending[kMaxSignal];
 volatile sig_atomic_t g_installed[kMaxSignal];
+volatile sig_atomic_t g_inherited[kMaxSignal];  // the parent's handler, in a child
 int g_write_fd = -1;
 int g_read_fd = -1;
 
@@ -46,7 +47,18 @@ SignalPipe::SignalPipe(std::initializer_list<int> signals) {
   for (int signo : signals) {
     g_pending[signo] = 0;
     g_installed[signo] = 1;
+    g_inherited[signo] = 0;
     set_handler(signo, record_signal);
+  }
+  // The parent's handlers this process did not take over, nor set since
+  // (a worker ignores HUP), are back to their defaults.
+  for (int signo = 1; signo < kMaxSignal; ++signo) {
+    if (!g_inherited[signo]) continue;
+    g_inherited[signo] = 0;
+    struct sigaction current {};
+    if (sigaction(signo, nullptr, &current) == 0 && current.sa_handler == record_signal) {
+      signal(signo, SIG_DFL);
+    }
   }
   sigset_t none;
   sigemptyset(&none);
@@ -79,7 +91,7 @@ SignalSet SignalPipe::take() {
 
 void SignalPipe::forget_in_child() {
   for (int signo = 1; signo < kMaxSignal; ++signo) {
-    if (g_installed[signo]) signal(signo, SIG_DFL);
+    if (g_installed[signo]) g_inherited[signo] = 1;
     g_installed[signo] = 0;
     g_pending[signo] = 0;
   }

@@ -36,8 +36,10 @@ class SignalPipe {
   SignalSet take();
 
   // In a freshly forked child (signals blocked by the parent around fork):
-  // restores default handlers and closes the inherited pipe so the parent's
-  // loop is not woken. Signals stay blocked until the child's SignalPipe.
+  // closes the inherited pipe so the parent's loop is not woken. Signals
+  // stay blocked until the child's SignalPipe, which restores the default
+  // handler of every inherited one it does not take over (a child that
+  // never makes one exits with them blocked: no system call spent).
   static void forget_in_child();
 
  private:

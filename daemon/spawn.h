@@ -1,5 +1,6 @@
-// spawn_child: the one place ackd forks. The child resets its signals, asks
-// to be signalled when its parent dies, runs `body` and leaves with
+// spawn_child: the one place ackd forks. The child starts with every signal
+// blocked (its own SignalPipe unblocks them), asks to be signalled when its
+// parent dies, runs `body` and leaves with
 // _exit(body()): it never returns into the parent's code, so the parent's
 // destructors (unlinking sockets, say) never run twice.
 #pragma once

@@ -105,8 +105,9 @@ void Supervisor::open_listeners() {
 }
 
 size_t Supervisor::configured_pool_size() const {
-  // Fork mode: one dispatcher accepts and forks a process per connection.
-  return config_.daemon.mode == ProcessMode::kFork ? 1 : config_.daemon.resolved_workers();
+  // Fork mode: dispatchers accept and fork a process per connection.
+  return config_.daemon.mode == ProcessMode::kFork ? config_.daemon.resolved_dispatchers()
+                                                   : config_.daemon.resolved_workers();
 }
 
 int Supervisor::run() {
@@ -117,7 +118,7 @@ int Supervisor::run() {
   notify("READY=1\nMAINPID=" + std::to_string(getpid()));
   notify_status();
   spdlog::info("ready: {} {} with config {}", table_.running(),
-               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher" : "worker(s)",
+               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher(s)" : "worker(s)",
                config_.source);
   while (true) {
     flush_log();
@@ -373,7 +374,7 @@ void Supervisor::reopen_logs() {
 
 void Supervisor::resize_pool(int delta) {
   if (config_.daemon.mode == ProcessMode::kFork) {
-    spdlog::warn("TTIN/TTOU ignored: fork mode has one dispatcher");
+    spdlog::warn("TTIN/TTOU ignored in fork mode: the config's dispatchers sets their number");
     return;
   }
   auto wanted = static_cast<int64_t>(target_workers_) + delta;
@@ -413,8 +414,9 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   WorkerSpec spec;
   spec.config = &config_;
   spec.listeners = &listeners_;
-  spec.role =
-      config_.daemon.mode == ProcessMode::kFork ? "dispatcher" : "worker " + std::to_string(slot);
+  bool fork_mode = config_.daemon.mode == ProcessMode::kFork;
+  spec.role = (fork_mode ? "dispatcher " : "worker ") + std::to_string(slot);
+  if (fork_mode) spec.max_children = config_.daemon.max_children_of(slot);
   spec.credentials = credentials_;
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);

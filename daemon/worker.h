@@ -1,6 +1,6 @@
 // Worker: a process that serves clients. In prefork mode each worker serves
-// many connections at once on its own event loop; in fork mode one worker
-// (the dispatcher) accepts and forks a process per connection, and serves
+// many connections at once on its own event loop; in fork mode each worker
+// (a dispatcher) accepts and forks a process per connection, and serves
 // the datagram listeners itself. Both drain gracefully on TERM.
 #pragma once
 
@@ -20,7 +20,8 @@ namespace ackd {
 struct WorkerSpec {
   const Config* config = nullptr;
   std::vector<Listener>* listeners = nullptr;  // inherited from the master
-  std::string role;                            // "worker 0", "dispatcher"
+  std::string role;                            // "worker 0", "dispatcher 0"
+  unsigned max_children = 0;                   // fork mode: this dispatcher's share
   std::optional<Credentials> credentials;
   pid_t master_pid = 0;
   ScoreboardEntry* scoreboard = nullptr;  // this worker's entry (shared memory)

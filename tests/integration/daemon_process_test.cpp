@@ -25,10 +25,17 @@ namespace {
 using namespace std::chrono_literals;
 const std::string kAck = "I got your message";
 
-std::string config_text(const std::string& mode, uint16_t port, const std::string& dir,
+// The [daemon] keys of a process model: "prefork", "fork" (one dispatcher)
+// or "fork-2" (two dispatchers).
+std::string mode_keys(const std::string& model) {
+  if (model == "fork-2") return "mode = \"fork\"\ndispatchers = 2\n";
+  return "mode = \"" + model + "\"\n";
+}
+
+std::string config_text(const std::string& model, uint16_t port, const std::string& dir,
                         const std::string& shutdown_timeout = "3s") {
-  return "[daemon]\nmode = \"" + mode +
-         "\"\nworkers = 2\nlog_messages = false\n"
+  return "[daemon]\n" + mode_keys(model) +
+         "workers = 2\nlog_messages = false\n"
          "shutdown_timeout = \"" +
          shutdown_timeout +
          "\"\n"
@@ -71,7 +78,7 @@ class ProcessModel : public ::testing::TestWithParam<const char*> {
     daemon_ =
         std::make_unique<Daemon>(config_text(GetParam(), port_, dir_.path(), shutdown_timeout));
   }
-  size_t pool() const { return std::string(GetParam()) == "fork" ? 1 : 2; }
+  size_t pool() const { return std::string(GetParam()) == "fork" ? 1 : 2; }  // fork-2: 2
 
   TempDir dir_;
   uint16_t port_ = 0;
@@ -178,8 +185,8 @@ TEST_P(ProcessModel, TermRightAfterStartIsNeverLost) {
   for (int i = 0; i < 15; ++i) {
     port_ = free_port();
     TempDir dir;
-    Daemon daemon("[daemon]\nmode = \"" + std::string(GetParam()) +
-                  "\"\nworkers = 8\nshutdown_timeout = \"30s\"\n[[listener]]\nname = \"tcp\"\n"
+    Daemon daemon("[daemon]\n" + mode_keys(GetParam()) +
+                  "workers = 8\nshutdown_timeout = \"30s\"\n[[listener]]\nname = \"tcp\"\n"
                   "protocol = \"tcp\"\naddress = \"127.0.0.1:" +
                   std::to_string(port_) + "\"\n");
     auto status = daemon.stop(5s);
@@ -188,7 +195,37 @@ TEST_P(ProcessModel, TermRightAfterStartIsNeverLost) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, ProcessModel, ::testing::Values("prefork", "fork"));
+// Signals only the master acts on (a terminal's HUP, a kill sent to the
+// whole process group) leave workers, dispatchers and connection processes
+// alone.
+TEST_P(ProcessModel, MasterOnlySignalsDoNotKillServingProcesses) {
+  start();
+  std::vector<pid_t> workers = daemon_->workers(pool());
+  ASSERT_EQ(workers.size(), pool());
+  UniqueFd held = connect_tcp(port_);
+  send_all(held.get(), "first\n");
+  ASSERT_EQ(read_line(held.get(), 5s), kAck);
+  std::vector<pid_t> targets = workers;
+  for (pid_t worker : workers) {
+    for (const ProcessInfo& child : children_of(worker)) targets.push_back(child.pid);
+  }
+  if (std::string(GetParam()) != "prefork") {
+    ASSERT_EQ(targets.size(), workers.size() + 1) << "the held connection's process";
+  }
+  for (pid_t pid : targets) {
+    for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) ASSERT_EQ(kill(pid, signo), 0);
+  }
+  std::this_thread::sleep_for(300ms);
+  send_all(held.get(), "second\n");
+  EXPECT_EQ(read_line(held.get(), 5s), kAck) << "the connection's process died";
+  std::vector<pid_t> after = daemon_->workers(pool());
+  std::sort(workers.begin(), workers.end());
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(after, workers);
+  EXPECT_EQ(daemon_->log().find("killed by signal"), std::string::npos) << daemon_->log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ProcessModel, ::testing::Values("prefork", "fork", "fork-2"));
 
 TEST(UnixSocketFiles, StaleSocketIsReplaced) {
   TempDir dir;

@@ -126,15 +126,19 @@ TEST(SupervisorLimits, IdleConnectionsAreClosed) {
   EXPECT_LT(spoke_closed, 3s) << "the idle connection was not closed";
 }
 
-// Two held connections fill the worker (or the fork-mode children); a third
-// client connects (the backlog) but is served only once one of them closes.
-void expect_third_waits_for_a_slot(const Daemon& daemon, uint16_t port) {
+// Two held connections fill the worker (or the fork-mode children of all
+// the dispatchers); a third client connects (the backlog) but is served only
+// once one of them closes.
+void expect_third_waits_for_a_slot(const Daemon& daemon, uint16_t port, size_t processes = 1) {
   UniqueFd first = connect_tcp(port), second = connect_tcp(port);
   std::optional<DaemonStatus> status;
   ASSERT_TRUE(wait_until(
       [&] {
         status = daemon_status(daemon.control_socket());
-        return status && status->workers.size() == 1 && status->workers[0].open_connections == 2;
+        if (!status || status->workers.size() != processes) return false;
+        uint64_t open = 0;
+        for (const auto& worker : status->workers) open += worker.open_connections;
+        return open == 2;
       },
       5s))
       << (status ? status->json : "no status");
@@ -158,6 +162,15 @@ TEST(SupervisorLimits, MaxChildrenLeavesClientsInTheBacklog) {
   uint16_t port = free_port();
   Daemon daemon("[daemon]\nmode = \"fork\"\nmax_children = 2\n" + tcp_listener("tcp", port));
   expect_third_waits_for_a_slot(daemon, port);
+}
+
+// Two dispatchers share max_children (one child each): the bound is the
+// daemon's, not each dispatcher's.
+TEST(SupervisorLimits, MaxChildrenIsSharedByTheDispatchers) {
+  uint16_t port = free_port();
+  Daemon daemon("[daemon]\nmode = \"fork\"\ndispatchers = 2\nmax_children = 2\n" +
+                tcp_listener("tcp", port));
+  expect_third_waits_for_a_slot(daemon, port, 2);
 }
 
 // A worker out of file descriptors pauses accepting instead of spinning on

@@ -85,6 +85,28 @@ TEST(Config, WorkersAuto) {
   EXPECT_EQ(c.daemon.workers, 0u);
 }
 
+TEST(Config, DispatchersShareMaxChildren) {
+  const char* listener = "[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\n";
+  Config one = parse_config(std::string("[daemon]\nmode = 'fork'\n") + listener, "x");
+  EXPECT_EQ(one.daemon.resolved_dispatchers(), 1u);
+  EXPECT_EQ(one.daemon.max_children_of(0), 512u);
+  Config three = parse_config(
+      std::string("[daemon]\nmode = 'fork'\ndispatchers = 3\nmax_children = 10\n") + listener, "x");
+  EXPECT_EQ(three.daemon.resolved_dispatchers(), 3u);
+  EXPECT_EQ(three.daemon.max_children_of(0) + three.daemon.max_children_of(1) +
+                three.daemon.max_children_of(2),
+            10u);
+  EXPECT_EQ(three.daemon.max_children_of(0), 4u);
+  EXPECT_EQ(three.daemon.max_children_of(2), 3u);
+  // No dispatcher without a child to start.
+  Config capped = parse_config(
+      std::string("[daemon]\nmode = 'fork'\ndispatchers = 8\nmax_children = 2\n") + listener, "x");
+  EXPECT_EQ(capped.daemon.resolved_dispatchers(), 2u);
+  Config automatic = parse_config(std::string("[daemon]\ndispatchers = 'auto'\n") + listener, "x");
+  EXPECT_EQ(automatic.daemon.dispatchers, 0u);
+  EXPECT_GE(automatic.daemon.resolved_dispatchers(), 1u);
+}
+
 TEST(Config, EmbeddedDefaultIsTcpAndUdpOnTheTutorialPort) {
   Config c = default_config();
   ASSERT_EQ(c.listeners.size(), 2u);
@@ -133,6 +155,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_workers",
                 "[daemon]\nworkers = 0\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
                 ":2:11: daemon.workers: must be from 1 to 1024"},
+        BadCase{"bad_dispatchers",
+                "[daemon]\ndispatchers = 'many'\n[[listener]]\nname='a'\nprotocol='tcp'\n"
+                "address='h:1'\n",
+                ":2:15: daemon.dispatchers: expected an integer"},
         BadCase{"bad_duration",
                 "[daemon]\nshutdown_timeout = '10 "
                 "seconds'\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
