@@ -1,5 +1,7 @@
-// Logging setup. Every process (master, each worker, each forked connection)
-// makes its own loggers after fork: spdlog is not fork-safe. Lines go to
+// Logging setup. The master and each worker make their own loggers after
+// fork (spdlog's registry is not fork-safe: a lock may be held); a fork-mode
+// connection process, forked by a single-threaded dispatcher that flushed
+// its buffer first, keeps its dispatcher's (adopt_inherited_logging). Lines go to
 // stderr, to `log_file` (reopened on USR1, for logrotate), or natively to
 // the systemd journal with priorities and structured fields.
 #pragma once
