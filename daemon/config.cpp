@@ -51,7 +51,8 @@ constexpr const char* kListenerKeys[] = {"name",
                                          "max_message",
                                          "messages_per_connection",
                                          "backlog",
-                                         "lingering_close"};
+                                         "lingering_close",
+                                         "defer_accept"};
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
@@ -206,6 +207,16 @@ std::string check_socket_path(const std::string& text) {
   return text;
 }
 
+// TCP_DEFER_ACCEPT takes whole seconds; beyond a minute a silent client
+// would only hold a half-open slot longer.
+Duration parse_defer_accept(const std::string& text) {
+  Duration value = parse_duration(text);
+  if (value.count() % 1000 != 0 || value > std::chrono::minutes(1)) {
+    throw std::invalid_argument("must be whole seconds from \"0s\" to \"1m\"");
+  }
+  return value;
+}
+
 // A duration that must be positive (a zero timeout would close everything).
 std::optional<Duration> get_positive_duration(ConfigReader& reader, const toml::table& table,
                                               const std::string& p, const char* key) {
@@ -355,6 +366,9 @@ void reject_misplaced_keys(ConfigReader& reader, const toml::table& table, const
     misplaced("backlog", "datagram listeners have no backlog");
     misplaced("lingering_close", "datagram listeners have no connections");
   }
+  if (protocol != Protocol::kTcp) {
+    misplaced("defer_accept", "only tcp listeners defer accepting");
+  }
 }
 
 void read_listener_socket(ConfigReader& reader, const toml::table& table, const std::string& p,
@@ -409,6 +423,9 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
   if (auto v =
           reader.get_parsed<LingeringClose>(table, p, "lingering_close", parse_lingering_close)) {
     listener.lingering_close = *v;
+  }
+  if (auto v = reader.get_parsed<Duration>(table, p, "defer_accept", parse_defer_accept)) {
+    listener.defer_accept = *v;
   }
   return listener;
 }

@@ -43,6 +43,9 @@ struct ListenerConfig {
   uint64_t messages_per_connection = 0;  // 0: no limit
   int backlog = 511;
   LingeringClose lingering_close = LingeringClose::kAuto;
+  // tcp: the kernel hands a connection over only once the client has sent
+  // (or after this long); 0: at once. Whole seconds (TCP_DEFER_ACCEPT).
+  Duration defer_accept = std::chrono::seconds(1);
 
   // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
   std::string describe() const;

@@ -78,6 +78,7 @@ std::optional<Listener> adopt_passed_socket(std::vector<PassedSocket>& passed,
     Listener listener{config, std::move(socket.fd), {}};
     int flags = fcntl(listener.fd.get(), F_GETFL);
     fcntl(listener.fd.get(), F_SETFL, flags | O_NONBLOCK);  // workers accept until EAGAIN
+    apply_defer_accept(listener);
     listener.bound.length = sizeof(listener.bound.storage);
     getsockname(listener.fd.get(), listener.bound.get(), &listener.bound.length);
     struct stat st {};

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 
 #include "common/endpoint.h"
@@ -111,7 +113,15 @@ Listener open_listener(const ListenerConfig& config) {
   if (is_stream(config.protocol) && listen(listener.fd.get(), config.backlog) != 0) {
     throw_errno("listen", config.describe());
   }
+  apply_defer_accept(listener);
   return listener;
+}
+
+void apply_defer_accept(const Listener& listener) {
+  if (listener.config.protocol != Protocol::kTcp) return;
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(listener.config.defer_accept);
+  set_option(listener.fd.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, static_cast<int>(seconds.count()),
+             listener.describe());
 }
 
 void remove_socket_file(const Listener& listener) {

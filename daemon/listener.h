@@ -29,6 +29,12 @@ struct Listener {
 // daemon is replaced; one that a live daemon answers on is an error.
 Listener open_listener(const ListenerConfig& config);
 
+// Sets TCP_DEFER_ACCEPT from the config (tcp only): a worker is woken for a
+// connection once its message is there, and a client that connects and
+// says nothing holds no connection slot until the timeout. Applied to
+// sockets passed by systemd or an old master too, so the config decides.
+void apply_defer_accept(const Listener& listener);
+
 // Removes the unix socket file if this process created it and it is still ours.
 void remove_socket_file(const Listener& listener);
 

@@ -29,6 +29,11 @@ void update_kept(Listener& listener, const ListenerConfig& wanted) {
   if (is_stream(wanted.protocol) && backlog_changed) {
     listen(listener.fd.get(), wanted.backlog);  // a listening socket takes a new backlog
   }
+  try {
+    apply_defer_accept(listener);
+  } catch (const std::exception& e) {
+    spdlog::warn("listener {}: {}", wanted.name, e.what());
+  }
   if (is_unix(wanted.protocol)) {
     try {
       apply_socket_file_attributes(listener);

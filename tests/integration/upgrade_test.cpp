@@ -129,12 +129,14 @@ TEST(Upgrade, FailedUpgradeKeepsTheOldMasterServing) {
   EXPECT_EQ(status.exit_code, 0) << status.err;
 }
 
-// systemd-socket-activate passes a listening socket by name, as systemd does.
+// systemd-socket-activate passes a listening socket by name, as systemd does;
+// the listener's settings (defer_accept) apply to it.
 TEST(SocketActivation, ListenerTakesThePassedSocketByName) {
   uint16_t port = free_port();
   TempDir dir;
   std::ofstream(dir.file("c")) << "[daemon]\nworkers = 1\ncontrol_socket = \"\"\n"
                                   "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\n"
+                                  "defer_accept = \"10s\"\n"
                                   "address = \"127.0.0.1:1\"\n";  // ignored: the socket is passed
   Subprocess activator({"systemd-socket-activate", "--listen=127.0.0.1:" + std::to_string(port),
                         "--fdname=tcp", ACKD_BINARY, "--config", dir.file("c")},
@@ -143,6 +145,11 @@ TEST(SocketActivation, ListenerTakesThePassedSocketByName) {
   UniqueFd fd = connect_tcp(port);  // the first connection starts ackd
   send_all(fd.get(), "activated\n");
   EXPECT_EQ(read_line(fd.get(), 10s) + "\n", kAck);
+  UniqueFd silent = connect_tcp(port);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(tcp_handshake_held(port)) << "the passed socket did not take defer_accept";
+  send_all(silent.get(), "spoke\n");
+  EXPECT_EQ(read_line(silent.get(), 5s) + "\n", kAck);
   activator.send_signal(SIGTERM);
   EXPECT_TRUE(activator.wait_for(10s));
   std::ifstream log(dir.file("log"));

@@ -15,6 +15,7 @@ namespace ackd::test {
 namespace {
 
 constexpr int kTcpListen = 0x0A;  // TCP_LISTEN in /proc/net/tcp's "st" column
+constexpr int kTcpSynRecv = 0x03;
 
 // True if a line of /proc/net/{tcp,udp}[6] has local port `port` and, if
 // `state` >= 0, that state. Lines read "sl local_address rem_address st ...".
@@ -68,6 +69,11 @@ ssize_t receive(int fd, char* buffer, size_t size) {
 bool tcp_port_listening(uint16_t port) {
   return proc_net_has("/proc/net/tcp", port, kTcpListen) ||
          proc_net_has("/proc/net/tcp6", port, kTcpListen);
+}
+
+bool tcp_handshake_held(uint16_t port) {
+  return proc_net_has("/proc/net/tcp", port, kTcpSynRecv) ||
+         proc_net_has("/proc/net/tcp6", port, kTcpSynRecv);
 }
 
 bool udp_port_bound(uint16_t port) {

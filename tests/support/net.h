@@ -15,6 +15,9 @@ namespace ackd::test {
 
 // True if some TCP socket listens on `port` (any address, IPv4 or IPv6).
 bool tcp_port_listening(uint16_t port);
+// True if the listener on `port` holds a connection half-way (SYN_RECV):
+// with TCP_DEFER_ACCEPT, one whose client has not written yet.
+bool tcp_handshake_held(uint16_t port);
 
 // True if some UDP socket is bound to `port` (any address, IPv4 or IPv6).
 bool udp_port_bound(uint16_t port);

@@ -23,6 +23,7 @@ ack = "ok"
 max_message = 100
 messages_per_connection = 1
 lingering_close = "always"
+defer_accept = "3s"
 
 [[listener]]
 name = "udp"
@@ -59,6 +60,7 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(tcp.max_message, 100u);
   EXPECT_EQ(tcp.messages_per_connection, 1u);
   EXPECT_EQ(tcp.lingering_close, LingeringClose::kAlways);
+  EXPECT_EQ(tcp.defer_accept, std::chrono::seconds(3));
   EXPECT_EQ(c.listeners[1].protocol, Protocol::kUdp);
   EXPECT_EQ(c.listeners[2].path, "/run/ackd/ackd.sock");
   EXPECT_EQ(c.listeners[2].mode, 0600u);
@@ -77,6 +79,13 @@ TEST(Config, DefaultsMatchTheSpec) {
   EXPECT_EQ(c.listeners[0].ack, "I got your message");
   EXPECT_EQ(c.listeners[0].max_message, 65536u);
   EXPECT_EQ(c.listeners[0].messages_per_connection, 0u);
+  EXPECT_EQ(c.listeners[0].defer_accept, std::chrono::seconds(1));
+}
+
+TEST(Config, DeferAcceptZeroTurnsItOff) {
+  Config c = parse_config(
+      "[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\ndefer_accept='0s'\n", "x");
+  EXPECT_EQ(c.listeners[0].defer_accept, std::chrono::seconds(0));
 }
 
 TEST(Config, WorkersAuto) {
@@ -233,6 +242,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"lingering_close_on_udp",
                 "[[listener]]\nname='a'\nprotocol='udp'\naddress='h:1'\nlingering_close='auto'\n",
                 "listener[0].lingering_close: datagram listeners have no connections"},
+        BadCase{"defer_accept_fraction",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\ndefer_accept='1500ms'\n",
+                ":5:14: listener[0].defer_accept: must be whole seconds from \"0s\" to \"1m\""},
+        BadCase{"defer_accept_too_long",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\ndefer_accept='2m'\n",
+                "listener[0].defer_accept: must be whole seconds"},
+        BadCase{"defer_accept_on_unix",
+                "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/a'\ndefer_accept='1s'\n",
+                "listener[0].defer_accept: only tcp listeners defer accepting"},
+        BadCase{"defer_accept_on_udp",
+                "[[listener]]\nname='a'\nprotocol='udp'\naddress='h:1'\ndefer_accept='1s'\n",
+                "listener[0].defer_accept: only tcp listeners defer accepting"},
         BadCase{"listener_not_array", "listener = 3\n",
                 ":1:12: listener: must be an array of tables"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
