@@ -32,9 +32,7 @@ class DeferAccept : public ::testing::TestWithParam<const char*> {
   std::optional<uint64_t> open_connections(const Daemon& daemon) const {
     auto status = daemon_status(daemon.control_socket());
     if (!status) return std::nullopt;
-    uint64_t open = 0;
-    for (const auto& worker : status->workers) open += worker.open_connections;
-    return open;
+    return status->open_connections();
   }
 
   bool wait_for_open(const Daemon& daemon, uint64_t count) const {

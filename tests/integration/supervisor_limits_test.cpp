@@ -135,10 +135,7 @@ void expect_third_waits_for_a_slot(const Daemon& daemon, uint16_t port, size_t p
   ASSERT_TRUE(wait_until(
       [&] {
         status = daemon_status(daemon.control_socket());
-        if (!status || status->workers.size() != processes) return false;
-        uint64_t open = 0;
-        for (const auto& worker : status->workers) open += worker.open_connections;
-        return open == 2;
+        return status && status->workers.size() == processes && status->open_connections() == 2;
       },
       5s))
       << (status ? status->json : "no status");

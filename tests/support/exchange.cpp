@@ -92,6 +92,12 @@ std::optional<uint64_t> json_number(std::string_view json, std::string_view key,
   return value;
 }
 
+uint64_t DaemonStatus::open_connections() const {
+  uint64_t open = 0;
+  for (const WorkerStatus& worker : workers) open += worker.open_connections;
+  return open;
+}
+
 std::optional<DaemonStatus> daemon_status(const std::string& socket) {
   RunResult result = ackctl({"status", "--json", "--socket", socket});
   if (result.exit_code != 0) return std::nullopt;

@@ -45,6 +45,10 @@ struct DaemonStatus {
   std::vector<WorkerStatus> workers;
   uint64_t total_acks = 0;
   std::string json;  // as ackctl printed it
+
+  // Connections accepted and held open, summed over the workers (or the
+  // fork-mode dispatchers' children).
+  uint64_t open_connections() const;
 };
 
 // `ackctl status --json --socket socket`, parsed; nullopt if ackctl failed.
