@@ -87,4 +87,8 @@ std::string escape_for_log(std::string_view bytes) {
   return out;
 }
 
+bool needs_quotes_in_log(std::string_view escaped) {
+  return escaped.find_first_of(" =\"") != std::string_view::npos;
+}
+
 }  // namespace ackd

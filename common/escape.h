@@ -13,4 +13,9 @@ namespace ackd {
 // C1 controls and bidi overrides become \u{NNNN}.
 std::string escape_for_log(std::string_view bytes);
 
+// Whether a field value that escape_for_log produced must be written in double
+// quotes: a space or '=' in a bare value would fake the fields after it (a
+// unix peer names its own socket path, "/tmp/a size=1" for one).
+bool needs_quotes_in_log(std::string_view escaped);
+
 }  // namespace ackd

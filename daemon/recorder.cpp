@@ -16,8 +16,9 @@ void Recorder::record(std::string_view listener, std::string_view peer, std::str
     // The journal gets LISTENER= and PEER= as fields of their own.
     MessageLogFields fields{listener, peer};
     set_message_log_fields(&fields);
-    spdlog::info("message listener={} peer={} size={} text=\"{}\"", listener, peer, message.size(),
-                 escape_for_log(message));
+    const char* quote = needs_quotes_in_log(peer) ? "\"" : "";
+    spdlog::info("message listener={} peer={}{}{} size={} text=\"{}\"", listener, quote, peer,
+                 quote, message.size(), escape_for_log(message));
     set_message_log_fields(nullptr);
   }
 }

@@ -46,12 +46,14 @@ DaemonOptions only_stdio() {
   return options;
 }
 
-std::string config_text(const std::string& mode, uint16_t port, const std::string& gram) {
+std::string config_text(const std::string& mode, uint16_t port, const std::string& gram,
+                        const std::string& stream) {
   std::string inet = "127.0.0.1:" + std::to_string(port);
   return "[daemon]\nmode = \"" + mode + "\"\nworkers = 1\nshutdown_timeout = \"3s\"\n" +
          "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\naddress = \"" + inet + "\"\n" +
          "[[listener]]\nname = \"udp\"\nprotocol = \"udp\"\naddress = \"" + inet + "\"\n" +
-         "[[listener]]\nname = \"gram\"\nprotocol = \"unixgram\"\npath = \"" + gram + "\"\n";
+         "[[listener]]\nname = \"gram\"\nprotocol = \"unixgram\"\npath = \"" + gram + "\"\n" +
+         "[[listener]]\nname = \"unix\"\nprotocol = \"unix\"\npath = \"" + stream + "\"\n";
 }
 
 std::string local_address(int fd) {
@@ -103,9 +105,30 @@ class LogForgery : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     port_ = free_port();
-    daemon_ = std::make_unique<Daemon>(config_text(GetParam(), port_, gram_path()), only_stdio());
+    daemon_ = std::make_unique<Daemon>(config_text(GetParam(), port_, gram_path(), stream_path()),
+                                       only_stdio());
   }
   std::string gram_path() const { return scratch_.file("g"); }
+  // Its clients are unnamed: the log names them by this path, which holds
+  // what would end a bare log field.
+  std::string stream_path() const { return scratch_.file("s size=1"); }
+
+  // Sends "hi" from a unix datagram socket bound to `client` and waits for the ack.
+  void send_from_unix_path(const std::string& client) const {
+    ASSERT_LT(client.size(), sizeof(sockaddr_un::sun_path));
+    UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_un self{};
+    self.sun_family = AF_UNIX;
+    std::memcpy(self.sun_path, client.data(), client.size());
+    ASSERT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&self), sizeof(self)), 0);
+    chmod(client.c_str(), 0666);  // run as root, the workers are nobody
+    sockaddr_un to{};
+    to.sun_family = AF_UNIX;
+    std::strncpy(to.sun_path, gram_path().c_str(), sizeof(to.sun_path) - 1);
+    sendto(fd.get(), "hi", 2, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+    pollfd p{fd.get(), POLLIN, 0};
+    EXPECT_EQ(poll(&p, 1, 5000), 1);
+  }
 
   uint16_t port_ = 0;
   TempDir scratch_;
@@ -148,26 +171,34 @@ TEST_P(LogForgery, DatagramWithLineBreaksIsOneEscapedLine) {
 // A unix peer names itself: its socket path is outside input too.
 TEST_P(LogForgery, UnixPeerPathIsEscaped) {
   TempDir client_dir;
-  std::string evil_name = "/evil\x1b[7m\n" + kFake + "\xe2\x80\xae";
-  std::string client = client_dir.path() + evil_name;
-  ASSERT_LT(client.size(), sizeof(sockaddr_un::sun_path));
-  UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_un self{};
-  self.sun_family = AF_UNIX;
-  std::memcpy(self.sun_path, client.data(), client.size());
-  chmod(client_dir.path().c_str(), 0755);  // run as root, the workers are nobody
-  ASSERT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&self), sizeof(self)), 0);
-  chmod(client.c_str(), 0666);
-  sockaddr_un to{};
-  to.sun_family = AF_UNIX;
-  std::strncpy(to.sun_path, gram_path().c_str(), sizeof(to.sun_path) - 1);
-  sendto(fd.get(), "hi", 2, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-  pollfd p{fd.get(), POLLIN, 0};
-  EXPECT_EQ(poll(&p, 1, 5000), 1);
+  chmod(client_dir.path().c_str(), 0755);
+  std::string client = client_dir.path() + "/evil\x1b[7m\n" + kFake + "\xe2\x80\xae";
+  send_from_unix_path(client);
   std::string escaped_peer = "unix:" + client_dir.path() + "/evil\\e[7m\\n" + kFake + "\\u{202e}";
   EXPECT_EQ(message_line(*daemon_, "size=2 text=\"hi\""),
-            "message listener=gram peer=" + escaped_peer + " size=2 text=\"hi\"");
+            "message listener=gram peer=\"" + escaped_peer + "\" size=2 text=\"hi\"");
   expect_clean_log(daemon_->log());
+}
+
+// Nor can it fake the fields after it: a peer with a space, '=' or a quote
+// is written in quotes, as the text is.
+TEST_P(LogForgery, UnixPeerPathCannotFakeFields) {
+  TempDir client_dir;
+  chmod(client_dir.path().c_str(), 0755);
+  send_from_unix_path(client_dir.path() + "/c size=9 text=\"forged\"");
+  std::string peer = "unix:" + client_dir.path() + "/c size=9 text=\\\"forged\\\"";
+  EXPECT_EQ(message_line(*daemon_, "size=2 text=\"hi\""),
+            "message listener=gram peer=\"" + peer + "\" size=2 text=\"hi\"");
+}
+
+// An unnamed unix stream client is named by the listener's path, quoted too.
+TEST_P(LogForgery, UnixListenerPathIsQuoted) {
+  UniqueFd fd = connect_unix(stream_path());
+  send_all(fd.get(), "hi\n");
+  shutdown(fd.get(), SHUT_WR);
+  EXPECT_EQ(read_until_eof(fd.get(), kTimeout), kAck + "\n");
+  EXPECT_EQ(message_line(*daemon_, "listener=unix "),
+            "message listener=unix peer=\"unix:" + stream_path() + "\" size=2 text=\"hi\"");
 }
 
 // No prefix: the tests read LogForgery.<Test>/prefork and LogForgery.<Test>/fork.

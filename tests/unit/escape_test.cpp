@@ -46,5 +46,15 @@ TEST(EscapeForLog, OutputIsAlwaysOnePrintableLine) {
   }
 }
 
+TEST(NeedsQuotesInLog, OnlyWhatCouldEndOrFakeABareField) {
+  EXPECT_FALSE(needs_quotes_in_log("127.0.0.1:4000"));
+  EXPECT_FALSE(needs_quotes_in_log("[::1]:4000"));
+  EXPECT_FALSE(needs_quotes_in_log("unix:/run/ackd/ackd.sock"));
+  EXPECT_FALSE(needs_quotes_in_log(""));
+  EXPECT_TRUE(needs_quotes_in_log("unix:/tmp/my sock"));
+  EXPECT_TRUE(needs_quotes_in_log("unix:/tmp/a=b"));
+  EXPECT_TRUE(needs_quotes_in_log(escape_for_log("unix:/tmp/\"q")));
+}
+
 }  // namespace
 }  // namespace ackd
