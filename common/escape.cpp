@@ -88,7 +88,14 @@ std::string escape_for_log(std::string_view bytes) {
 }
 
 bool needs_quotes_in_log(std::string_view escaped) {
-  return escaped.find_first_of(" =\"") != std::string_view::npos;
+  // Escapes are read back only inside quotes; and a look-alike of a space or
+  // '=' (U+3000, U+FF1D) must not read as one.
+  for (char c : escaped) {
+    if (c == ' ' || c == '=' || c == '"' || c == '\\' || static_cast<unsigned char>(c) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace ackd

@@ -15,7 +15,8 @@ std::string escape_for_log(std::string_view bytes);
 
 // Whether a field value that escape_for_log produced must be written in double
 // quotes: a space or '=' in a bare value would fake the fields after it (a
-// unix peer names its own socket path, "/tmp/a size=1" for one).
+// unix peer names its own socket path, "/tmp/a size=1" for one). Values with
+// an escape or a non-ASCII character are quoted too: bare values are plain.
 bool needs_quotes_in_log(std::string_view escaped);
 
 }  // namespace ackd

@@ -110,8 +110,8 @@ class LogForgery : public ::testing::TestWithParam<const char*> {
   }
   std::string gram_path() const { return scratch_.file("g"); }
   // Its clients are unnamed: the log names them by this path, which holds
-  // what would end a bare log field.
-  std::string stream_path() const { return scratch_.file("s size=1"); }
+  // what would end a bare log field, and a tab (raw in TOML, escaped in logs).
+  std::string stream_path() const { return scratch_.file("s size=1\tx"); }
 
   // Sends "hi" from a unix datagram socket bound to `client` and waits for the ack.
   void send_from_unix_path(const std::string& client) const {
@@ -189,16 +189,19 @@ TEST_P(LogForgery, UnixPeerPathCannotFakeFields) {
   std::string peer = "unix:" + client_dir.path() + "/c size=9 text=\\\"forged\\\"";
   EXPECT_EQ(message_line(*daemon_, "size=2 text=\"hi\""),
             "message listener=gram peer=\"" + peer + "\" size=2 text=\"hi\"");
+  expect_clean_log(daemon_->log());
 }
 
-// An unnamed unix stream client is named by the listener's path, quoted too.
+// An unnamed unix stream client is named by the listener's path, escaped and
+// quoted too.
 TEST_P(LogForgery, UnixListenerPathIsQuoted) {
   UniqueFd fd = connect_unix(stream_path());
   send_all(fd.get(), "hi\n");
   shutdown(fd.get(), SHUT_WR);
   EXPECT_EQ(read_until_eof(fd.get(), kTimeout), kAck + "\n");
   EXPECT_EQ(message_line(*daemon_, "listener=unix "),
-            "message listener=unix peer=\"unix:" + stream_path() + "\" size=2 text=\"hi\"");
+            "message listener=unix peer=\"unix:" + scratch_.file("s size=1\\tx") +
+                "\" size=2 text=\"hi\"");
 }
 
 // No prefix: the tests read LogForgery.<Test>/prefork and LogForgery.<Test>/fork.

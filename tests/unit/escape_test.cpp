@@ -54,6 +54,8 @@ TEST(NeedsQuotesInLog, OnlyWhatCouldEndOrFakeABareField) {
   EXPECT_TRUE(needs_quotes_in_log("unix:/tmp/my sock"));
   EXPECT_TRUE(needs_quotes_in_log("unix:/tmp/a=b"));
   EXPECT_TRUE(needs_quotes_in_log(escape_for_log("unix:/tmp/\"q")));
+  EXPECT_TRUE(needs_quotes_in_log(escape_for_log("unix:/tmp/a\tb")));
+  EXPECT_TRUE(needs_quotes_in_log("unix:/tmp/\xe3\x80\x80size"));  // U+3000, a wide space
 }
 
 }  // namespace
