@@ -19,13 +19,9 @@ if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null &&
   exit 77
 fi
 export PATH=$PATH:/usr/sbin
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/support/check.sh
+. "$(dirname "$0")/../support/check.sh"
+out=$tmp
 
 # --no-client-close: that scenario leaves tens of thousands of TIME_WAIT
 # sockets, and the tests that run after this one need free ports.

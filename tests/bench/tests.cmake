@@ -5,14 +5,9 @@
 #   connection without a reset under load. Performance is reported by
 #   bench/run, never asserted here.
 
-if(ACKD_SANITIZE)
-  # Sanitized binaries are several times slower: the plain build runs it.
-  add_test(NAME bench_smoke COMMAND sh -c
-    "echo 'bench_smoke: skipped in the sanitizer build (the plain build runs it)'; exit 77")
-else()
-  add_test(NAME bench_smoke
-    COMMAND ${CMAKE_CURRENT_LIST_DIR}/smoke_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
-endif()
+# Sanitized binaries are several times slower: the plain build runs it.
+ackd_add_plain_build_test(bench_smoke
+  ${CMAKE_CURRENT_LIST_DIR}/smoke_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
 # RUN_SERIAL: the benchmark keeps both cores busy; nothing timing-sensitive
 # runs beside it.
 set_tests_properties(bench_smoke PROPERTIES

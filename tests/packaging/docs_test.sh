@@ -16,13 +16,8 @@ ackctl=$2
 src=$3
 conf=$src/packaging/ackd.conf
 man=$src/docs/man/ackd.conf.5.scd
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/support/check.sh
+. "$(dirname "$0")/../support/check.sh"
 
 "$ackd" --check-config --config "$conf" || fail "packaging/ackd.conf is not valid"
 

@@ -14,14 +14,9 @@ add_test(NAME packaging_docs
     ${PROJECT_SOURCE_DIR})
 set_tests_properties(packaging_docs PROPERTIES LABELS packaging TIMEOUT 60)
 
-if(ACKD_SANITIZE)
-  # The packages do not depend on how this tree is built: the plain run builds them.
-  add_test(NAME packaging COMMAND sh -c
-    "echo 'packaging: skipped in the sanitizer build (the plain build runs it)'; exit 77")
-else()
-  add_test(NAME packaging
-    COMMAND ${CMAKE_CURRENT_LIST_DIR}/packages_test.sh ${PROJECT_SOURCE_DIR} ${ACKD_PACKAGES_DIR})
-endif()
+# The packages do not depend on how this tree is built: the plain run builds them.
+ackd_add_plain_build_test(packaging
+  ${CMAKE_CURRENT_LIST_DIR}/packages_test.sh ${PROJECT_SOURCE_DIR} ${ACKD_PACKAGES_DIR})
 # PROCESSORS 2: the package builds keep two cores busy; ctest -j2 runs nothing
 # beside them, so timing-sensitive integration tests are not starved.
 set_tests_properties(packaging PROPERTIES
