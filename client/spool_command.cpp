@@ -98,8 +98,11 @@ void run_stats(const SpoolOptions& options) {
 
 std::string SpoolRecordText::text(uint64_t time_ns, std::string_view listener,
                                   std::string_view peer, std::string_view message) {
-  return fmt::format("{} {} {} {} \"{}\"", utc_time(time_ns), escape_for_log(listener),
-                     escape_for_log(peer), message.size(), escape_for_log(message));
+  // As in ackd's log: a peer that could fake the fields after it is quoted.
+  std::string shown_peer = escape_for_log(peer);
+  const char* quote = needs_quotes_in_log(shown_peer) ? "\"" : "";
+  return fmt::format("{} {} {}{}{} {} \"{}\"", utc_time(time_ns), escape_for_log(listener), quote,
+                     shown_peer, quote, message.size(), escape_for_log(message));
 }
 
 std::string SpoolRecordText::json(uint64_t time_ns, std::string_view listener,

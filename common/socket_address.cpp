@@ -30,6 +30,11 @@ bool SocketAddress::is_unnamed_unix() const {
 }
 
 std::string SocketAddress::to_string() const {
+  // Only a unix path can hold bytes to escape.
+  return family() == AF_UNIX ? escape_for_log(to_raw_string()) : to_raw_string();
+}
+
+std::string SocketAddress::to_raw_string() const {
   char text[INET6_ADDRSTRLEN] = {};
   switch (family()) {
     case AF_INET: {
@@ -50,10 +55,9 @@ std::string SocketAddress::to_string() const {
       const auto* sun = reinterpret_cast<const sockaddr_un*>(&storage);
       size_t size = length - offsetof(sockaddr_un, sun_path);
       if (sun->sun_path[0] == '\0') {  // abstract namespace: not NUL-terminated
-        return "unix:@" + escape_for_log(std::string_view(sun->sun_path + 1, size - 1));
+        return "unix:@" + std::string(sun->sun_path + 1, size - 1);
       }
-      return "unix:" +
-             escape_for_log(std::string_view(sun->sun_path, strnlen(sun->sun_path, size)));
+      return "unix:" + std::string(sun->sun_path, strnlen(sun->sun_path, size));
     }
     default:
       return "(family " + std::to_string(family()) + ")";

@@ -24,7 +24,11 @@ struct SocketAddress {
   // True for a unix-domain address that names nobody (an unbound sender).
   bool is_unnamed_unix() const;
 
+  // "127.0.0.1:80", "[::1]:80", "unix:/path", "unix:@abstract", "unix:(unnamed)":
+  // to_string() escapes a unix path for logs and messages (escape_for_log);
+  // to_raw_string() keeps its bytes as they are (the spool stores them).
   std::string to_string() const;
+  std::string to_raw_string() const;
 };
 
 }  // namespace ackd

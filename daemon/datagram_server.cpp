@@ -48,7 +48,7 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
   } else {
     // Formatting the address costs more than the rest of the exchange: only
     // when the log or the spool takes it.
-    std::string peer_text = recorder_.wants_peer() ? peer.to_string() : std::string();
+    std::string peer_text = recorder_.wants_peer() ? peer.to_raw_string() : std::string();
     recorder_.record(listener_.config->name, peer_text, message);
     listener_.service->respond(message, reply_);
     recorder_.count_ack();

@@ -27,6 +27,8 @@ class Recorder {
 
   // Whether record() uses the peer's address (callers format it only then).
   bool wants_peer() const { return log_messages_ || spool_ != nullptr; }
+  // `peer` as SocketAddress::to_raw_string() gives it: the spool stores its
+  // bytes, the log escapes them.
   void record(std::string_view listener, std::string_view peer, std::string_view message);
   void count_connection() { ++counters_.connections; }
   void count_ack() { ++counters_.acks; }

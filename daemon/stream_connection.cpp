@@ -4,7 +4,6 @@
 
 #include <cerrno>
 
-#include "common/escape.h"
 #include "daemon/connection_set.h"
 
 namespace ackd {
@@ -231,8 +230,7 @@ void StreamConnection::close() {
 const std::string& StreamConnection::peer_text() {
   if (peer_text_.empty()) {
     // Unix stream clients are usually unnamed: name the socket they came through.
-    peer_text_ = peer_.is_unnamed_unix() ? "unix:" + escape_for_log(listener_.config->path)
-                                         : peer_.to_string();
+    peer_text_ = peer_.is_unnamed_unix() ? "unix:" + listener_.config->path : peer_.to_raw_string();
   }
   return peer_text_;
 }

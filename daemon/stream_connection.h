@@ -51,7 +51,8 @@ class StreamConnection final : public EventHandler {
   void update_interest();
   void refresh_deadline(bool had_partial);
   void close();
-  // Formatted on first use: only the log and the spool need it.
+  // Formatted on first use (only the log and the spool need it), raw: see
+  // Recorder::record.
   const std::string& peer_text();
 
   ConnectionSet& owner_;

@@ -3,11 +3,14 @@
 // every message any client saw acked must be in the spool.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -138,6 +141,53 @@ TEST(Spool, TornTailIsCutAtStartAndLogged) {
   std::multiset<std::string> stored = spooled_messages(spool);
   EXPECT_EQ(stored.count("complete one"), 1u);
   EXPECT_EQ(stored.count("complete two"), 1u);
+}
+
+// A unix peer's name is stored as its bytes, and escaped once, when shown: a
+// datagram client names its own socket path; an unnamed stream client is
+// named by the listener's path (here with a tab, raw in TOML).
+TEST(Spool, UnixPeersAreStoredAsTheirBytes) {
+  uint16_t port = free_port();
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  std::string spool = dir.path() + "/spool";
+  std::string gram = dir.path() + "/g";
+  std::string stream = dir.path() + "/s\tx";
+  Daemon daemon(spool_config(port, spool, "fsync") +
+                "[[listener]]\nname = \"gram\"\nprotocol = \"unixgram\"\npath = \"" + gram +
+                "\"\n[[listener]]\nname = \"unix\"\nprotocol = \"unix\"\npath = \"" + stream +
+                "\"\n");
+  std::string client = dir.path() + "/c \"q\"";
+  UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un self{};
+  self.sun_family = AF_UNIX;
+  std::memcpy(self.sun_path, client.data(), client.size());
+  ASSERT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&self), sizeof(self)), 0);
+  chmod(client.c_str(), 0666);  // the workers are nobody
+  sockaddr_un to{};
+  to.sun_family = AF_UNIX;
+  std::memcpy(to.sun_path, gram.data(), gram.size());
+  ASSERT_EQ(sendto(fd.get(), "one", 3, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 3);
+  pollfd acked{fd.get(), POLLIN, 0};
+  EXPECT_EQ(poll(&acked, 1, 5000), 1);  // acked: stored (fsync)
+  UniqueFd unnamed = connect_unix(stream);
+  send_all(unnamed.get(), "two\n");
+  shutdown(unnamed.get(), SHUT_WR);
+  EXPECT_EQ(read_until_eof(unnamed.get(), 5s), "I got your message\n");
+
+  RunResult json = run({ACKCTL_BINARY, "spool", "cat", "--json", spool}, "", 30s);
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"peer\":\"unix:" + dir.path() + "/c \\\"q\\\"\""), std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("\"peer\":\"unix:" + dir.path() + "/s\\u0009x\""), std::string::npos)
+      << json.out;
+  RunResult text = run({ACKCTL_BINARY, "spool", "cat", spool}, "", 30s);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(" gram \"unix:" + dir.path() + "/c \\\"q\\\"\" 3 \"one\""),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(" unix \"unix:" + dir.path() + "/s\\tx\" 3 \"two\""), std::string::npos)
+      << text.out;
 }
 
 TEST(Spool, MaxTotalSizeRemovesOldestSegments) {
