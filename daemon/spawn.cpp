@@ -3,10 +3,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <climits>
 #include <csignal>
 #include <exception>
-#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -48,15 +47,19 @@ pid_t spawn_child(const std::function<int()>& body, int parent_death_signal) {
 }
 
 void close_fds_except(std::initializer_list<int> keep) {
-  std::vector<int> kept;
-  for (int fd : keep) {
-    if (fd > 2) kept.push_back(fd);
-  }
-  std::sort(kept.begin(), kept.end());
+  // No allocation: a fork-mode connection process calls this first thing,
+  // and a malloc there copies heap pages it shares with its dispatcher.
   unsigned first = 3;
-  for (int fd : kept) {
-    if (static_cast<unsigned>(fd) > first) close_range(first, static_cast<unsigned>(fd) - 1, 0);
-    first = std::max(first, static_cast<unsigned>(fd) + 1);
+  while (true) {
+    int next_kept = INT_MAX;  // the lowest kept fd at or above `first`
+    for (int fd : keep) {
+      if (fd >= static_cast<int>(first) && fd < next_kept) next_kept = fd;
+    }
+    if (next_kept == INT_MAX) break;
+    if (static_cast<unsigned>(next_kept) > first) {
+      close_range(first, static_cast<unsigned>(next_kept) - 1, 0);
+    }
+    first = static_cast<unsigned>(next_kept) + 1;
   }
   close_range(first, ~0U, 0);
 }
