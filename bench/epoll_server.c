@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   udp = argc > 3 && strcmp(argv[3], "udp") == 0;
   signal(SIGPIPE, SIG_IGN);
   pthread_t thread;
-  for (int t = 1; t < threads; ++t) pthread_create(&thread, NULL, udp ? serve_udp : serve_tcp, NULL);
+  for (int t = 1; t < threads; ++t)
+    pthread_create(&thread, NULL, udp ? serve_udp : serve_tcp, NULL);
   udp ? serve_udp(NULL) : serve_tcp(NULL);
   return 0;
 }

@@ -11,7 +11,7 @@ build=$2
 # bench/run installs what is missing with apt-get, as root or through sudo.
 peers_present() {
   command -v nginx && [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] &&
-    command -v gnuplot && command -v cc
+    command -v gnuplot && command -v cc && [ -e "$(cc -print-file-name=libc.a)" ]
 }
 if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null &&
   ! PATH=$PATH:/usr/sbin peers_present >/dev/null; then
@@ -44,7 +44,7 @@ judged=$(sed -n '/^## Targets/,/^## Connection/p' "$md" | grep -cE '\| (yes|\*\*
 table=$(sed -n '/^## Every measurement/,$p' "$md" | grep -E '^\| [a-z]+ \| [a-z-]+ \|' |
   grep -v '^| scenario |' || true)
 for server in ackd ackd-fork ackd-log ackd-spool nginx epoll-keep epoll-close epoll-udp \
-  tutorial-fork tutorial-udp; do
+  tutorial-fork tutorial-udp fork-min fork-min-static; do
   awk -F' \\| ' -v s="$server" '$2 == s { found = 1 } END { exit !found }' <<<"$table" ||
     fail "no measurement of $server"
 done
