@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <sstream>
 
 #include "common/socket_address.h"
+#include "daemon/service.h"
 
 namespace ackd {
 namespace {
@@ -56,6 +58,7 @@ constexpr const char* kListenerKeys[] = {"name",
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
+constexpr Duration kMinWorkerTimeout = std::chrono::seconds(1);
 
 // Reads typed values out of a toml table and collects every problem with
 // its position, so one run of --check-config reports them all.
@@ -187,6 +190,16 @@ std::string check_listener_name(const std::string& text) {
   return text;
 }
 
+std::string check_service(const std::string& text) {
+  std::vector<std::string> names = service_names();
+  if (std::find(names.begin(), names.end(), text) == names.end()) {
+    std::string known;
+    for (const std::string& name : names) known += (known.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("unknown service \"" + text + "\" (expected " + known + ")");
+  }
+  return text;
+}
+
 std::string check_ack(const std::string& text) {
   if (text.find_first_of("\r\n") != std::string::npos) {
     throw std::invalid_argument("must not contain a line break (one ack is one line)");
@@ -230,8 +243,16 @@ std::optional<Duration> get_positive_duration(ConfigReader& reader, const toml::
 
 void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
   const std::string p = "daemon.";
-  if (auto v = get_positive_duration(reader, table, p, "worker_timeout"))
-    daemon.worker_timeout = *v;
+  if (auto v = get_positive_duration(reader, table, p, "worker_timeout")) {
+    // A worker reports progress once per loop turn, and a quiet one turns
+    // every 250ms (serve_loop.cpp): less than this kills healthy workers.
+    if (*v < kMinWorkerTimeout) {
+      reader.problem(table.get("worker_timeout")->source(), p + "worker_timeout",
+                     "must be at least 1s (an idle worker reports progress every 250ms)");
+    } else {
+      daemon.worker_timeout = *v;
+    }
+  }
   if (auto v = get_positive_duration(reader, table, p, "idle_timeout")) daemon.idle_timeout = *v;
   if (auto v = get_positive_duration(reader, table, p, "message_timeout")) {
     daemon.message_timeout = *v;
@@ -409,7 +430,9 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
   }
   reject_misplaced_keys(reader, table, p, listener.protocol);
   read_listener_socket(reader, table, p, listener);
-  if (auto v = reader.get_string(table, p, "service")) listener.service = *v;
+  if (auto v = reader.get_parsed<std::string>(table, p, "service", check_service)) {
+    listener.service = *v;
+  }
   if (auto v = reader.get_parsed<std::string>(table, p, "ack", check_ack)) listener.ack = *v;
   if (auto v = reader.get_integer(table, p, "max_message", 1, kMaxMessageLimit)) {
     listener.max_message = static_cast<size_t>(*v);
@@ -441,7 +464,7 @@ void check_unique(ConfigReader& reader, const toml::array& tables,
       std::string p = "listener[" + std::to_string(i) + "].";
       if (!a.name.empty() && a.name == b.name) {
         reader.problem(where, p + "name", "duplicate name \"" + a.name + "\"");
-      } else if (a.same_binding(b) && !a.name.empty() && !b.name.empty()) {
+      } else if (a.conflicts_with(b) && !a.name.empty() && !b.name.empty()) {
         reader.problem(
             where, p + (is_unix(a.protocol) ? "path" : "address"),
             "listeners \"" + b.name + "\" and \"" + a.name + "\" both use " + a.describe());
@@ -494,6 +517,12 @@ bool is_unix(Protocol protocol) {
 
 std::string ListenerConfig::describe() const {
   return std::string(to_string(protocol)) + " " + (is_unix(protocol) ? path : address.to_string());
+}
+
+bool ListenerConfig::conflicts_with(const ListenerConfig& other) const {
+  // A unix and a unixgram socket cannot share a path: one file, one socket.
+  if (is_unix(protocol) && is_unix(other.protocol)) return path == other.path;
+  return same_binding(other);
 }
 
 bool ListenerConfig::same_binding(const ListenerConfig& other) const {
@@ -572,6 +601,11 @@ Config load_config(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
+  }
+  // A directory opens but reads as empty: say so, not "no [[listener]]".
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw ConfigError({path + ": cannot read: " + std::strerror(EISDIR)});
   }
   std::ostringstream text;
   text << file.rdbuf();

@@ -51,6 +51,8 @@ struct ListenerConfig {
   std::string describe() const;
   // Same socket: a listener whose binding is equal can be kept across a reload.
   bool same_binding(const ListenerConfig& other) const;
+  // Both cannot be bound at once: the same socket, or two on one unix path.
+  bool conflicts_with(const ListenerConfig& other) const;
 };
 
 struct DaemonConfig {

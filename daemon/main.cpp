@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   options.argv.assign(argv, argv + argc);
   app.add_option("-c,--config", options.config_path,
                  std::string("configuration file (default: ") + kDefaultConfigPath +
-                     ", or the embedded default if it does not exist)");
+                     ", or the embedded default if it does not exist)")
+      ->check([](const std::string& path) { return path.empty() ? "an empty path" : ""; });
   app.add_flag("-t,--check-config", options.check_config,
                "validate the configuration, print errors as file:line:column, and exit");
   app.set_version_flag("-v,--version", std::string("ackd ") + ackd::kVersion);

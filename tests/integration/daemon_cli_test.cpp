@@ -34,6 +34,14 @@ TEST(AckdCli, MissingConfigIsOneClearLine) {
   EXPECT_EQ(r.err, "ackd: /nonexistent/ackd.conf: cannot open: No such file or directory\n");
 }
 
+TEST(AckdCli, AnEmptyConfigPathIsAUsageError) {
+  // An unset shell variable must not quietly select the embedded default.
+  RunResult r = run({ACKD_BINARY, "--check-config", "--config", ""});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--config: an empty path"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(AckdCli, InvalidConfigNamesFileLineAndKey) {
   TempDir dir;
   std::ofstream(dir.file("bad.conf")) << "[[listener]]\nname = 'a'\nprotocol = 'tcpx'\n"

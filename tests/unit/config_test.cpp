@@ -255,7 +255,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "[[listener]]\nname='a'\nprotocol='udp'\naddress='h:1'\ndefer_accept='1s'\n",
                 "listener[0].defer_accept: only tcp listeners defer accepting"},
         BadCase{"listener_not_array", "listener = 3\n",
-                ":1:12: listener: must be an array of tables"}),
+                ":1:12: listener: must be an array of tables"},
+        // Each of these passed the check and then failed at run time.
+        BadCase{"service_unknown",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nservice='nope'\n",
+                ":5:9: listener[0].service: unknown service \"nope\" (expected ack)"},
+        BadCase{"unix_and_unixgram_on_one_path",
+                "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/s'\n"
+                "[[listener]]\nname='b'\nprotocol='unixgram'\npath='/tmp/s'\n",
+                ":5:1: listener[1].path: listeners \"a\" and \"b\" both use"},
+        BadCase{"worker_timeout_below_the_heartbeat",
+                "[daemon]\nworker_timeout='200ms'\n"
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:16: daemon.worker_timeout: must be at least 1s"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
 
 TEST(Config, Spool) {
@@ -299,6 +311,16 @@ TEST(Config, ReportsEveryProblemAtOnce) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_GE(e.problems().size(), 3u) << e.what();
+  }
+}
+
+TEST(Config, ADirectoryIsNotAConfigFile) {
+  try {
+    load_config("/tmp");
+    FAIL();
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0], "/tmp: cannot read: Is a directory");
   }
 }
 
