@@ -54,15 +54,32 @@ std::vector<std::string> segments_of(const std::string& directory) {
   }
 }
 
+// Reports a segment that fails verification on stderr; true if it does.
+bool report_bad_segment(const std::string& path, const SegmentScan& scan) {
+  if (!scan.corrupt && !scan.torn_tail) return false;
+  std::cerr << "ackctl: " << path << ": " << (scan.corrupt ? "corrupt" : "torn") << " record after "
+            << scan.records << " records\n";
+  return true;
+}
+
+[[noreturn]] void throw_bad_segments(uint64_t bad_segments) {
+  throw ClientError(kExitProtocol, std::to_string(bad_segments) + " segment(s) fail verification");
+}
+
+// A segment's records after a corrupt or torn one cannot be shown: say so, as
+// stats does, so that a script never takes part of a spool for all of it.
 void run_cat(const SpoolOptions& options) {
+  uint64_t bad_segments = 0;
   for (const std::string& path : segments_of(options.directory)) {
-    scan_segment(path, [&](const SpoolRecord& r) {
+    SegmentScan scan = scan_segment(path, [&](const SpoolRecord& r) {
       std::cout << (options.json ? SpoolRecordText::json(r.time_ns, r.listener, r.peer, r.message)
                                  : SpoolRecordText::text(r.time_ns, r.listener, r.peer, r.message))
                 << '\n';
     });
+    std::cout << std::flush;  // the good records come before the report on a terminal
+    if (report_bad_segment(path, scan)) ++bad_segments;
   }
-  std::cout << std::flush;
+  if (bad_segments > 0) throw_bad_segments(bad_segments);
 }
 
 void run_stats(const SpoolOptions& options) {
@@ -73,11 +90,7 @@ void run_stats(const SpoolOptions& options) {
     records += scan.records;
     bytes += scan.file_bytes;
     invalid_bytes += scan.file_bytes - scan.valid_bytes;
-    if (scan.corrupt || scan.torn_tail) {
-      ++bad_segments;
-      std::cerr << "ackctl: " << path << ": " << (scan.corrupt ? "corrupt" : "torn")
-                << " record after " << scan.records << " records\n";
-    }
+    if (report_bad_segment(path, scan)) ++bad_segments;
   }
   if (options.json) {
     std::cout << fmt::format(
@@ -88,10 +101,7 @@ void run_stats(const SpoolOptions& options) {
     std::cout << fmt::format("segments {}\nrecords {}\nbytes {}\ninvalid bytes {}\n",
                              segments.size(), records, bytes, invalid_bytes);
   }
-  if (bad_segments > 0) {
-    throw ClientError(kExitProtocol,
-                      std::to_string(bad_segments) + " segment(s) fail verification");
-  }
+  if (bad_segments > 0) throw_bad_segments(bad_segments);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // ackctl spool cat|stats DIR: reads a spool directory offline. cat prints
 // every valid record (text, or --json one object per line); stats counts
-// segments, records and bytes and verifies every checksum.
+// segments, records and bytes and verifies every checksum. Both report a
+// corrupt or torn record on stderr and exit with kExitProtocol.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -143,6 +143,50 @@ TEST(Spool, TornTailIsCutAtStartAndLogged) {
   EXPECT_EQ(stored.count("complete two"), 1u);
 }
 
+// A segment of three records written directly, as the daemon would; `damage`
+// then changes its bytes. Returns the segment's path.
+std::string write_segment(const std::string& spool, void (*damage)(std::string&)) {
+  mkdir(spool.c_str(), 0755);
+  std::string data;
+  for (const char* message : {"one", "two", "three"}) {
+    encode_spool_record({1700000000000000000, "tcp", "127.0.0.1:4000", message}, data);
+  }
+  damage(data);
+  std::string path = spool + "/1700000000000-0000001-000001" + kSegmentSuffix;
+  std::ofstream(path, std::ios::binary) << data;
+  return path;
+}
+
+// cat must not pass over what stats reports: the good records on stdout, a
+// line naming the segment on stderr, and stats' exit code.
+TEST(Spool, CatReportsACorruptRecordLikeStats) {
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  std::string segment = write_segment(spool, [](std::string& data) { data[data.size() - 2] ^= 1; });
+  RunResult stats = run({ACKCTL_BINARY, "spool", "stats", spool});
+  ASSERT_EQ(stats.exit_code, 6) << stats.err;
+  RunResult cat = run({ACKCTL_BINARY, "spool", "cat", spool});
+  EXPECT_EQ(cat.exit_code, 6) << cat.err;
+  EXPECT_NE(cat.out.find("\"one\""), std::string::npos) << cat.out;
+  EXPECT_NE(cat.out.find("\"two\""), std::string::npos) << cat.out;
+  EXPECT_EQ(cat.out.find("three"), std::string::npos) << cat.out;
+  EXPECT_NE(cat.err.find(segment + ": corrupt record after 2 records"), std::string::npos)
+      << cat.err;
+}
+
+TEST(Spool, CatReportsATornTailLikeStats) {
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  std::string segment =
+      write_segment(spool, [](std::string& data) { data.resize(data.size() - 3); });
+  RunResult stats = run({ACKCTL_BINARY, "spool", "stats", spool});
+  ASSERT_EQ(stats.exit_code, 6) << stats.err;
+  RunResult cat = run({ACKCTL_BINARY, "spool", "cat", "--json", spool});
+  EXPECT_EQ(cat.exit_code, 6) << cat.err;
+  EXPECT_NE(cat.out.find("\"message\":\"two\""), std::string::npos) << cat.out;
+  EXPECT_NE(cat.err.find(segment + ": torn record after 2 records"), std::string::npos) << cat.err;
+}
+
 // A unix peer's name is stored as its bytes, and escaped once, when shown: a
 // datagram client names its own socket path; an unnamed stream client is
 // named by the listener's path (here with a tab, raw in TOML).
