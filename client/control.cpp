@@ -78,7 +78,10 @@ std::string run_control(const ControlOptions& options, const std::string& reques
   }
   Connection connection = connect_stream({address}, deadline);
   send_request(connection.fd.get(), request + "\n", address);
-  return read_reply(connection.fd.get(), deadline);
+  std::string reply = read_reply(connection.fd.get(), deadline);
+  // ackd answers every request, even one it refuses: silence is not a yes.
+  if (reply.empty()) throw ClientError(kExitProtocol, options.socket + ": closed without a reply");
+  return reply;
 }
 
 void setup_control(CLI::App& app) {

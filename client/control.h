@@ -16,7 +16,8 @@ struct ControlOptions {
 };
 
 void setup_control(CLI::App& app);
-// Sends `request` and returns the daemon's reply; throws ClientError.
+// Sends `request` and returns the daemon's reply; throws ClientError (with
+// kExitProtocol if the socket closes without a reply).
 std::string run_control(const ControlOptions& options, const std::string& request);
 
 }  // namespace ackd::client

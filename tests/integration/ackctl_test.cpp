@@ -427,5 +427,25 @@ TEST_F(AckctlTest, UnixgramReplyGoesToTheAutoboundAddress) {
   EXPECT_TRUE(abstract_sender);
 }
 
+// --- the control commands ---
+
+// ackd answers every control request; a socket that closes without a word
+// is not the daemon saying yes.
+TEST_F(AckctlTest, ControlSocketClosedWithoutAReplyExits6) {
+  std::string path = dir_.file("control.sock");
+  UniqueFd listener = unix_socket(SOCK_STREAM, path);
+  for (const char* command : {"status", "reload", "stop"}) {
+    ServerThread server([&] {
+      UniqueFd connection = accept_within(listener.get());
+      if (connection) read_line(connection.get(), kServerWait);  // then close, no reply
+    });
+    RunResult result = ackctl({command, "--socket", path});
+    server.join();
+    EXPECT_EQ(result.exit_code, 6) << command;
+    EXPECT_EQ(result.out, "") << command;
+    EXPECT_EQ(result.err, "ackctl: " + path + ": closed without a reply\n") << command;
+  }
+}
+
 }  // namespace
 }  // namespace ackd::test
