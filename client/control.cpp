@@ -69,6 +69,8 @@ std::string run_control(const ControlOptions& options, const std::string& reques
   } catch (const std::invalid_argument& e) {
     throw ClientError(kExitUsage, std::string("--timeout: ") + e.what());
   }
+  // As send and bench: a zero deadline could only ever time out.
+  if (timeout <= Duration::zero()) throw ClientError(kExitUsage, "--timeout must be more than 0");
   Deadline deadline(timeout);
   SocketAddress address;
   try {

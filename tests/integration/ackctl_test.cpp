@@ -320,16 +320,19 @@ TEST_P(AckctlUsageTest, Exits2WithOneLine) {
   EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << result.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Bad, AckctlUsageTest,
-                         testing::Values(UsageCase{{}}, UsageCase{{"frobnicate"}},
-                                         UsageCase{{"send"}}, UsageCase{{"send", "127.0.0.1"}},
-                                         UsageCase{{"send", "--bogus", "h", "1"}},
-                                         UsageCase{{"send", "h", "notaport", "x"}},
-                                         UsageCase{{"send", "h", "1", "x", "extra"}},
-                                         UsageCase{{"send", "--timeout", "soon", "h", "1", "x"}},
-                                         UsageCase{{"send", "--retries", "-1", "h", "1", "x"}},
-                                         UsageCase{{"send", "--unix", "/tmp/s", "h", "1"}},
-                                         UsageCase{{"send", "--udp", "--unix", "/tmp/s", "x"}}));
+INSTANTIATE_TEST_SUITE_P(
+    Bad, AckctlUsageTest,
+    testing::Values(UsageCase{{}}, UsageCase{{"frobnicate"}}, UsageCase{{"send"}},
+                    UsageCase{{"send", "127.0.0.1"}}, UsageCase{{"send", "--bogus", "h", "1"}},
+                    UsageCase{{"send", "h", "notaport", "x"}},
+                    UsageCase{{"send", "h", "1", "x", "extra"}},
+                    UsageCase{{"send", "--timeout", "soon", "h", "1", "x"}},
+                    UsageCase{{"send", "--retries", "-1", "h", "1", "x"}},
+                    UsageCase{{"send", "--unix", "/tmp/s", "h", "1"}},
+                    UsageCase{{"send", "--udp", "--unix", "/tmp/s", "x"}},
+                    UsageCase{{"status", "--timeout", "0s", "--socket", "/nonexistent/c"}},
+                    UsageCase{{"reload", "--timeout", "0s", "--socket", "/nonexistent/c"}},
+                    UsageCase{{"stop", "--timeout", "0s", "--socket", "/nonexistent/c"}}));
 
 TEST_F(AckctlTest, VersionPrintsTheVersion) {
   RunResult result = ackctl({"--version"});
