@@ -80,7 +80,8 @@ void parse_load(const BenchOptions& options, unsigned cpus, BenchPlan& plan) {
   }
   unsigned threads = options.threads == 0 ? std::max(cpus, 1u) : options.threads;
   plan.threads = std::min(threads, plan.concurrency);
-  plan.messages = options.messages;
+  if (options.messages < 0) usage_error("--messages must not be negative");
+  plan.messages = static_cast<uint64_t>(options.messages);
   if (!options.duration.empty()) {
     plan.duration = parse_positive("--duration", options.duration);
   } else if (options.messages == 0) {

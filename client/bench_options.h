@@ -22,7 +22,7 @@ struct BenchOptions {
   unsigned concurrency = 32;
   unsigned threads = 0;  // 0: one per CPU
   std::string duration;  // empty: 10s, unless --messages is given
-  uint64_t messages = 0;
+  int64_t messages = 0;  // signed, so that -1 is refused rather than wrapped
   size_t size = 16;
   std::string timeout = "5s";
   std::string ack = "I got your message";

@@ -174,5 +174,13 @@ TEST(AckctlBenchNoServer, UsageErrorIsExit2) {
   EXPECT_NE(result.err.find("--mode conn"), std::string::npos) << result.err;
 }
 
+// -n -1 once wrapped to 2^64 - 1 exchanges: a run that never ended.
+TEST(AckctlBenchNoServer, NegativeMessagesIsExit2) {
+  uint16_t port = free_port();
+  RunResult result = bench({"127.0.0.1", std::to_string(port), "-n", "-1", "--duration", "200ms"});
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find("--messages"), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace ackd::test

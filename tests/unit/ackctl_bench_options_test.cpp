@@ -109,6 +109,7 @@ TEST(AckctlBenchOptionsTest, RejectsBadNumbers) {
   EXPECT_NE(with([](BenchOptions& o) { o.threads = kMaxThreads + 1; }), "");
   EXPECT_NE(with([](BenchOptions& o) { o.size = 0; }), "");
   EXPECT_NE(with([](BenchOptions& o) { o.size = kMaxStreamMessage + 1; }), "");
+  EXPECT_NE(with([](BenchOptions& o) { o.messages = -1; }).find("--messages"), std::string::npos);
   EXPECT_NE(with([](BenchOptions& o) { o.duration = "0s"; }), "");
   EXPECT_NE(with([](BenchOptions& o) { o.duration = "soon"; }), "");
   EXPECT_NE(with([](BenchOptions& o) { o.timeout = "0ms"; }), "");
