@@ -5,6 +5,7 @@
 
 #include "client/client_error.h"
 #include "client/exit_codes.h"
+#include "client/flush_stdout.h"
 
 namespace ackd::client {
 
@@ -12,7 +13,8 @@ bool is_error_ack(std::string_view ack) { return ack.starts_with("ERR "); }
 
 void print_ack(std::string_view ack) {
   if (is_error_ack(ack)) throw ClientError(kExitProtocol, "server error: " + std::string(ack));
-  std::cout << ack << '\n' << std::flush;
+  std::cout << ack << '\n';
+  flush_stdout();
 }
 
 }  // namespace ackd::client

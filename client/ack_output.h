@@ -10,7 +10,8 @@ namespace ackd::client {
 bool is_error_ack(std::string_view ack);
 
 // Prints `ack` and an LF on stdout, flushed. Throws
-// ClientError(kExitProtocol, "server error: ERR ...") for an error ack.
+// ClientError(kExitProtocol, "server error: ERR ...") for an error ack, and
+// ClientError(kExitFailure, "write error: ...") if stdout fails.
 void print_ack(std::string_view ack);
 
 }  // namespace ackd::client

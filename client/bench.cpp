@@ -11,6 +11,7 @@
 #include "client/bench_report.h"
 #include "client/bench_runner.h"
 #include "client/exit_codes.h"
+#include "client/flush_stdout.h"
 
 namespace ackd::client {
 namespace {
@@ -98,8 +99,8 @@ int run_bench(const BenchOptions& options) {
   BenchPlan plan = make_bench_plan(options, cpu_count());
   bool terminal = isatty(STDERR_FILENO) == 1;
   BenchResult result = run_bench_plan(plan, terminal ? &std::cerr : nullptr);
-  std::cout << (plan.json ? format_bench_json(plan, result) : format_bench_text(plan, result))
-            << std::flush;
+  std::cout << (plan.json ? format_bench_json(plan, result) : format_bench_text(plan, result));
+  flush_stdout();  // a lost report is a failure, whatever the run's outcome
   return bench_exit_code(result);
 }
 

@@ -9,6 +9,7 @@
 #include "client/client_error.h"
 #include "client/connect.h"
 #include "client/exit_codes.h"
+#include "client/flush_stdout.h"
 
 namespace ackd::client {
 namespace {
@@ -57,7 +58,8 @@ void run_and_print(const ControlOptions& options, const std::string& request) {
   if (reply.rfind("ERR ", 0) == 0) {
     throw ClientError(kExitProtocol, "daemon replied: " + reply.substr(0, reply.find('\n')));
   }
-  std::cout << reply << std::flush;
+  std::cout << reply;
+  flush_stdout();
 }
 
 }  // namespace

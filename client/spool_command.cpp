@@ -8,6 +8,7 @@
 
 #include "client/client_error.h"
 #include "client/exit_codes.h"
+#include "client/flush_stdout.h"
 #include "common/escape.h"
 #include "common/spool_reader.h"
 
@@ -76,7 +77,7 @@ void run_cat(const SpoolOptions& options) {
                                  : SpoolRecordText::text(r.time_ns, r.listener, r.peer, r.message))
                 << '\n';
     });
-    std::cout << std::flush;  // the good records come before the report on a terminal
+    flush_stdout();  // the good records come before the report on a terminal
     if (report_bad_segment(path, scan)) ++bad_segments;
   }
   if (bad_segments > 0) throw_bad_segments(bad_segments);
@@ -101,6 +102,7 @@ void run_stats(const SpoolOptions& options) {
     std::cout << fmt::format("segments {}\nrecords {}\nbytes {}\ninvalid bytes {}\n",
                              segments.size(), records, bytes, invalid_bytes);
   }
+  flush_stdout();
   if (bad_segments > 0) throw_bad_segments(bad_segments);
 }
 

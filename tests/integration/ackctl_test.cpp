@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -19,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/spool_reader.h"
 #include "common/syscall.h"
 #include "common/unique_fd.h"
 #include "tests/support/net.h"
@@ -447,6 +449,63 @@ TEST_F(AckctlTest, ControlSocketClosedWithoutAReplyExits6) {
     EXPECT_EQ(result.exit_code, 6) << command;
     EXPECT_EQ(result.out, "") << command;
     EXPECT_EQ(result.err, "ackctl: " + path + ": closed without a reply\n") << command;
+  }
+}
+
+// --- output lost ---
+
+// ackctl with its stdout on /dev/full, where every write fails with ENOSPC.
+RunResult ackctl_to_full_disk(std::vector<std::string> args) {
+  args.insert(args.begin(), {"/bin/sh", "-c", "exec \"$0\" \"$@\" >/dev/full", ACKCTL_BINARY});
+  return run(args);
+}
+
+constexpr const char* kWriteError = "ackctl: write error: No space left on device\n";
+
+TEST_F(AckctlTest, SendWriteErrorExits1) {
+  Listener listener = loopback_socket(SOCK_STREAM);
+  ServerThread server([&] {
+    UniqueFd connection = accept_within(listener.fd.get());
+    if (connection) ack_lines_until_eof(connection.get(), "ok ");
+  });
+  RunResult result = ackctl_to_full_disk({"send", "127.0.0.1", listener.port_text(), "x"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, kWriteError);
+}
+
+TEST_F(AckctlTest, StatusWriteErrorExits1) {
+  std::string path = dir_.file("control.sock");
+  UniqueFd listener = unix_socket(SOCK_STREAM, path);
+  ServerThread server([&] {
+    UniqueFd connection = accept_within(listener.get());
+    if (!connection) return;
+    read_line(connection.get(), kServerWait);
+    send_all(connection.get(), "master pid 1\n");
+  });
+  RunResult result = ackctl_to_full_disk({"status", "--socket", path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, kWriteError);
+}
+
+TEST_F(AckctlTest, BenchWriteErrorExits1) {
+  std::string port = std::to_string(free_port());  // refused: the report is all there is
+  RunResult result =
+      ackctl_to_full_disk({"bench", "127.0.0.1", port, "-d", "100ms", "-c", "1", "-t", "1"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, kWriteError);
+}
+
+TEST_F(AckctlTest, SpoolWriteErrorExits1) {
+  std::string spool = dir_.file("spool");
+  ::mkdir(spool.c_str(), 0755);
+  std::string record;
+  encode_spool_record({1700000000000000000, "tcp", "127.0.0.1:4000", "hello"}, record);
+  std::ofstream(spool + "/1700000000000-0000001-000001" + kSegmentSuffix, std::ios::binary)
+      << record;
+  for (const char* command : {"cat", "stats"}) {
+    RunResult result = ackctl_to_full_disk({"spool", command, spool});
+    EXPECT_EQ(result.exit_code, 1) << command;
+    EXPECT_EQ(result.err, kWriteError) << command;
   }
 }
 
