@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client/client_error.h"
+#include "client/connect.h"
 #include "client/exit_codes.h"
 #include "common/endpoint.h"
 
@@ -53,7 +54,8 @@ SocketAddress target_address(const BenchPlan& plan) {
     }
   }
   try {
-    return resolve(plan.endpoint, plan.datagram() ? SOCK_DGRAM : SOCK_STREAM, false).front();
+    return bench_address(plan,
+                         resolve(plan.endpoint, plan.datagram() ? SOCK_DGRAM : SOCK_STREAM, false));
   } catch (const ResolveError& e) {
     if (!e.unknown_host()) throw ClientError(kExitFailure, e.what());
     throw ClientError(kExitUnknownHost, "unknown host \"" + plan.endpoint.host + "\"");
@@ -144,6 +146,17 @@ class ProgressLine {
 };
 
 }  // namespace
+
+SocketAddress bench_address(const BenchPlan& plan, const std::vector<SocketAddress>& resolved) {
+  if (!plan.datagram() && resolved.size() > 1) {
+    try {
+      return connect_stream(resolved, Deadline(plan.timeout)).peer;
+    } catch (const ClientError&) {
+      // None accepts: the run counts the first one's refusals or timeouts.
+    }
+  }
+  return resolved.front();
+}
 
 std::string bench_message(const BenchPlan& plan) {
   static constexpr std::string_view kText = "ackctl bench message ";

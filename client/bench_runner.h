@@ -4,10 +4,12 @@
 #pragma once
 
 #include <ostream>
+#include <vector>
 
 #include "client/bench_histogram.h"
 #include "client/bench_options.h"
 #include "client/bench_worker.h"
+#include "common/socket_address.h"
 
 namespace ackd::client {
 
@@ -21,6 +23,11 @@ struct BenchResult {
 // in place with \r, erased at the end). Throws ClientError when the run
 // cannot start (unknown host, too few file descriptors).
 BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress);
+
+// The address to measure among those `resolved` for the target, in order: for
+// a stream mode the first that accepts a connection (a probe, closed at
+// once), as send tries each; else, or if none accepts, the first.
+SocketAddress bench_address(const BenchPlan& plan, const std::vector<SocketAddress>& resolved);
 
 // The message each client sends: `size` bytes; on a stream the last is LF.
 std::string bench_message(const BenchPlan& plan);
