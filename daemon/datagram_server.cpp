@@ -11,7 +11,16 @@
 namespace ackd {
 namespace {
 constexpr int kReceiveBatch = 64;
-constexpr size_t kMaxDatagram = 64 * 1024;
+constexpr size_t kMaxUdpPayload = 65507;  // an IPv4 datagram's 64 KiB less its headers
+
+// Room for the largest message the listener takes, and one byte to tell a
+// longer one. A unix datagram may be larger than any UDP payload.
+size_t buffer_size(const ListenerConfig& config) {
+  size_t largest = config.protocol == Protocol::kUnixgram
+                       ? config.max_message
+                       : std::min(config.max_message, kMaxUdpPayload);
+  return largest + 1;
+}
 }  // namespace
 
 DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder,
@@ -19,7 +28,7 @@ DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Record
     : loop_(loop),
       listener_(listener),
       recorder_(recorder),
-      buffer_(std::min(listener.config->max_message, kMaxDatagram) + 1),
+      buffer_(buffer_size(*listener.config)),
       budget_(reply_burst) {
   loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
 }

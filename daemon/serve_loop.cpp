@@ -58,10 +58,12 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
 }
 
 // Once per loop turn: the records of this turn go to disk in one write (and
-// one fdatasync), then the replies that waited for them leave.
+// one fdatasync), then the replies that waited for them leave. Every turn,
+// even with no record: an ERR reply waits too, and a connection must not
+// stay on the waiting list once it is freed (collect()).
 void ServeLoop::commit_and_flush() {
-  if (!spool_ || !spool_->has_pending()) return;
-  spool_->commit();
+  if (!spool_) return;
+  if (spool_->has_pending()) spool_->commit();
   connections_.flush_deferred();
   for (auto& server : datagram_servers_) server->flush_deferred();
 }

@@ -22,6 +22,12 @@ StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, Accept
     : loop_(loop), listener_(listener), sink_(sink) {}
 
 void StreamAcceptor::handle_event(uint32_t /*events*/) {
+  // The sink is shared: another listener's connection may have filled it
+  // since this one was last armed. Accept nothing more (max_connections).
+  if (sink_.full()) {
+    pause();
+    return;
+  }
   for (int i = 0; i < kAcceptBatch && !paused_; ++i) {
     SocketAddress peer;
     peer.length = sizeof(peer.storage);

@@ -51,6 +51,7 @@ void StreamConnection::on_readable() {
   }
   FrameStatus status;
   bool had_partial = framer_.has_partial();
+  uint64_t messages_before = messages_;
   auto sink = [this](std::string_view message) { return on_message(message); };
   if (n == 0) {
     peer_eof_ = true;
@@ -69,7 +70,9 @@ void StreamConnection::on_readable() {
              (draining_ && messages_ > 0 && !framer_.has_partial())) {
     close_after_flush();
   }
-  if (state_ == State::kReading) refresh_deadline(had_partial);
+  // The line left partial is the one that was partial before only if no
+  // line ended in this read; else a new message started in it.
+  if (state_ == State::kReading) refresh_deadline(had_partial && messages_ == messages_before);
   if (owner_.defer_replies() && out_.size() > out_sent_) {
     if (!flush_deferred_) owner_.defer_flush(this);
     flush_deferred_ = true;
@@ -85,10 +88,10 @@ void StreamConnection::flush_deferred() {
 
 // Idle: no byte for idle_timeout. Slowloris: a started message must be
 // complete within message_timeout of its first byte, however slowly it trickles.
-void StreamConnection::refresh_deadline(bool had_partial) {
+void StreamConnection::refresh_deadline(bool same_partial) {
   if (!framer_.has_partial()) {
     deadline_ = owner_.now() + owner_.limits().idle_timeout;
-  } else if (!had_partial) {
+  } else if (!same_partial) {
     deadline_ = owner_.now() + owner_.limits().message_timeout;
   }
 }

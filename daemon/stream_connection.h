@@ -49,7 +49,7 @@ class StreamConnection final : public EventHandler {
   void after_flush();
   void discard_input_and_close();
   void update_interest();
-  void refresh_deadline(bool had_partial);
+  void refresh_deadline(bool same_partial);
   void close();
   // Formatted on first use (only the log and the spool need it), raw: see
   // Recorder::record.

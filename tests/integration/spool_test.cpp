@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "common/spool_reader.h"
+#include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
+#include "tests/support/exchange.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
@@ -112,6 +114,25 @@ TEST_P(SpoolAckAfter, ForkModeConnectionsAppendToTheDispatchersSegmentAndAckAtOn
   }
   std::multiset<std::string> stored = spooled_messages(spool);
   for (int i = 0; i < kExchanges; ++i) EXPECT_EQ(stored.count("f" + std::to_string(i)), 1u) << i;
+}
+
+// An ERR reply stores nothing, yet with acks that wait for the spool it
+// waited for a commit that no record would bring (and the connection,
+// freed meanwhile, stayed on the waiting list).
+TEST_P(SpoolAckAfter, ErrRepliesDoNotWaitForARecord) {
+  TempDir dir;
+  uint16_t port = free_port();
+  std::string spool = dir.path() + "/spool";
+  Daemon daemon(spool_config(port, spool, GetParam()) + "max_message = 10\n" +
+                udp_listener("udp", port) + "max_message = 10\n");
+  for (int round = 0; round < 3; ++round) {
+    UniqueFd too_long = connect_tcp(port);
+    send_all(too_long.get(), std::string(20, 'x') + "\n");
+    EXPECT_EQ(read_line(too_long.get(), 2s), "ERR message too long") << "round " << round;
+    EXPECT_EQ(tcp_exchange(port, "hello\n", 5s), "I got your message\n") << "round " << round;
+  }
+  EXPECT_EQ(udp_exchange(port, std::string(20, 'x'), 2s), "ERR message too long");
+  EXPECT_EQ(udp_exchange(port, "hello", 5s), "I got your message");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SpoolAckAfter, ::testing::Values("receive", "write", "fsync"));

@@ -106,6 +106,23 @@ TEST(SupervisorLimits, SlowlorisDoesNotDelayOthersAndIsTimedOut) {
   EXPECT_LT(since(sent), 6s) << "the slow clients were not timed out within a few seconds";
 }
 
+// message_timeout bounds each message, not a connection: a client whose
+// every read ends one message and starts the next is never timed out.
+TEST(SupervisorLimits, MessageTimeoutRestartsWithEachMessage) {
+  uint16_t port = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\nmessage_timeout = \"1s\"\nidle_timeout = \"30s\"\n" +
+                tcp_listener("tcp", port));
+  UniqueFd client = connect_tcp(port);
+  send_all(client.get(), "m0");
+  for (int i = 1; i <= 8; ++i) {  // 2.4 s in all, each message complete within 0.3 s
+    std::this_thread::sleep_for(300ms);
+    send_all(client.get(), "\nm" + std::to_string(i));
+    ASSERT_EQ(read_line(client.get(), 5s) + "\n", kAck) << "message " << i - 1;
+  }
+  send_all(client.get(), "\n");
+  EXPECT_EQ(read_line(client.get(), 5s) + "\n", kAck);
+}
+
 TEST(SupervisorLimits, IdleConnectionsAreClosed) {
   uint16_t port = free_port();
   Daemon daemon("[daemon]\nworkers = 1\nidle_timeout = \"1s\"\n" + tcp_listener("tcp", port));
@@ -168,6 +185,22 @@ TEST(SupervisorLimits, MaxChildrenIsSharedByTheDispatchers) {
   Daemon daemon("[daemon]\nmode = \"fork\"\ndispatchers = 2\nmax_children = 2\n" +
                 tcp_listener("tcp", port));
   expect_third_waits_for_a_slot(daemon, port, 2);
+}
+
+// max_connections is the worker's, whichever listener the connections came
+// through: a client of a second listener waits too.
+TEST(SupervisorLimits, MaxConnectionsHoldsAcrossListeners) {
+  uint16_t port_a = free_port(), port_b = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\nmax_connections = 1\n" + tcp_listener("a", port_a) +
+                tcp_listener("b", port_b));
+  UniqueFd held = connect_tcp(port_a);
+  send_all(held.get(), "held\n");
+  ASSERT_EQ(read_line(held.get(), 5s) + "\n", kAck);
+  UniqueFd other = connect_tcp(port_b);  // completes in the kernel backlog
+  send_all(other.get(), "other\n");
+  EXPECT_FALSE(readable(other.get(), 1500ms)) << "served beyond max_connections";
+  held.reset();
+  EXPECT_EQ(read_line(other.get(), 5s) + "\n", kAck) << "not served once a slot was free";
 }
 
 // A worker out of file descriptors pauses accepting instead of spinning on
