@@ -1,9 +1,11 @@
 #include "daemon/forking_sink.h"
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -12,23 +14,51 @@
 #include "daemon/spawn.h"
 
 namespace ackd {
+namespace {
+constexpr auto kForkFailedPause = std::chrono::milliseconds(100);
+constexpr auto kForkWarningInterval = std::chrono::seconds(10);
+}  // namespace
 
 void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
   int connection = fd.get();
   int segment = spool_ != nullptr ? spool_->segment_fd() : -1;
-  pid_t pid = spawn_child(
-      [&] {
-        // Keep the connection, the spool segment the process appends to
-        // (if any), the logger's fd and stdio: the child must not hold the
-        // listening sockets or the dispatcher's event loop.
-        int log_fd = adopt_inherited_logging("connection");
-        close_fds_except({connection, segment, log_fd});
-        serve_connection_process(UniqueFd(connection), peer, listener, config_, entry_, segment);
-        return 0;
-      },
-      SIGTERM);
+  pid_t pid;
+  try {
+    pid = spawn_child(
+        [&] {
+          // Keep the connection, the spool segment the process appends to
+          // (if any), the logger's fd and stdio: the child must not hold the
+          // listening sockets or the dispatcher's event loop.
+          int log_fd = adopt_inherited_logging("connection");
+          close_fds_except({connection, segment, log_fd});
+          serve_connection_process(UniqueFd(connection), peer, listener, config_, entry_, segment);
+          return 0;
+        },
+        SIGTERM);
+  } catch (const std::system_error& e) {
+    fork_failed(connection, e);
+    return;
+  }
+  fork_failed_ = false;
   children_.insert(pid);
   ++accepted_;
+}
+
+// Out of processes or memory: the connection cannot be served. Closing it
+// after reading what it sent makes a FIN, not a reset; then the acceptors
+// pause (full()) so that clients wait in the backlog rather than be dropped.
+void ForkingSink::fork_failed(int fd, const std::system_error& error) {
+  char discard[4096];
+  for (int i = 0; i < 16 && recv(fd, discard, sizeof(discard), MSG_DONTWAIT) > 0; ++i) {
+  }
+  auto now = std::chrono::steady_clock::now();
+  fork_failed_ = true;
+  fork_retry_at_ = now + kForkFailedPause;
+  ++unreported_fork_failures_;
+  if (now < next_fork_warning_) return;  // one line per interval, however many fail
+  next_fork_warning_ = now + kForkWarningInterval;
+  spdlog::warn("connection process: {}; closed {} connection(s), pausing accepts for {}ms",
+               error.what(), std::exchange(unreported_fork_failures_, 0), kForkFailedPause.count());
 }
 
 size_t ForkingSink::reap() {

@@ -1,12 +1,16 @@
 // ForkingSink: fork mode's way of serving a connection, the tutorial's:
 // a new process per accepted connection, at most `max_children` at once
 // (this dispatcher's share; beyond it the acceptors pause and clients wait
-// in the backlog, or are accepted by another dispatcher).
+// in the backlog, or are accepted by another dispatcher). When fork fails
+// (out of processes or memory), the connection is closed and the acceptors
+// pause for a while, as at EMFILE.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
+#include <system_error>
 #include <unordered_set>
 
 #include "daemon/config.h"
@@ -24,7 +28,9 @@ class ForkingSink final : public AcceptSink {
       : config_(config), max_children_(max_children), entry_(entry), spool_(spool) {}
 
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
-  bool full() const override { return children_.size() >= max_children_; }
+  bool full() const override {
+    return children_.size() >= max_children_ || (fork_failed_ && fork_paused());
+  }
 
   // Reaps exited children (on SIGCHLD). Returns how many were reaped.
   size_t reap();
@@ -39,6 +45,13 @@ class ForkingSink final : public AcceptSink {
   SpoolWriter* spool_;
   std::unordered_set<pid_t> children_;
   uint64_t accepted_ = 0;
+  bool fork_failed_ = false;  // paused until fork_retry_at_
+  std::chrono::steady_clock::time_point fork_retry_at_{};
+  std::chrono::steady_clock::time_point next_fork_warning_{};
+  uint64_t unreported_fork_failures_ = 0;
+
+  bool fork_paused() const { return std::chrono::steady_clock::now() < fork_retry_at_; }
+  void fork_failed(int fd, const std::system_error& error);
 };
 
 // Serves one connection until it closes, in the current (forked) process,

@@ -4,9 +4,13 @@
 // file descriptors never makes a worker spin.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "common/syscall.h"
@@ -245,6 +249,67 @@ TEST(SupervisorLimits, FdExhaustionIsNoBusyLoop) {
       10s, 200ms))
       << "last reply: " << reply;
   EXPECT_EQ(daemon.workers(1), workers) << "the worker was replaced instead of pausing";
+}
+
+// An account that exists here and runs no process, for a test that bounds
+// its processes with RLIMIT_NPROC; nullopt if there is none.
+std::optional<std::string> idle_account() {
+  for (const char* name : {"games", "lp", "news", "uucp"}) {
+    passwd* pw = getpwnam(name);
+    if (pw == nullptr) continue;
+    bool busy = false;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::string pid = entry.path().filename();
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::vector<uint64_t> uids = status_numbers(std::stoi(pid), "Uid");
+      busy |= !uids.empty() && uids[0] == pw->pw_uid;
+    }
+    if (!busy) return name;
+  }
+  return std::nullopt;
+}
+
+// A dispatcher that cannot fork (its user out of processes: RLIMIT_NPROC)
+// closes the connection it accepted, pauses accepting and serves again once
+// it can fork: it does not die, and the connections it holds live on.
+TEST(SupervisorLimits, ForkFailureKeepsTheDispatcher) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run the dispatcher as an idle account";
+  std::optional<std::string> account = idle_account();
+  if (!account) GTEST_SKIP() << "no idle account to run the dispatcher as";
+  uint16_t port = free_port();
+  DaemonOptions options;
+  // The master (root) is exempt; the dispatcher and one connection process fit.
+  options.wrapper = {"prlimit", "--nproc=2:2"};
+  Daemon daemon(
+      "[daemon]\nmode = \"fork\"\nuser = \"" + *account + "\"\n" + tcp_listener("tcp", port),
+      options);
+  std::vector<pid_t> dispatchers = daemon.workers(1);
+  ASSERT_EQ(dispatchers.size(), 1u);
+  UniqueFd held = connect_tcp(port);
+  send_all(held.get(), "held\n");
+  ASSERT_EQ(read_line(held.get(), 5s) + "\n", kAck);
+
+  UniqueFd refused = connect_tcp(port);
+  send_all(refused.get(), "no process for me\n");
+  EXPECT_EQ(read_until_eof(refused.get(), 5s), "") << "closed without an ack, and no reset";
+  EXPECT_TRUE(daemon.wait_for_log("fork", 5s));
+  EXPECT_EQ(daemon.workers(1), dispatchers) << "the dispatcher died";
+  send_all(held.get(), "still here\n");
+  EXPECT_EQ(read_line(held.get(), 5s) + "\n", kAck) << "the held connection died";
+
+  held.reset();  // its process ends: the dispatcher can fork again
+  std::string reply;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        try {
+          reply = tcp_exchange(port, "after\n", 3s);
+        } catch (const std::exception& e) {
+          reply = e.what();
+        }
+        return reply == kAck;
+      },
+      5s, 200ms))
+      << "last reply: " << reply;
 }
 
 }  // namespace
