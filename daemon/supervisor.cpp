@@ -26,6 +26,7 @@ namespace {
 constexpr size_t kScoreboardCapacity = 4096;  // current and draining workers
 constexpr size_t kMaxWorkers = 1024;
 constexpr auto kUpgradeTimeout = std::chrono::seconds(30);
+constexpr auto kKillGrace = std::chrono::seconds(2);  // for SIGKILLed processes to be reaped
 
 std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -127,16 +128,14 @@ int Supervisor::run() {
     TimePoint now = Clock::now();
     if (requests.reap) reap_children(now);
     if (stopping_) {
-      if (requests.fast_stop && !killed_) {
-        signal_workers(SIGKILL);
-        killed_ = true;
-      }
-      if (table_.running() == 0) break;
+      if (requests.fast_stop && !killed_) kill_workers(now);
+      // Killed connection processes are reparented to us: reap them too.
+      bool gone = !killed_ || killed_groups_gone() || now >= stop_deadline_;
+      if (table_.running() == 0 && gone) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
                      format_duration(config_.daemon.shutdown_timeout), table_.running());
-        signal_workers(SIGKILL);
-        killed_ = true;
+        kill_workers(now);
       }
       continue;
     }
@@ -394,8 +393,11 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
   control_.reset();
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
-  signal_workers(fast ? SIGKILL : SIGTERM);
-  killed_ = fast;
+  if (fast) {
+    kill_workers(now);
+  } else {
+    signal_workers(SIGTERM);
+  }
 }
 
 void Supervisor::maintain_pool(TimePoint now) {
@@ -423,7 +425,16 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   if (control_) spec.close_in_child.push_back(control_->fd());
   if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
   try {
-    pid_t pid = spawn_child([&] { return run_worker(spec); }, SIGTERM);
+    // Each worker leads a process group that its connection processes (fork
+    // mode) join, so kill_workers() reaches those too. Set on both sides of
+    // the fork, so that neither can act before it is in place.
+    pid_t pid = spawn_child(
+        [&] {
+          setpgid(0, 0);
+          return run_worker(spec);
+        },
+        SIGTERM);
+    setpgid(pid, pid);
     scoreboard_.entry(*entry).pid.store(pid, std::memory_order_relaxed);
     table_.started(slot, pid, now);
     spdlog::debug("started {} (pid {}, generation {})", spec.role, pid, generation_);
@@ -441,6 +452,25 @@ void Supervisor::retire(const std::vector<pid_t>& pids) {
 
 void Supervisor::signal_workers(int signo) {
   for (pid_t pid : table_.pids()) kill(pid, signo);
+}
+
+// Stops at once: the workers and, in fork mode, their connection processes,
+// which would otherwise get only their parent's death signal (and a stopped
+// or stuck one ignores it). Waits for them for a grace period at most.
+void Supervisor::kill_workers(TimePoint now) {
+  killed_groups_ = table_.pids();
+  for (pid_t pid : killed_groups_) {
+    if (kill(-pid, SIGKILL) != 0) kill(pid, SIGKILL);
+  }
+  killed_ = true;
+  stop_deadline_ = now + kKillGrace;
+}
+
+// True once no process is left in the groups kill_workers() killed (the
+// zombies among them are ours to reap, being a subreaper).
+bool Supervisor::killed_groups_gone() {
+  std::erase_if(killed_groups_, [](pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; });
+  return killed_groups_.empty();
 }
 
 StatusSnapshot Supervisor::snapshot() const {

@@ -62,6 +62,8 @@ class Supervisor {
   void spawn_worker(size_t slot, TimePoint now);
   void retire(const std::vector<pid_t>& pids);
   void signal_workers(int signo);
+  void kill_workers(TimePoint now);
+  bool killed_groups_gone();
   size_t configured_pool_size() const;
   StatusSnapshot snapshot() const;
   void notify_status();
@@ -88,6 +90,7 @@ class Supervisor {
   int64_t started_ms_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
+  std::vector<pid_t> killed_groups_;  // waited for until empty (or a grace period)
   TimePoint stop_deadline_{};
 };
 

@@ -17,6 +17,7 @@
 #include "tests/support/daemon.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -270,6 +271,61 @@ TEST(UnixSocketFiles, RegularFileIsNeverReplaced) {
   EXPECT_NE(result.err.find("a file that is not a socket is there"), std::string::npos)
       << result.err;
   EXPECT_TRUE(exists(path));
+}
+
+// Fork mode: when the master gives up waiting (shutdown_timeout, or a
+// second INT), connection processes die with their dispatcher, even one
+// that ignores its parent's death (stopped, or busy with a message), and
+// the master is the last to exit.
+class ForkModeKill : public ::testing::Test {
+ protected:
+  void start(const std::string& shutdown_timeout) {
+    port_ = free_port();
+    daemon_ = std::make_unique<Daemon>(
+        "[daemon]\nmode = \"fork\"\nshutdown_timeout = \"" + shutdown_timeout +
+        "\"\n[[listener]]\nname = \"tcp\"\n" +
+        "protocol = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(port_) + "\"\n");
+    std::vector<pid_t> dispatchers = daemon_->workers(1);
+    ASSERT_EQ(dispatchers.size(), 1u);
+    client_ = connect_tcp(port_);
+    send_all(client_.get(), "first\n");
+    ASSERT_EQ(read_line(client_.get(), 5s), kAck);
+    std::vector<ProcessInfo> children = children_of(dispatchers[0]);
+    ASSERT_EQ(children.size(), 1u);
+    connection_ = children[0].pid;
+  }
+  void expect_connection_process_gone_with_the_master() {
+    auto status = daemon_->wait_for(10s);
+    ASSERT_TRUE(status) << "the master is still running";
+    EXPECT_FALSE(alive(connection_))
+        << "connection process " << connection_ << " outlived the master";
+  }
+  void TearDown() override {
+    if (connection_ > 0 && alive(connection_)) kill(connection_, SIGKILL);
+  }
+
+  uint16_t port_ = 0;
+  std::unique_ptr<Daemon> daemon_;
+  UniqueFd client_;
+  pid_t connection_ = 0;
+};
+
+TEST_F(ForkModeKill, ShutdownTimeoutKillsAStoppedConnectionProcess) {
+  start("1s");
+  ASSERT_EQ(kill(connection_, SIGSTOP), 0);
+  daemon_->signal(SIGTERM);
+  expect_connection_process_gone_with_the_master();
+  daemon_->allow_errors();
+}
+
+TEST_F(ForkModeKill, SecondIntKillsConnectionProcesses) {
+  start("30s");
+  send_all(client_.get(), "in progress");
+  std::this_thread::sleep_for(200ms);
+  daemon_->signal(SIGINT);
+  std::this_thread::sleep_for(300ms);
+  daemon_->signal(SIGINT);
+  expect_connection_process_gone_with_the_master();
 }
 
 }  // namespace
