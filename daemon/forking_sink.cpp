@@ -75,7 +75,7 @@ size_t ForkingSink::reap() {
   return reaped;
 }
 
-void ForkingSink::terminate_children(int signo) const {
+void ForkingSink::signal_children(int signo) const {
   for (pid_t pid : children_) kill(pid, signo);
 }
 

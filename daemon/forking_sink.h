@@ -34,7 +34,8 @@ class ForkingSink final : public AcceptSink {
 
   // Reaps exited children (on SIGCHLD). Returns how many were reaped.
   size_t reap();
-  void terminate_children(int signo) const;
+  // TERM or KILL at a stop; USR1, for them to reopen the log file.
+  void signal_children(int signo) const;
   size_t children() const { return children_.size(); }
   uint64_t accepted() const { return accepted_; }
 

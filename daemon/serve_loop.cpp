@@ -87,7 +87,11 @@ void ServeLoop::on_signals() {
   signalled_ = false;
   SignalSet set = signals_->take();
   if (set.has(SIGCHLD) && children_ != nullptr) children_->reap();
-  if (set.has(SIGUSR1)) reopen_log_file();
+  if (set.has(SIGUSR1)) {
+    reopen_log_file();
+    // A connection process keeps the log file it was forked with, unless told.
+    if (children_ != nullptr) children_->signal_children(SIGUSR1);
+  }
   if (set.has(SIGTERM) || set.has(SIGINT) || set.has(SIGQUIT)) begin_stop("asked to stop");
 }
 
@@ -101,7 +105,7 @@ void ServeLoop::begin_stop(const char* why) {
   for (auto& acceptor : acceptors_) acceptor->close();
   for (auto& server : datagram_servers_) server->close();
   connections_.drain_all();
-  if (children_ != nullptr) children_->terminate_children(SIGTERM);
+  if (children_ != nullptr) children_->signal_children(SIGTERM);
 }
 
 bool ServeLoop::idle() const {
@@ -180,7 +184,7 @@ int ServeLoop::run(bool exit_when_idle) {
     if ((stopping_ || exit_when_idle) && idle()) break;
     if (stopping_ && now >= stop_deadline_) {
       spdlog::warn("shutdown_timeout reached: closing {} connections", connections_.size());
-      if (children_ != nullptr) children_->terminate_children(SIGKILL);
+      if (children_ != nullptr) children_->signal_children(SIGKILL);
       break;
     }
     if (!stopping_) {

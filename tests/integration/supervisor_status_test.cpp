@@ -203,5 +203,45 @@ TEST(SupervisorStatus, Usr1ReopensTheLogFiles) {
   }
 }
 
+// Fork mode: a connection held across the rotation logs to the new file
+// too (the dispatcher passes USR1 on to its connection processes).
+TEST(SupervisorStatus, Usr1ReachesForkModeConnectionProcesses) {
+  TempDir logs;
+  ASSERT_EQ(chmod(logs.path().c_str(), 0755), 0);
+  std::string log_file = logs.file("ackd.log"), rotated = logs.file("ackd.log.1");
+  uint16_t port = free_port();
+  Daemon daemon("[daemon]\nmode = \"fork\"\nlog_file = \"" + log_file + "\"\n" +
+                tcp_listener("tcp", port));
+  std::vector<pid_t> dispatchers = daemon.workers(1);
+  ASSERT_EQ(dispatchers.size(), 1u);
+  UniqueFd held = connect_tcp(port);
+  send_all(held.get(), "before rotation\n");
+  ASSERT_EQ(read_line(held.get(), 5s) + "\n", kAck);
+  std::vector<ProcessInfo> children = children_of(dispatchers[0]);
+  ASSERT_EQ(children.size(), 1u);
+  pid_t connection = children[0].pid;
+  ASSERT_EQ(std::rename(log_file.c_str(), rotated.c_str()), 0);
+  daemon.signal(SIGUSR1);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::vector<std::string> open = open_files(connection);
+        return std::count(open.begin(), open.end(), log_file) == 1 &&
+               std::count(open.begin(), open.end(), rotated) == 0;
+      },
+      3s))
+      << "connection process " << connection << " did not reopen the log file";
+  send_all(held.get(), "after-rotation\n");
+  ASSERT_EQ(read_line(held.get(), 5s) + "\n", kAck);
+  EXPECT_TRUE(wait_until(
+      [&] { return read_text(log_file).find("after-rotation") != std::string::npos; }, 3s))
+      << "the message is not in the new log file";
+  EXPECT_EQ(read_text(rotated).find("after-rotation"), std::string::npos);
+  if (HasFailure()) {
+    std::cerr << "--- " << rotated << ":\n"
+              << read_text(rotated) << "--- " << log_file << ":\n"
+              << read_text(log_file);
+  }
+}
+
 }  // namespace
 }  // namespace ackd::test
