@@ -58,7 +58,9 @@ PidFile::PidFile(std::string path, pid_t predecessor) : path_(std::move(path)) {
 }
 
 PidFile::~PidFile() {
-  if (fd_ && same_file(fd_.get(), path_)) unlink(path_.c_str());
+  if (in_place()) unlink(path_.c_str());
 }
+
+bool PidFile::in_place() const { return fd_ && same_file(fd_.get(), path_); }
 
 }  // namespace ackd

@@ -20,6 +20,9 @@ class PidFile {
   PidFile(const PidFile&) = delete;
   PidFile& operator=(const PidFile&) = delete;
   int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+  // False once another process has replaced (or removed) the file.
+  bool in_place() const;
 
  private:
   std::string path_;

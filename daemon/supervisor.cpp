@@ -333,6 +333,15 @@ void Supervisor::check_upgrade(TimePoint now) {
 
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
+  // The new master may have replaced the pidfile, and removed it as it
+  // failed: ours again. It may still hold the lock for a moment if killed.
+  if (pidfile_ && upgrade_ && !pidfile_->in_place()) {
+    try {
+      pidfile_ = std::make_unique<PidFile>(pidfile_->path(), upgrade_->pid());
+    } catch (const std::exception& e) {
+      spdlog::error("cannot write the pidfile again: {}", e.what());
+    }
+  }
   upgrade_.reset();
   if (!control_ && !config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);

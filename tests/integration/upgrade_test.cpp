@@ -1,5 +1,8 @@
 // USR2 binary upgrade and socket activation: sockets passed across exec.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -127,6 +130,43 @@ TEST(Upgrade, FailedUpgradeKeepsTheOldMasterServing) {
   // The control socket came back to the old master.
   RunResult status = run({ACKCTL_BINARY, "status", "--socket", daemon.control_socket()});
   EXPECT_EQ(status.exit_code, 0) << status.err;
+}
+
+// A new master that fails after it wrote the pidfile (here: a new listener's
+// port is taken) removes it as it exits: the old master, still serving,
+// writes it again and holds its lock, so a second ackd still refuses to start.
+TEST(Upgrade, FailedUpgradeKeepsThePidfile) {
+  uint16_t port = free_port(), taken = free_port();
+  TempDir dir;
+  Daemon daemon(config_with(port, dir.path()));
+  daemon.allow_errors();
+  UniqueFd holder(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(taken);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(holder.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(holder.get(), 1), 0);
+  std::ofstream(daemon.config_path(), std::ios::app)
+      << "[[listener]]\nname = \"taken\"\nprotocol = \"tcp\"\naddress = \"127.0.0.1:" << taken
+      << "\"\n";
+  daemon.signal(SIGUSR2);
+  ASSERT_TRUE(daemon.wait_for_log("binary upgrade failed: the new master", 15s));
+  EXPECT_TRUE(process_exists(daemon.pid()));
+  std::string pidfile = dir.path() + "/ackd.pid";
+  EXPECT_TRUE(wait_until([&] { return read_pid(pidfile) == daemon.pid(); }, 2s))
+      << "the pidfile names " << read_pid(pidfile);
+  UniqueFd locked(open(pidfile.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(locked) << "no pidfile";
+  EXPECT_NE(flock(locked.get(), LOCK_EX | LOCK_NB), 0) << "the pidfile is not locked";
+  UniqueFd fd = connect_tcp(port);
+  send_all(fd.get(), "still here\n");
+  EXPECT_EQ(read_line(fd.get(), 5s) + "\n", kAck);
+  locked.reset();
+  auto status = daemon.stop(10s);
+  ASSERT_TRUE(status);
+  struct stat st {};
+  EXPECT_NE(stat(pidfile.c_str(), &st), 0) << "the pidfile was left behind";
 }
 
 // systemd-socket-activate passes a listening socket by name, as systemd does;
