@@ -29,11 +29,6 @@ void StreamAcceptor::handle_event(uint32_t /*events*/) {
     return;
   }
   for (int i = 0; i < kAcceptBatch && !paused_; ++i) {
-    // The sink may have filled up through another listener's acceptor.
-    if (sink_.full()) {
-      pause();
-      return;
-    }
     SocketAddress peer;
     peer.length = sizeof(peer.storage);
     int fd = accept4(listener_.fd, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
