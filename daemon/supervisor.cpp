@@ -129,9 +129,10 @@ int Supervisor::run() {
     if (requests.reap) reap_children(now);
     if (stopping_) {
       if (requests.fast_stop && !killed_) kill_workers(now);
-      // Killed connection processes are reparented to us: reap them too.
-      bool gone = !killed_ || killed_groups_gone() || now >= stop_deadline_;
-      if (table_.running() == 0 && gone) break;
+      // The master exits last: fork mode's connection processes are in their
+      // dispatcher's group, and those it leaves behind are reparented to us.
+      bool given_up = killed_ && now >= stop_deadline_;
+      if (table_.running() == 0 && (stop_groups_gone() || given_up)) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
                      format_duration(config_.daemon.shutdown_timeout), table_.running());
@@ -402,6 +403,7 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
   control_.reset();
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
+  stop_groups_ = table_.pids();
   if (fast) {
     kill_workers(now);
   } else {
@@ -467,19 +469,25 @@ void Supervisor::signal_workers(int signo) {
 // which would otherwise get only their parent's death signal (and a stopped
 // or stuck one ignores it). Waits for them for a grace period at most.
 void Supervisor::kill_workers(TimePoint now) {
-  killed_groups_ = table_.pids();
-  for (pid_t pid : killed_groups_) {
-    if (kill(-pid, SIGKILL) != 0) kill(pid, SIGKILL);
+  // A group outlives its leader: a dispatcher gone already may have left
+  // connection processes behind.
+  for (pid_t pid : table_.pids()) {
+    if (std::find(stop_groups_.begin(), stop_groups_.end(), pid) == stop_groups_.end()) {
+      stop_groups_.push_back(pid);
+    }
+  }
+  for (pid_t group : stop_groups_) {
+    if (kill(-group, SIGKILL) != 0) kill(group, SIGKILL);
   }
   killed_ = true;
   stop_deadline_ = now + kKillGrace;
 }
 
-// True once no process is left in the groups kill_workers() killed (the
-// zombies among them are ours to reap, being a subreaper).
-bool Supervisor::killed_groups_gone() {
-  std::erase_if(killed_groups_, [](pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; });
-  return killed_groups_.empty();
+// True once no process is left in the workers' groups (the zombies among
+// them are ours to reap, being a subreaper).
+bool Supervisor::stop_groups_gone() {
+  std::erase_if(stop_groups_, [](pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; });
+  return stop_groups_.empty();
 }
 
 StatusSnapshot Supervisor::snapshot() const {

@@ -63,7 +63,7 @@ class Supervisor {
   void retire(const std::vector<pid_t>& pids);
   void signal_workers(int signo);
   void kill_workers(TimePoint now);
-  bool killed_groups_gone();
+  bool stop_groups_gone();
   size_t configured_pool_size() const;
   StatusSnapshot snapshot() const;
   void notify_status();
@@ -90,7 +90,8 @@ class Supervisor {
   int64_t started_ms_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
-  std::vector<pid_t> killed_groups_;  // waited for until empty (or a grace period)
+  // At a stop: the workers' process groups, waited for until empty.
+  std::vector<pid_t> stop_groups_;
   TimePoint stop_deadline_{};
 };
 
