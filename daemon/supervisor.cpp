@@ -334,6 +334,14 @@ void Supervisor::check_upgrade(TimePoint now) {
 
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
+  drop_upgrade();
+  if (!control_ && !config_.daemon.control_socket.empty()) {
+    control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
+  }
+}
+
+// Forgets the upgrade under way (its new master failed or was killed).
+void Supervisor::drop_upgrade() {
   // The new master may have replaced the pidfile, and removed it as it
   // failed: ours again. It may still hold the lock for a moment if killed.
   if (pidfile_ && upgrade_ && !pidfile_->in_place()) {
@@ -344,9 +352,6 @@ void Supervisor::abandon_upgrade(const std::string& why) {
     }
   }
   upgrade_.reset();
-  if (!control_ && !config_.daemon.control_socket.empty()) {
-    control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
-  }
 }
 
 // For the watchdog: some worker has shown progress within worker_timeout.
@@ -396,6 +401,13 @@ void Supervisor::resize_pool(int delta) {
 
 void Supervisor::begin_stop(bool fast, TimePoint now) {
   if (stopping_) return;
+  // A new master not ready yet would come up after we stopped, with the
+  // sockets we passed it (and without the socket files we remove).
+  if (upgrade_ && !handed_over_) {
+    spdlog::warn("stopping: the binary upgrade (new master pid {}) is abandoned", upgrade_->pid());
+    kill(upgrade_->pid(), SIGKILL);
+    drop_upgrade();
+  }
   spdlog::info("stopping {}(shutdown_timeout {})", fast ? "now " : "gracefully ",
                format_duration(config_.daemon.shutdown_timeout));
   notify("STOPPING=1");

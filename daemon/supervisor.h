@@ -64,6 +64,7 @@ class Supervisor {
   void signal_workers(int signo);
   void kill_workers(TimePoint now);
   bool stop_groups_gone();
+  void drop_upgrade();
   size_t configured_pool_size() const;
   StatusSnapshot snapshot() const;
   void notify_status();

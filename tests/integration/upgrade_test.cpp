@@ -7,14 +7,18 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "tests/support/daemon.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -167,6 +171,56 @@ TEST(Upgrade, FailedUpgradeKeepsThePidfile) {
   ASSERT_TRUE(status);
   struct stat st {};
   EXPECT_NE(stat(pidfile.c_str(), &st), 0) << "the pidfile was left behind";
+}
+
+std::set<pid_t> children_of(pid_t parent) {
+  std::ifstream children("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) +
+                         "/children");
+  std::set<pid_t> pids;
+  for (pid_t child; children >> child;) pids.insert(child);
+  return pids;
+}
+
+// A stop while the new master is still starting abandons the upgrade: the
+// new master must not come up after the old one has stopped (with the
+// sockets it was passed, and without the unix socket files the old removed).
+TEST(Upgrade, StopDuringAnUpgradeAbandonsIt) {
+  uint16_t port = free_port();
+  TempDir dir, bin;
+  std::string binary = bin.path() + "/ackd";
+  std::filesystem::copy_file(ACKD_BINARY, binary);
+  DaemonOptions options;
+  options.binary = binary;
+  Daemon daemon(config_with(port, dir.path()), options);
+  daemon.allow_errors();
+  std::vector<pid_t> workers = daemon.workers(2);
+  // A package upgrade whose new binary is slow to start.
+  std::filesystem::remove(binary);
+  std::ofstream(binary) << "#!/bin/sh\nsleep 1\nexec " << ACKD_BINARY << " \"$@\"\n";
+  chmod(binary.c_str(), 0755);
+  daemon.signal(SIGUSR2);
+  pid_t new_master = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (pid_t child : children_of(daemon.pid())) {
+          if (std::find(workers.begin(), workers.end(), child) == workers.end()) new_master = child;
+        }
+        return new_master != 0;
+      },
+      5s));
+  struct Reaper {  // a new master left running by a failure; its workers follow it
+    pid_t pid;
+    ~Reaper() {
+      if (alive(pid)) kill(pid, SIGTERM);
+    }
+  } reaper{new_master};
+  ASSERT_TRUE(daemon.stop(10s));
+  // The script's sleep holds the passed sockets until it ends (1 s); a new
+  // master that came up would hold them for good.
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_FALSE(tcp_port_listening(port)) << "the new master came up after the stop";
+  struct stat st {};
+  EXPECT_NE(stat((dir.path() + "/ackd.pid").c_str(), &st), 0) << "a pidfile was left behind";
 }
 
 // systemd-socket-activate passes a listening socket by name, as systemd does;
