@@ -9,9 +9,9 @@
 #include "client/bench.h"
 #include "client/client_error.h"
 #include "client/control.h"
-#include "client/spool_command.h"
 #include "client/exit_codes.h"
 #include "client/send.h"
+#include "client/spool_command.h"
 #include "version.h"
 
 namespace {

@@ -237,9 +237,10 @@ INSTANTIATE_TEST_SUITE_P(Modes, Protocol, ::testing::Values("prefork", "fork"));
 TEST(UnixgramProtocol, DatagramsUpToMaxMessageAreAcked) {
   TempDir dir, client_dir;
   std::string path = dir.path() + "/g";
-  Daemon daemon("[daemon]\nworkers = 1\nlog_messages = false\n"
-                "[[listener]]\nname = \"gram\"\nprotocol = \"unixgram\"\npath = \"" +
-                path + "\"\nmax_message = 150000\n");
+  Daemon daemon(
+      "[daemon]\nworkers = 1\nlog_messages = false\n"
+      "[[listener]]\nname = \"gram\"\nprotocol = \"unixgram\"\npath = \"" +
+      path + "\"\nmax_message = 150000\n");
   EXPECT_EQ(unixgram_exchange(path, client_dir.path() + "/c", std::string(100000, 'x')), kAck);
   EXPECT_EQ(unixgram_exchange(path, client_dir.path() + "/c2", std::string(150001, 'x')),
             "ERR message too long");
