@@ -191,6 +191,21 @@ TEST(SupervisorLimits, MaxChildrenIsSharedByTheDispatchers) {
   expect_third_waits_for_a_slot(daemon, port, 2);
 }
 
+// Once the daemon serves again: true if a new client is acked within
+// `timeout` (tried every 200 ms); `reply` is the last answer or error.
+bool acked_again_within(uint16_t port, std::chrono::milliseconds timeout, std::string& reply) {
+  return wait_until(
+      [&] {
+        try {
+          reply = tcp_exchange(port, "after\n", 3s);
+        } catch (const std::exception& e) {
+          reply = e.what();
+        }
+        return reply == kAck;
+      },
+      timeout, 200ms);
+}
+
 // max_connections is the worker's, whichever listener the connections came
 // through: a client of a second listener waits too.
 TEST(SupervisorLimits, MaxConnectionsHoldsAcrossListeners) {
@@ -237,17 +252,7 @@ TEST(SupervisorLimits, FdExhaustionIsNoBusyLoop) {
   EXPECT_LT(*master_after - *master_before, ticks_per_second * 3 / 10);
   clients.clear();
   std::string reply;
-  EXPECT_TRUE(wait_until(
-      [&] {
-        try {
-          reply = tcp_exchange(port, "after\n", 3s);
-        } catch (const std::exception& e) {
-          reply = e.what();
-        }
-        return reply == kAck;
-      },
-      10s, 200ms))
-      << "last reply: " << reply;
+  EXPECT_TRUE(acked_again_within(port, 10s, reply)) << "last reply: " << reply;
   EXPECT_EQ(daemon.workers(1), workers) << "the worker was replaced instead of pausing";
 }
 
@@ -299,17 +304,7 @@ TEST(SupervisorLimits, ForkFailureKeepsTheDispatcher) {
 
   held.reset();  // its process ends: the dispatcher can fork again
   std::string reply;
-  EXPECT_TRUE(wait_until(
-      [&] {
-        try {
-          reply = tcp_exchange(port, "after\n", 3s);
-        } catch (const std::exception& e) {
-          reply = e.what();
-        }
-        return reply == kAck;
-      },
-      5s, 200ms))
-      << "last reply: " << reply;
+  EXPECT_TRUE(acked_again_within(port, 5s, reply)) << "last reply: " << reply;
 }
 
 }  // namespace

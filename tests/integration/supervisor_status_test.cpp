@@ -154,6 +154,13 @@ TEST(SupervisorStatus, PidfileIsWrittenLockedAndRemoved) {
   EXPECT_FALSE(exists(pidfile)) << "the pidfile was left behind";
 }
 
+// True if `pid` has the log file open once, and the rotated one not at all.
+bool holds_new_log_only(pid_t pid, const std::string& log_file, const std::string& rotated) {
+  std::vector<std::string> open = open_files(pid);
+  return std::count(open.begin(), open.end(), log_file) == 1 &&
+         std::count(open.begin(), open.end(), rotated) == 0;
+}
+
 // logrotate: the file is renamed away, USR1 makes the master and the workers
 // open a new one (the same workers: none of them restarts for it).
 TEST(SupervisorStatus, Usr1ReopensTheLogFiles) {
@@ -176,13 +183,7 @@ TEST(SupervisorStatus, Usr1ReopensTheLogFiles) {
       << "the master did not reopen its log file";
   // Every worker now holds the new file, and none the rotated one.
   for (pid_t worker : workers) {
-    EXPECT_TRUE(wait_until(
-        [&] {
-          std::vector<std::string> open = open_files(worker);
-          return std::count(open.begin(), open.end(), log_file) == 1 &&
-                 std::count(open.begin(), open.end(), rotated) == 0;
-        },
-        3s))
+    EXPECT_TRUE(wait_until([&] { return holds_new_log_only(worker, log_file, rotated); }, 3s))
         << "worker " << worker << " did not reopen the log file";
   }
   ASSERT_EQ(tcp_exchange(port, "after-rotation\n"), kAck);
@@ -222,13 +223,7 @@ TEST(SupervisorStatus, Usr1ReachesForkModeConnectionProcesses) {
   pid_t connection = children[0].pid;
   ASSERT_EQ(std::rename(log_file.c_str(), rotated.c_str()), 0);
   daemon.signal(SIGUSR1);
-  EXPECT_TRUE(wait_until(
-      [&] {
-        std::vector<std::string> open = open_files(connection);
-        return std::count(open.begin(), open.end(), log_file) == 1 &&
-               std::count(open.begin(), open.end(), rotated) == 0;
-      },
-      3s))
+  EXPECT_TRUE(wait_until([&] { return holds_new_log_only(connection, log_file, rotated); }, 3s))
       << "connection process " << connection << " did not reopen the log file";
   send_all(held.get(), "after-rotation\n");
   ASSERT_EQ(read_line(held.get(), 5s) + "\n", kAck);
