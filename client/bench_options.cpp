@@ -32,7 +32,7 @@ void parse_target(const BenchOptions& options, BenchPlan& plan) {
   if (given > 1) usage_error("give only one of HOST PORT, --unix PATH and --unixgram PATH");
   if (!options.operands.empty()) {
     if (options.operands.size() != 2) usage_error("HOST and PORT are both required");
-    plan.endpoint.host = options.operands[0];
+    plan.endpoint.host = parse_host(options.operands[0]);
     try {
       plan.endpoint.port = parse_port(options.operands[1]);
     } catch (const std::invalid_argument& e) {

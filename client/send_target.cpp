@@ -27,7 +27,7 @@ void parse_unix_operands(const SendOptions& options, SendTarget& target) {
 
 void parse_inet_operands(const SendOptions& options, SendTarget& target) {
   if (options.operands.size() < 2) usage_error("HOST and PORT are required");
-  target.endpoint.host = options.operands[0];
+  target.endpoint.host = parse_host(options.operands[0]);
   try {
     target.endpoint.port = parse_port(options.operands[1]);
   } catch (const std::invalid_argument& e) {

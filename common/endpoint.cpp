@@ -25,6 +25,12 @@ uint16_t parse_port(std::string_view text) {
   return static_cast<uint16_t>(value);
 }
 
+std::string parse_host(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  return std::string(text);
+}
+
 Endpoint parse_endpoint(std::string_view text) {
   Endpoint endpoint;
   std::string_view port;

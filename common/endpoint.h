@@ -27,6 +27,10 @@ Endpoint parse_endpoint(std::string_view text);
 // Parses a port number 1..65535; throws std::invalid_argument.
 uint16_t parse_port(std::string_view text);
 
+// A HOST given on its own, as users may write an IPv6 literal: "[::1]" is
+// "::1"; other text is returned as it is.
+std::string parse_host(std::string_view text);
+
 class ResolveError : public std::runtime_error {
  public:
   ResolveError(const std::string& what, bool unknown_host)

@@ -42,6 +42,12 @@ TEST(AckctlBenchOptionsTest, Defaults) {
   EXPECT_EQ(plan.target(), "tcp 127.0.0.1:51717");
 }
 
+TEST(AckctlBenchOptionsTest, Ipv6HostInBrackets) {
+  BenchOptions options = inet();
+  options.operands[0] = "[::1]";
+  EXPECT_EQ(make_bench_plan(options, 2).endpoint.host, "::1");
+}
+
 TEST(AckctlBenchOptionsTest, ModesAndTheirTargets) {
   struct {
     const char* mode;

@@ -43,6 +43,11 @@ TEST(AckctlSendTargetTest, Ipv6WithoutBrackets) {
   EXPECT_EQ(parse_send_target(inet({"::1", "7"})).endpoint.host, "::1");
 }
 
+// As in "[::1]:7": brackets around a HOST of its own are not part of it.
+TEST(AckctlSendTargetTest, Ipv6InBrackets) {
+  EXPECT_EQ(parse_send_target(inet({"[::1]", "7"})).endpoint.host, "::1");
+}
+
 TEST(AckctlSendTargetTest, UnixTakesOnlyTheMessage) {
   SendTarget target = parse_send_target(unix_stream({"hello"}));
   EXPECT_EQ(target.transport, Transport::kUnix);
