@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "client/client_error.h"
+#include "client/deadline.h"
 #include "client/exit_codes.h"
 
 namespace ackd::client {
@@ -14,14 +15,11 @@ namespace {
 }
 
 Duration parse_positive(const std::string& option, const std::string& text) {
-  Duration value;
   try {
-    value = parse_duration(text);
+    return parse_positive_duration(option, text);
   } catch (const std::invalid_argument& e) {
-    usage_error(option + ": " + e.what());
+    usage_error(e.what());
   }
-  if (value <= Duration::zero()) usage_error(option + " must be more than 0");
-  return value;
 }
 
 // The target: exactly one of HOST PORT, --unix PATH, --unixgram PATH.

@@ -8,6 +8,7 @@
 
 #include "client/client_error.h"
 #include "client/connect.h"
+#include "client/deadline.h"
 #include "client/exit_codes.h"
 #include "client/flush_stdout.h"
 
@@ -67,12 +68,10 @@ void run_and_print(const ControlOptions& options, const std::string& request) {
 std::string run_control(const ControlOptions& options, const std::string& request) {
   Duration timeout;
   try {
-    timeout = parse_duration(options.timeout);
+    timeout = parse_positive_duration("--timeout", options.timeout);
   } catch (const std::invalid_argument& e) {
-    throw ClientError(kExitUsage, std::string("--timeout: ") + e.what());
+    throw ClientError(kExitUsage, e.what());
   }
-  // As send and bench: a zero deadline could only ever time out.
-  if (timeout <= Duration::zero()) throw ClientError(kExitUsage, "--timeout must be more than 0");
   Deadline deadline(timeout);
   SocketAddress address;
   try {

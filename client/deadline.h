@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "common/duration.h"
 
@@ -27,6 +28,11 @@ class Deadline {
   Duration budget_;
   Clock::time_point end_;
 };
+
+// A time budget given as `option` (--timeout, --duration): a duration of
+// more than 0 (zero could only ever time out). Throws std::invalid_argument
+// with the line to show, naming the option.
+Duration parse_positive_duration(const std::string& option, const std::string& text);
 
 // Polls `fd` for `events` until the deadline; returns revents, 0 on timeout.
 // Throws std::system_error if poll fails.

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "client/client_error.h"
+#include "client/deadline.h"
 #include "client/exit_codes.h"
 
 namespace ackd::client {
@@ -51,11 +52,10 @@ SendTarget parse_send_target(const SendOptions& options) {
     parse_inet_operands(options, target);
   }
   try {
-    target.timeout = parse_duration(options.timeout);
+    target.timeout = parse_positive_duration("--timeout", options.timeout);
   } catch (const std::invalid_argument& e) {
-    usage_error(std::string("--timeout: ") + e.what());
+    usage_error(e.what());
   }
-  if (target.timeout <= Duration::zero()) usage_error("--timeout must be more than 0");
   if (options.retries < 0) usage_error("--retries must be 0 or more");
   target.retries = options.retries;
   return target;
