@@ -8,14 +8,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <set>
-#include <span>
 #include <sstream>
 
 #include "common/socket_address.h"
+#include "daemon/config_reader.h"
 #include "daemon/service.h"
 
 namespace ackd {
@@ -59,89 +58,9 @@ constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 constexpr Duration kMinWorkerTimeout = std::chrono::seconds(1);
-
-// Reads typed values out of a toml table and collects every problem with
-// its position, so one run of --check-config reports them all.
-class ConfigReader {
- public:
-  explicit ConfigReader(std::string source) : source_(std::move(source)) {}
-
-  void problem(const toml::source_region& where, const std::string& key, const std::string& why) {
-    std::ostringstream line;
-    line << source_ << ':' << where.begin.line << ':' << where.begin.column << ": ";
-    if (!key.empty()) line << key << ": ";
-    line << why;
-    problems_.push_back(line.str());
-  }
-
-  void reject_unknown_keys(const toml::table& table, const std::string& prefix,
-                           std::span<const char* const> known) {
-    for (auto&& [key, node] : table) {
-      std::string_view name = key.str();  // clang < 16 cannot capture a structured binding
-      bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return name == k; });
-      if (!ok) problem(key.source(), prefix + std::string(key.str()), "unknown key");
-    }
-  }
-
-  std::optional<std::string> get_string(const toml::table& table, const std::string& prefix,
-                                        const char* key) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::nullopt;
-    if (auto value = node->value<std::string>(); value && node->is_string()) return value;
-    problem(node->source(), prefix + key, "expected a string");
-    return std::nullopt;
-  }
-
-  std::optional<int64_t> get_integer(const toml::table& table, const std::string& prefix,
-                                     const char* key, int64_t min, int64_t max) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::nullopt;
-    if (!node->is_integer()) {
-      problem(node->source(), prefix + key, "expected an integer");
-      return std::nullopt;
-    }
-    int64_t value = *node->value<int64_t>();
-    if (value < min || value > max) {
-      problem(node->source(), prefix + key,
-              "must be from " + std::to_string(min) + " to " + std::to_string(max));
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  std::optional<bool> get_bool(const toml::table& table, const std::string& prefix,
-                               const char* key) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::nullopt;
-    if (!node->is_boolean()) {
-      problem(node->source(), prefix + key, "expected true or false");
-      return std::nullopt;
-    }
-    return *node->value<bool>();
-  }
-
-  // Runs parse(text) on a string value; its std::invalid_argument is a problem.
-  template <typename T, typename Parse>
-  std::optional<T> get_parsed(const toml::table& table, const std::string& prefix, const char* key,
-                              Parse parse) {
-    auto text = get_string(table, prefix, key);
-    if (!text) return std::nullopt;
-    try {
-      return parse(*text);
-    } catch (const std::invalid_argument& e) {
-      problem(table.get(key)->source(), prefix + key, e.what());
-      return std::nullopt;
-    }
-  }
-
-  void finish() const {
-    if (!problems_.empty()) throw ConfigError(problems_);
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string> problems_;
-};
+constexpr const char* kProtocolExpected = "\"tcp\", \"udp\", \"unix\" or \"unixgram\"";
+constexpr const char* kAckAfterExpected = "\"receive\", \"write\" or \"fsync\"";
+constexpr const char* kLogLevelExpected = "\"trace\", \"debug\", \"info\", \"warn\" or \"error\"";
 
 Protocol parse_protocol(const std::string& text) {
   if (text == "tcp") return Protocol::kTcp;
@@ -233,7 +152,7 @@ Duration parse_defer_accept(const std::string& text) {
 // A duration that must be positive (a zero timeout would close everything).
 std::optional<Duration> get_positive_duration(ConfigReader& reader, const toml::table& table,
                                               const std::string& p, const char* key) {
-  auto value = reader.get_parsed<Duration>(table, p, key, parse_duration);
+  auto value = reader.get_duration(table, p, key);
   if (value && value->count() <= 0) {
     reader.problem(table.get(key)->source(), p + key, "must be longer than 0");
     return std::nullopt;
@@ -266,9 +185,8 @@ void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonCo
   if (auto v = reader.get_integer(table, p, "max_connections", 1, 1000000)) {
     daemon.max_connections = static_cast<unsigned>(*v);
   }
-  if (auto v = reader.get_integer(table, p, "udp_reply_burst", 0, 1 << 30)) {
-    daemon.udp_reply_burst = static_cast<uint64_t>(*v);
-  }
+  if (auto v = reader.get_size(table, p, "udp_reply_burst", 0, 1 << 30))
+    daemon.udp_reply_burst = *v;
 }
 
 AckAfter parse_ack_after(const std::string& text) {
@@ -279,91 +197,57 @@ AckAfter parse_ack_after(const std::string& text) {
                               "\" (expected receive, write or fsync)");
 }
 
-// A size: an integer of bytes, or a string like "64MiB", "1GiB", "512KiB".
-std::optional<uint64_t> get_size(ConfigReader& reader, const toml::table& table,
-                                 const std::string& p, const char* key) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return std::nullopt;
-  if (node->is_integer() && *node->value<int64_t>() >= 0) {
-    return static_cast<uint64_t>(*node->value<int64_t>());
-  }
-  return reader.get_parsed<uint64_t>(table, p, key, [](const std::string& text) -> uint64_t {
-    static const std::pair<const char*, uint64_t> units[] = {
-        {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"B", 1}};
-    size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
-      ++digits;
-    }
-    for (const auto& [unit, scale] : units) {
-      if (digits == 0 || text.substr(digits) != unit) continue;
-      uint64_t number = 0;
-      auto [end, error] = std::from_chars(text.data(), text.data() + digits, number);
-      if (error != std::errc() || number > UINT64_MAX / scale) {
-        throw std::invalid_argument("\"" + text + "\" is too large");
-      }
-      return number * scale;
-    }
-    throw std::invalid_argument("\"" + text + "\" is not a size like \"64MiB\" or 1048576");
-  });
-}
-
 void read_spool(ConfigReader& reader, const toml::table& table, SpoolConfig& spool) {
   const std::string p = "spool.";
   reader.reject_unknown_keys(table, p, kSpoolKeys);
-  if (auto v = reader.get_string(table, p, "path")) spool.path = *v;
+  if (auto v = reader.get_string(table, p, "path", "a path")) {
+    if (v->empty()) {
+      // An empty path is no spool: ack_after = "fsync" would ack what is stored nowhere.
+      reader.problem(table.get("path")->source(), p + "path",
+                     "must not be empty (to run without a spool, remove the [spool] table)");
+    }
+    spool.path = *v;
+  }
   if (!table.get("path"))
     reader.problem(table.source(), p + "path", "missing (the spool directory)");
-  if (auto v = reader.get_parsed<AckAfter>(table, p, "ack_after", parse_ack_after)) {
+  if (auto v =
+          reader.get_parsed<AckAfter>(table, p, "ack_after", kAckAfterExpected, parse_ack_after)) {
     spool.ack_after = *v;
   }
-  if (auto v = get_size(reader, table, p, "segment_size")) {
-    if (*v < 4096) {
-      reader.problem(table.get("segment_size")->source(), p + "segment_size",
-                     "must be 4KiB or more");
-    } else {
-      spool.segment_size = *v;
-    }
-  }
-  if (auto v = get_size(reader, table, p, "max_total_size")) spool.max_total_size = *v;
-}
-
-// A number of processes, or "auto" (0): one per CPU.
-void read_process_count(ConfigReader& reader, const toml::table& table, const std::string& p,
-                        const char* key, unsigned& count) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return;
-  if (node->is_string() && *node->value<std::string>() == "auto") {
-    count = 0;
-  } else if (auto n = reader.get_integer(table, p, key, 1, 1024)) {
-    count = static_cast<unsigned>(*n);
-  }
+  if (auto v = reader.get_size(table, p, "segment_size", 4096)) spool.segment_size = *v;
+  if (auto v = reader.get_size(table, p, "max_total_size", 0)) spool.max_total_size = *v;
 }
 
 void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& daemon) {
   const std::string p = "daemon.";
   reader.reject_unknown_keys(table, p, kDaemonKeys);
-  if (auto v = reader.get_parsed<ProcessMode>(table, p, "mode", parse_mode)) daemon.mode = *v;
-  read_process_count(reader, table, p, "workers", daemon.workers);
-  read_process_count(reader, table, p, "dispatchers", daemon.dispatchers);
-  if (auto v = reader.get_string(table, p, "user")) daemon.user = *v;
-  if (auto v = reader.get_string(table, p, "group")) daemon.group = *v;
-  if (auto v = reader.get_parsed<Duration>(table, p, "shutdown_timeout", parse_duration)) {
+  if (auto v =
+          reader.get_parsed<ProcessMode>(table, p, "mode", "\"prefork\" or \"fork\"", parse_mode))
+    daemon.mode = *v;
+  if (auto v = reader.get_process_count(table, p, "workers")) daemon.workers = *v;
+  if (auto v = reader.get_process_count(table, p, "dispatchers")) daemon.dispatchers = *v;
+  if (auto v = reader.get_string(table, p, "user", "a user name")) daemon.user = *v;
+  if (auto v = reader.get_string(table, p, "group", "a group name")) daemon.group = *v;
+  if (auto v = reader.get_duration(table, p, "shutdown_timeout")) {
     daemon.shutdown_timeout = *v;
   }
   if (auto v = reader.get_bool(table, p, "log_messages")) daemon.log_messages = *v;
   if (auto v = reader.get_integer(table, p, "max_children", 1, 100000)) {
     daemon.max_children = static_cast<unsigned>(*v);
   }
-  if (auto v = reader.get_parsed<std::string>(table, p, "log_level", parse_log_level)) {
+  if (auto v = reader.get_parsed<std::string>(table, p, "log_level", kLogLevelExpected,
+                                              parse_log_level)) {
     daemon.log_level = *v;
   }
   read_daemon_limits(reader, table, daemon);
-  if (auto v = reader.get_string(table, p, "log_file")) daemon.log_file = *v;
-  if (auto v = reader.get_parsed<std::string>(table, p, "log_target", parse_log_target)) {
+  if (auto v = reader.get_string(table, p, "log_file", "a path")) daemon.log_file = *v;
+  if (auto v = reader.get_parsed<std::string>(
+          table, p, "log_target", "\"auto\", \"stderr\" or \"journal\"", parse_log_target)) {
     daemon.log_target = *v;
   }
-  if (auto v = reader.get_string(table, p, "pidfile")) daemon.pidfile = *v;
-  if (auto v = reader.get_parsed<std::string>(table, p, "control_socket", check_socket_path)) {
+  if (auto v = reader.get_string(table, p, "pidfile", "a path")) daemon.pidfile = *v;
+  if (auto v =
+          reader.get_parsed<std::string>(table, p, "control_socket", "a path", check_socket_path)) {
     daemon.control_socket = *v;
   }
 }
@@ -395,19 +279,24 @@ void reject_misplaced_keys(ConfigReader& reader, const toml::table& table, const
 void read_listener_socket(ConfigReader& reader, const toml::table& table, const std::string& p,
                           ListenerConfig& listener) {
   if (is_unix(listener.protocol)) {
-    auto path = reader.get_parsed<std::string>(table, p, "path", [](const std::string& s) {
-      SocketAddress::unix_path(s);  // throws if it does not fit
-      return s;
-    });
+    auto path =
+        reader.get_parsed<std::string>(table, p, "path", "a path", [](const std::string& s) {
+          SocketAddress::unix_path(s);  // throws if it does not fit
+          return s;
+        });
     if (path) listener.path = *path;
     if (!table.get("path"))
       reader.problem(table.source(), p + "path", "missing (required for unix)");
-    if (auto v = reader.get_parsed<mode_t>(table, p, "mode", parse_file_mode)) listener.mode = *v;
-    if (auto v = reader.get_string(table, p, "owner")) listener.owner = *v;
-    if (auto v = reader.get_string(table, p, "group")) listener.group = *v;
+    if (auto v = reader.get_parsed<mode_t>(table, p, "mode", "an octal mode like \"0660\"",
+                                           parse_file_mode)) {
+      listener.mode = *v;
+    }
+    if (auto v = reader.get_string(table, p, "owner", "a user name")) listener.owner = *v;
+    if (auto v = reader.get_string(table, p, "group", "a group name")) listener.group = *v;
     return;
   }
-  if (auto v = reader.get_parsed<Endpoint>(table, p, "address", parse_endpoint)) {
+  if (auto v = reader.get_parsed<Endpoint>(table, p, "address",
+                                           "an address like \"127.0.0.1:51717\"", parse_endpoint)) {
     listener.address = *v;
   }
   if (!table.get("address")) {
@@ -418,23 +307,27 @@ void read_listener_socket(ConfigReader& reader, const toml::table& table, const 
 ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, const std::string& p) {
   ListenerConfig listener;
   reader.reject_unknown_keys(table, p, kListenerKeys);
-  if (auto v = reader.get_parsed<std::string>(table, p, "name", check_listener_name)) {
+  if (auto v = reader.get_parsed<std::string>(table, p, "name", "a name", check_listener_name)) {
     listener.name = *v;
   } else if (!table.get("name")) {
     reader.problem(table.source(), p + "name", "missing (every listener needs a unique name)");
   }
-  if (auto v = reader.get_parsed<Protocol>(table, p, "protocol", parse_protocol)) {
+  if (auto v =
+          reader.get_parsed<Protocol>(table, p, "protocol", kProtocolExpected, parse_protocol)) {
     listener.protocol = *v;
   } else if (!table.get("protocol")) {
     reader.problem(table.source(), p + "protocol", "missing (tcp, udp, unix or unixgram)");
   }
   reject_misplaced_keys(reader, table, p, listener.protocol);
   read_listener_socket(reader, table, p, listener);
-  if (auto v = reader.get_parsed<std::string>(table, p, "service", check_service)) {
+  if (auto v =
+          reader.get_parsed<std::string>(table, p, "service", "a service name", check_service)) {
     listener.service = *v;
   }
-  if (auto v = reader.get_parsed<std::string>(table, p, "ack", check_ack)) listener.ack = *v;
-  if (auto v = reader.get_integer(table, p, "max_message", 1, kMaxMessageLimit)) {
+  if (auto v = reader.get_parsed<std::string>(table, p, "ack", "a string", check_ack)) {
+    listener.ack = *v;
+  }
+  if (auto v = reader.get_size(table, p, "max_message", 1, kMaxMessageLimit)) {
     listener.max_message = static_cast<size_t>(*v);
   }
   if (auto v = reader.get_integer(table, p, "messages_per_connection", 0, INT64_MAX)) {
@@ -443,14 +336,29 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
   if (auto v = reader.get_integer(table, p, "backlog", 1, 65535)) {
     listener.backlog = static_cast<int>(*v);
   }
-  if (auto v =
-          reader.get_parsed<LingeringClose>(table, p, "lingering_close", parse_lingering_close)) {
+  if (auto v = reader.get_parsed<LingeringClose>(table, p, "lingering_close",
+                                                 "\"auto\" or \"always\"", parse_lingering_close)) {
     listener.lingering_close = *v;
   }
-  if (auto v = reader.get_parsed<Duration>(table, p, "defer_accept", parse_defer_accept)) {
+  if (auto v = reader.get_parsed<Duration>(table, p, "defer_accept", "whole seconds like \"1s\"",
+                                           parse_defer_accept)) {
     listener.defer_accept = *v;
   }
   return listener;
+}
+
+// The control socket is bound after the listeners: on a listener's path it
+// failed, with a warning only, and ackctl reached the listener instead.
+void check_control_socket_path(ConfigReader& reader, const toml::array& tables,
+                               const Config& config) {
+  const std::string& control = config.daemon.control_socket;
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    const ListenerConfig& listener = config.listeners[i];
+    if (control.empty() || !is_unix(listener.protocol) || listener.path != control) continue;
+    reader.problem(
+        tables[i].as_table()->get("path")->source(), "listener[" + std::to_string(i) + "].path",
+        "\"" + control + "\" is daemon.control_socket too (each socket needs a path of its own)");
+  }
 }
 
 // Names and unix paths must be unique; so must inet bindings.
@@ -489,6 +397,57 @@ void read_listeners(ConfigReader& reader, const toml::table& root, Config& confi
     config.listeners.push_back(read_listener(reader, *(*tables)[i].as_table(), prefix));
   }
   check_unique(reader, *tables, config.listeners);
+  check_control_socket_path(reader, *tables, config);
+}
+
+// --- what the start needs of the machine ---
+
+using Exists = std::function<bool(const std::string&)>;
+
+// A user or group named by table[key] must exist (a typo failed the start).
+void check_account(ConfigReader& reader, const toml::table& table, const std::string& p,
+                   const char* key, const char* kind, const Exists& exists) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr || !node->is_string()) return;
+  std::string name = *node->value<std::string>();
+  if (!name.empty() && !exists(name)) {
+    reader.problem(node->source(), p + key, std::string("no such ") + kind + " \"" + name + "\"");
+  }
+}
+
+std::string directory_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// ackd creates the file table[key] names, but not its directory.
+void check_directory_of(ConfigReader& reader, const toml::table& table, const std::string& p,
+                        const char* key, const Machine& machine) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr || !node->is_string() || node->value<std::string>()->empty()) return;
+  std::string directory = directory_of(*node->value<std::string>());
+  if (!machine.is_directory(directory)) {
+    reader.problem(node->source(), p + key,
+                   "no directory \"" + directory + "\" (ackd creates the file, not its directory)");
+  }
+}
+
+void check_on_machine(ConfigReader& reader, const toml::table& root, const Machine& machine) {
+  if (const toml::table* daemon = root["daemon"].as_table()) {
+    check_account(reader, *daemon, "daemon.", "user", "user", machine.user_exists);
+    check_account(reader, *daemon, "daemon.", "group", "group", machine.group_exists);
+    check_directory_of(reader, *daemon, "daemon.", "log_file", machine);
+    check_directory_of(reader, *daemon, "daemon.", "pidfile", machine);
+  }
+  const toml::array* listeners = root["listener"].as_array();
+  for (size_t i = 0; listeners != nullptr && i < listeners->size(); ++i) {
+    const toml::table* table = (*listeners)[i].as_table();
+    if (table == nullptr) continue;
+    std::string p = "listener[" + std::to_string(i) + "].";
+    check_account(reader, *table, p, "owner", "user", machine.user_exists);
+    check_account(reader, *table, p, "group", "group", machine.group_exists);
+  }
 }
 
 }  // namespace
@@ -565,7 +524,7 @@ static std::string join_lines(const std::vector<std::string>& lines) {
 ConfigError::ConfigError(std::vector<std::string> problems)
     : std::runtime_error(join_lines(problems)), problems_(std::move(problems)) {}
 
-Config parse_config(std::string_view text, const std::string& source) {
+Config parse_config(std::string_view text, const std::string& source, const Machine* machine) {
   toml::table root;
   try {
     root = toml::parse(text, source);
@@ -593,11 +552,12 @@ Config parse_config(std::string_view text, const std::string& source) {
     }
   }
   read_listeners(reader, root, config);
+  if (machine != nullptr) check_on_machine(reader, root, *machine);
   reader.finish();
   return config;
 }
 
-Config load_config(const std::string& path) {
+Config load_config(const std::string& path, const Machine& machine) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     throw ConfigError({path + ": cannot open: " + std::strerror(errno)});
@@ -609,7 +569,7 @@ Config load_config(const std::string& path) {
   }
   std::ostringstream text;
   text << file.rdbuf();
-  return parse_config(text.str(), path);
+  return parse_config(text.str(), path, &machine);
 }
 
 Config default_config() {

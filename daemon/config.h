@@ -1,6 +1,8 @@
 // Config: the daemon's configuration as an immutable value. Loaded from TOML
 // (load_config) or the embedded default; every error names file, line,
 // column and key. Reload builds a new value and swaps it only if valid.
+// A loaded config is checked against the machine too (users, groups,
+// directories), so --check-config refuses what the start would fail on.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +16,7 @@
 
 #include "common/duration.h"
 #include "common/endpoint.h"
+#include "daemon/machine.h"
 
 namespace ackd {
 
@@ -114,10 +117,13 @@ class ConfigError : public std::runtime_error {
   std::vector<std::string> problems_;
 };
 
-// Parses TOML text; `source` names it in errors. Throws ConfigError.
-Config parse_config(std::string_view text, const std::string& source);
-// Reads and parses a file. Throws ConfigError (also for a missing file).
-Config load_config(const std::string& path);
+// Parses TOML text; `source` names it in errors. Checks the text alone, and
+// what it names on `machine` if one is given. Throws ConfigError.
+Config parse_config(std::string_view text, const std::string& source,
+                    const Machine* machine = nullptr);
+// Reads and parses a file, checked against `machine`. Throws ConfigError
+// (also for a missing file).
+Config load_config(const std::string& path, const Machine& machine = this_machine());
 // The built-in config: TCP and UDP on 127.0.0.1:51717.
 Config default_config();
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
@@ -65,6 +66,51 @@ TEST(AckdCli, CheckConfigAcceptsAValidFile) {
   RunResult r = run({ACKD_BINARY, "--check-config", "--config", dir.file("ok.conf")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("is valid"), std::string::npos);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// Each of these passed --check-config, and then ackd failed to start (or, for
+// the empty spool path, acked "fsync" while storing nothing). The check and
+// the start look at this machine alike.
+TEST(AckdCli, CheckConfigNamesWhatThisMachineLacks) {
+  TempDir dir;
+  std::string c = dir.file("c"), missing = dir.file("missing"), control = dir.file("ctl");
+  std::ofstream(c) << "[daemon]\nuser = 'ackd-test-no-such-user'\n"
+                      "group = 'ackd-test-no-such-group'\n"
+                      "log_file = '"
+                   << missing << "/ackd.log'\npidfile = '" << missing
+                   << "/ackd.pid'\ncontrol_socket = '" << control
+                   << "'\n[spool]\npath = ''\nack_after = 'fsync'\n"
+                      "[[listener]]\nname = 'a'\nprotocol = 'unix'\npath = '"
+                   << control << "'\n";
+  std::vector<std::string> expected = {
+      "ackd: " + c + ":2:8: daemon.user: no such user \"ackd-test-no-such-user\"",
+      "ackd: " + c + ":3:9: daemon.group: no such group \"ackd-test-no-such-group\"",
+      "ackd: " + c + ":4:12: daemon.log_file: no directory \"" + missing +
+          "\" (ackd creates the file, not its directory)",
+      "ackd: " + c + ":5:11: daemon.pidfile: no directory \"" + missing +
+          "\" (ackd creates the file, not its directory)",
+      "ackd: " + c +
+          ":8:8: spool.path: must not be empty (to run without a spool, remove the [spool] table)",
+      "ackd: " + c + ":13:8: listener[0].path: \"" + control +
+          "\" is daemon.control_socket too (each socket needs a path of its own)",
+  };
+  std::sort(expected.begin(), expected.end());
+  for (bool check : {true, false}) {
+    std::vector<std::string> argv = {ACKD_BINARY, "--config", c};
+    if (check) argv.push_back("--check-config");
+    RunResult r = run(argv);
+    EXPECT_EQ(r.exit_code, 78) << r.err;
+    EXPECT_EQ(lines_of(r.err), expected) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
 }
 
 TEST(AckdCli, BindFailureNamesTheListener) {

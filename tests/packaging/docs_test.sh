@@ -19,16 +19,17 @@ man=$src/docs/man/ackd.conf.5.scd
 # shellcheck source=tests/support/check.sh
 . "$(dirname "$0")/../support/check.sh"
 
-"$ackd" --check-config --config "$conf" || fail "packaging/ackd.conf is not valid"
+here=$(config_for_this_machine "$conf")
+"$ackd" --check-config --config "$here" || fail "packaging/ackd.conf is not valid"
 
-sed -E 's/^#([a-z_]+ = )/\1/; s/^#(\[[a-z_]+\])$/\1/' "$conf" >"$tmp/all-keys.conf"
+sed -E 's/^#([a-z_]+ = )/\1/; s/^#(\[[a-z_]+\])$/\1/' "$here" >"$tmp/all-keys.conf"
 "$ackd" --check-config --config "$tmp/all-keys.conf" >/dev/null ||
   fail "packaging/ackd.conf with its commented keys enabled is not valid (errors above)"
 
 # The quoted names in `constexpr const char* kDaemonKeys[] = {...};` and the
 # other key tables (kRootKeys names the tables themselves).
 table_keys() {
-  sed -n "/$1\[\] = {/,/};/p" "$src/daemon/config.cpp" | grep -o '"[a-z_]*"' | tr -d '"'
+  sed -n "/$1\[\] = {/{:a;/};/!{N;ba};p}" "$src/daemon/config.cpp" | grep -o '"[a-z_]*"' | tr -d '"'
 }
 tables=$(grep -oE 'k[A-Z][A-Za-z]*Keys\[\] = \{' "$src/daemon/config.cpp" | grep -oE '^k[A-Za-z]+' |
   grep -vx kRootKeys)

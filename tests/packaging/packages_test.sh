@@ -97,7 +97,7 @@ check_binaries() {
   reported=$("$root/usr/bin/ackctl" --version) || fail "$what: ackctl --version failed"
   [ "$reported" = "ackctl $version" ] ||
     fail "$what has version $version, its ackctl --version says \"$reported\""
-  "$root/usr/sbin/ackd" --check-config --config "$root/etc/ackd/ackd.conf" ||
+  "$root/usr/sbin/ackd" --check-config --config "$(config_for_this_machine "$root/etc/ackd/ackd.conf")" ||
     fail "$what: ackd --check-config rejects the packaged /etc/ackd/ackd.conf"
   bash -n "$root/usr/share/bash-completion/completions/ackctl" ||
     fail "$what: the bash completion is not valid bash"

@@ -163,11 +163,24 @@ INSTANTIATE_TEST_SUITE_P(
             ":2:8: daemon.mode: unknown mode \"threads\""},
         BadCase{"bad_workers",
                 "[daemon]\nworkers = 0\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
-                ":2:11: daemon.workers: must be from 1 to 1024"},
+                ":2:11: daemon.workers: expected \"auto\" or a number from 1 to 1024"},
         BadCase{"bad_dispatchers",
                 "[daemon]\ndispatchers = 'many'\n[[listener]]\nname='a'\nprotocol='tcp'\n"
                 "address='h:1'\n",
-                ":2:15: daemon.dispatchers: expected an integer"},
+                ":2:15: daemon.dispatchers: expected \"auto\" or a number from 1 to 1024"},
+        // Not "expected an integer": the string "auto" is one of the answers.
+        BadCase{"workers_in_capitals",
+                "[daemon]\nworkers = 'AUTO'\n[[listener]]\nname='a'\nprotocol='tcp'\n"
+                "address='h:1'\n",
+                ":2:11: daemon.workers: expected \"auto\" or a number from 1 to 1024"},
+        BadCase{"workers_too_many",
+                "[daemon]\nworkers = 5000\n[[listener]]\nname='a'\nprotocol='tcp'\n"
+                "address='h:1'\n",
+                ":2:11: daemon.workers: expected \"auto\" or a number from 1 to 1024"},
+        BadCase{"max_children_not_a_number",
+                "[daemon]\nmax_children = 'lots'\n[[listener]]\nname='a'\nprotocol='tcp'\n"
+                "address='h:1'\n",
+                ":2:16: daemon.max_children: expected an integer from 1 to 100000"},
         BadCase{"bad_duration",
                 "[daemon]\nshutdown_timeout = '10 "
                 "seconds'\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
@@ -175,7 +188,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"duration_not_string",
                 "[daemon]\nshutdown_timeout = "
                 "10\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
-                ":2:20: daemon.shutdown_timeout: expected a string"},
+                ":2:20: daemon.shutdown_timeout: expected a duration like \"10s\" or \"250ms\""},
+        BadCase{"mode_not_string",
+                "[daemon]\nmode = 1\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:8: daemon.mode: expected \"prefork\" or \"fork\""},
         BadCase{"bad_bool",
                 "[daemon]\nlog_messages = "
                 "'yes'\n[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
@@ -226,7 +242,14 @@ INSTANTIATE_TEST_SUITE_P(
                 ":5:5: listener[0].ack: must not contain a line break"},
         BadCase{"max_message_zero",
                 "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmax_message=0\n",
-                ":5:13: listener[0].max_message: must be from 1 to"},
+                ":5:13: listener[0].max_message: must be from 1 to 16MiB"},
+        BadCase{"max_message_too_large",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmax_message='17MiB'\n",
+                ":5:13: listener[0].max_message: must be from 1 to 16MiB"},
+        BadCase{"max_message_not_a_size",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmax_message=1.5\n",
+                ":5:13: listener[0].max_message: expected a size: a number of bytes or a string "
+                "like \"64MiB\""},
         BadCase{
             "mpc_on_udp",
             "[[listener]]\nname='a'\nprotocol='udp'\naddress='h:1'\nmessages_per_connection=1\n",
@@ -234,7 +257,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{
             "mpc_negative",
             "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nmessages_per_connection=-1\n",
-            "listener[0].messages_per_connection: must be from 0"},
+            "listener[0].messages_per_connection: must be 0 or more"},
         BadCase{"lingering_close_unknown",
                 "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nlingering_close='on'\n",
                 ":5:17: listener[0].lingering_close: unknown lingering_close \"on\" (expected auto "
@@ -267,7 +290,37 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"worker_timeout_below_the_heartbeat",
                 "[daemon]\nworker_timeout='200ms'\n"
                 "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
-                ":2:16: daemon.worker_timeout: must be at least 1s"}),
+                ":2:16: daemon.worker_timeout: must be at least 1s"},
+        // It acked "fsync" while it stored nothing.
+        BadCase{"spool_path_empty",
+                "[spool]\npath = ''\nack_after = 'fsync'\n"
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:8: spool.path: must not be empty (to run without a spool, remove the [spool] "
+                "table)"},
+        // Not "expected a string": a size may be an integer, only not a negative one.
+        BadCase{"segment_size_negative",
+                "[spool]\npath = '/x'\nsegment_size = -5\n"
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":3:16: spool.segment_size: expected a size: a number of bytes or a string like "
+                "\"64MiB\""},
+        BadCase{"max_total_size_not_a_size",
+                "[spool]\npath = '/x'\nmax_total_size = true\n"
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":3:18: spool.max_total_size: expected a size: a number of bytes or a string like "
+                "\"64MiB\""},
+        BadCase{"udp_reply_burst_negative",
+                "[daemon]\nudp_reply_burst = -1\n"
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\n",
+                ":2:19: daemon.udp_reply_burst: expected a size: a number of bytes"},
+        // Only a run-time warning before: the control socket could not be bound.
+        BadCase{"listener_on_the_control_socket",
+                "[daemon]\ncontrol_socket = '/tmp/ackd.ctl'\n"
+                "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/ackd.ctl'\n",
+                ":6:6: listener[0].path: \"/tmp/ackd.ctl\" is daemon.control_socket too (each "
+                "socket needs a path of its own)"},
+        BadCase{"unixgram_listener_on_the_default_control_socket",
+                "[[listener]]\nname='a'\nprotocol='unixgram'\npath='/run/ackd/control.sock'\n",
+                ":4:6: listener[0].path: \"/run/ackd/control.sock\" is daemon.control_socket too"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
 
 TEST(Config, Spool) {
@@ -282,6 +335,15 @@ TEST(Config, Spool) {
   Config none = parse_config("[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\n", "x");
   EXPECT_FALSE(none.spool.enabled());
   EXPECT_EQ(none.spool.ack_after, AckAfter::kWrite);  // the default once a path is set
+}
+
+TEST(Config, SizesTakeUnits) {
+  Config c = parse_config(
+      "[daemon]\nudp_reply_burst = '8KiB'\n"
+      "[[listener]]\nname='t'\nprotocol='tcp'\naddress='h:1'\nmax_message = '1MiB'\n",
+      "x");
+  EXPECT_EQ(c.daemon.udp_reply_burst, 8192u);
+  EXPECT_EQ(c.listeners[0].max_message, 1u << 20);
 }
 
 TEST(Config, SpoolErrorsNameTheKey) {
@@ -311,6 +373,63 @@ TEST(Config, ReportsEveryProblemAtOnce) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_GE(e.problems().size(), 3u) << e.what();
+  }
+}
+
+// A machine with the user and the group "ackd" and the directories /run and
+// /var/log/ackd, and nothing else.
+Machine fake_machine() {
+  Machine machine;
+  machine.user_exists = [](const std::string& name) { return name == "ackd"; };
+  machine.group_exists = [](const std::string& name) { return name == "ackd"; };
+  machine.is_directory = [](const std::string& path) {
+    return path == "/run" || path == "/var/log/ackd";
+  };
+  return machine;
+}
+
+constexpr const char* kUnixListener =
+    "[[listener]]\nname='a'\nprotocol='unix'\npath='/run/a.sock'\n";
+
+TEST(Config, AcceptsWhatThisMachineHas) {
+  Machine machine = fake_machine();
+  Config c =
+      parse_config(std::string("[daemon]\nuser='ackd'\ngroup='ackd'\n"
+                               "log_file='/var/log/ackd/ackd.log'\npidfile='/run/ackd.pid'\n") +
+                       kUnixListener + "owner='ackd'\ngroup='ackd'\n",
+                   "x", &machine);
+  EXPECT_EQ(c.daemon.user, "ackd");
+}
+
+// Each of these passed --check-config, and then the daemon failed to start.
+TEST(Config, NamesWhatThisMachineLacks) {
+  const std::pair<std::string, const char*> cases[] = {
+      {"[daemon]\nuser = 'ackdd'\n", "x:2:8: daemon.user: no such user \"ackdd\""},
+      {"[daemon]\ngroup = 'ackdd'\n", "x:2:9: daemon.group: no such group \"ackdd\""},
+      {"[daemon]\nlog_file = '/var/log/ackdd/ackd.log'\n",
+       "x:2:12: daemon.log_file: no directory \"/var/log/ackdd\" (ackd creates the file, not "
+       "its directory)"},
+      {"[daemon]\npidfile = '/run/ackd/ackd.pid'\n",
+       "x:2:11: daemon.pidfile: no directory \"/run/ackd\""},
+      {std::string(kUnixListener) + "owner = 'nobody-here'\n",
+       "x:5:9: listener[0].owner: no such user \"nobody-here\""},
+      {std::string(kUnixListener) + "group = 'nogroup-here'\n",
+       "x:5:9: listener[0].group: no such group \"nogroup-here\""},
+  };
+  Machine machine = fake_machine();
+  for (const auto& [text, expected] : cases) {
+    std::string config =
+        text.find("[[listener]]") != std::string::npos ? text : text + kUnixListener;
+    try {
+      parse_config(config, "x", &machine);
+      ADD_FAILURE() << "accepted: " << config;
+    } catch (const ConfigError& e) {
+      ASSERT_EQ(e.problems().size(), 1u) << e.what();
+      EXPECT_NE(e.problems()[0].find(expected), std::string::npos)
+          << "got: " << e.problems()[0] << "\nwanted: " << expected;
+    }
+    // The text alone is valid: only a machine can say what it lacks.
+    EXPECT_NO_THROW(parse_config(config, "x"));
   }
 }
 
