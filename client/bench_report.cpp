@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "client/exit_codes.h"
+#include "common/json.h"
 
 namespace ackd::client {
 namespace {
@@ -21,23 +22,6 @@ double microseconds(uint64_t nanoseconds) { return static_cast<double>(nanosecon
 
 double rate(const BenchResult& result) {
   return result.seconds > 0 ? static_cast<double>(result.counts.acks) / result.seconds : 0.0;
-}
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 const char* pattern_text(const BenchPlan& plan) {

@@ -10,6 +10,7 @@
 #include "client/exit_codes.h"
 #include "client/flush_stdout.h"
 #include "common/escape.h"
+#include "common/json.h"
 #include "common/spool_reader.h"
 
 namespace ackd::client {
@@ -27,24 +28,6 @@ std::string utc_time(uint64_t time_ns) {
   char text[32];
   std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:06}Z", text, (time_ns / 1000) % 1000000);
-}
-
-// JSON strings must be UTF-8: every byte outside printable ASCII is \\u00XX,
-// so binary messages round-trip (each escape is one byte).
-std::string json_bytes(std::string_view bytes) {
-  std::string out = "\"";
-  for (char c : bytes) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte >= 0x7F) {
-      out += fmt::format("\\u{:04x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 std::vector<std::string> segments_of(const std::string& directory) {
@@ -122,8 +105,8 @@ std::string SpoolRecordText::json(uint64_t time_ns, std::string_view listener,
   return fmt::format(
       "{{\"time\":\"{}\",\"time_ns\":{},\"listener\":{},\"peer\":{},\"size\":{},"
       "\"message\":{}}}",
-      utc_time(time_ns), time_ns, json_bytes(listener), json_bytes(peer), message.size(),
-      json_bytes(message));
+      utc_time(time_ns), time_ns, json_string(listener), json_string(peer), message.size(),
+      json_string(message));
 }
 
 void setup_spool(CLI::App& app) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.h"
+#include "common/json.h"
 
 namespace ackd {
 namespace {
@@ -24,22 +25,6 @@ Totals totals_of(const StatusSnapshot& status) {
     t.dropped += w.dropped;
   }
   return t;
-}
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += fmt::format("\\u{:04x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "client/exit_codes.h"
+#include "tests/support/json_check.h"
 
 namespace ackd::client {
 namespace {
@@ -71,9 +72,10 @@ TEST(AckctlBenchReportTest, JsonHasEveryField) {
 TEST(AckctlBenchReportTest, JsonEscapesTheTarget) {
   BenchPlan plan = keep_plan();
   plan.unix_socket = true;
-  plan.path = "/tmp/a\"b";
+  plan.path = "/tmp/a\"b\xff";  // a path is any bytes, not always UTF-8
   std::string json = format_bench_json(plan, result_with(1));
-  EXPECT_NE(json.find("\"target\":\"unix /tmp/a\\\"b\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"target\":\"unix /tmp/a\\\"b\\u00ff\""), std::string::npos) << json;
+  EXPECT_TRUE(test::is_valid_json(json)) << json;
 }
 
 TEST(AckctlBenchReportTest, TextNamesRateErrorsAndPercentiles) {
