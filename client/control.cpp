@@ -40,7 +40,8 @@ std::string read_reply(int fd, const Deadline& deadline) {
   }
 }
 
-CLI::App* add_command(CLI::App& app, const char* name, const char* help,
+// `success`: what exit status 0 means for this command.
+CLI::App* add_command(CLI::App& app, const char* name, const char* help, const char* success,
                       const std::shared_ptr<ControlOptions>& options) {
   CLI::App* command = app.add_subcommand(name, help);
   command->add_option("--socket", options->socket, "The daemon's control socket")
@@ -49,7 +50,7 @@ CLI::App* add_command(CLI::App& app, const char* name, const char* help,
   command->add_option("--timeout", options->timeout, "Deadline for the reply")
       ->type_name("DURATION")
       ->capture_default_str();
-  command->footer(kExitCodesHelp);
+  command->footer(control_exit_codes_help(success));
   return command;
 }
 
@@ -89,13 +90,16 @@ std::string run_control(const ControlOptions& options, const std::string& reques
 
 void setup_control(CLI::App& app) {
   auto options = std::make_shared<ControlOptions>();
-  CLI::App* status = add_command(app, "status", "Show the daemon's listeners and workers", options);
+  CLI::App* status = add_command(app, "status", "Show the daemon's listeners and workers",
+                                 "the status was printed", options);
   status->add_flag("--json", options->json, "Print JSON (one object) for scripts");
   status->callback(
       [options] { run_and_print(*options, options->json ? "status json" : "status"); });
-  add_command(app, "reload", "Reload the daemon's configuration (like SIGHUP)", options)
+  add_command(app, "reload", "Reload the daemon's configuration (like SIGHUP)",
+              "the daemon accepted the reload", options)
       ->callback([options] { run_and_print(*options, "reload"); });
-  add_command(app, "stop", "Stop the daemon gracefully (like SIGTERM)", options)
+  add_command(app, "stop", "Stop the daemon gracefully (like SIGTERM)", "the daemon is stopping",
+              options)
       ->callback([options] { run_and_print(*options, "stop"); });
 }
 

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   CLI::App app("Client of ackd: sends messages to a server and prints its acks.", "ackctl");
   app.set_version_flag("--version", std::string("ackctl ") + ackd::kVersion);
   app.require_subcommand(1);
-  app.footer(ackd::client::kExitCodesHelp);
+  app.footer(ackd::client::kExitCodesOverview);
   ackd::client::setup_send(app);
   ackd::client::setup_control(app);
   ackd::client::setup_bench(app);

@@ -122,7 +122,7 @@ void setup_send(CLI::App& app) {
   CLI::App* send = app.add_subcommand("send", "Send messages and print the acks");
   add_operands(*send, options);
   add_transport_options(*send, *options);
-  send->footer(std::string(kFooter) + kExitCodesHelp);
+  send->footer(std::string(kFooter) + kSendExitCodesHelp);
   send->callback([options] {
     if (int code = run_send(*options); code != kExitOk) throw CLI::RuntimeError(code);
   });

@@ -119,7 +119,7 @@ void setup_spool(CLI::App& app) {
     command->add_option("DIR", options->directory, "The spool directory ([spool] path)")
         ->required();
     command->add_flag("--json", options->json, "JSON: one object per record (cat) or in all");
-    command->footer(kExitCodesHelp);
+    command->footer(kSpoolExitCodesHelp);
   }
   cat->callback([options] { run_cat(*options); });
   stats->callback([options] { run_stats(*options); });

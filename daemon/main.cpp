@@ -61,7 +61,9 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"ackd: acknowledges every message it receives over TCP, UDP and unix sockets"};
+  // Named here: CLI11 would otherwise show argv[0], the path ackd was run by.
+  CLI::App app{"ackd: acknowledges every message it receives over TCP, UDP and unix sockets",
+               "ackd"};
   Options options;
   options.argv.assign(argv, argv + argc);
   app.add_option("-c,--config", options.config_path,

@@ -342,13 +342,53 @@ TEST_F(AckctlTest, VersionPrintsTheVersion) {
   EXPECT_EQ(result.out, std::string("ackctl ") + kVersion + "\n");
 }
 
-TEST_F(AckctlTest, HelpDocumentsTheExitCodes) {
-  for (auto args :
-       {std::vector<std::string>{"--help"}, std::vector<std::string>{"send", "--help"}}) {
-    RunResult result = ackctl(args);
-    EXPECT_EQ(result.exit_code, 0);
-    EXPECT_NE(result.out.find("3  connection refused"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("6  protocol error"), std::string::npos) << result.out;
+// Each command's --help lists the exit codes that command returns, in its
+// own words: stop never "acknowledged every message", spool never timed out.
+struct HelpCase {
+  std::vector<std::string> args;
+  std::vector<std::string> listed;  // lines the footer must hold
+  std::vector<std::string> absent;  // and must not
+};
+
+TEST_F(AckctlTest, HelpListsEachCommandsOwnExitCodes) {
+  const std::string send_ok = "0  every message was acknowledged";
+  const std::vector<std::string> control_absent = {send_ok, "5  unknown host"};
+  const HelpCase cases[] = {
+      {{"--help"},
+       {"0  success", "2  usage error", "3  connection refused", "6  protocol error",
+        "each command's --help"},
+       {send_ok}},
+      {{"send", "--help"},
+       {send_ok, "3  connection refused", "4  timed out", "5  unknown host", "6  protocol error"},
+       {}},
+      {{"status", "--help"},
+       {"0  the status was printed", "3  no daemon", "4  no reply within --timeout",
+        "6  the daemon refused the request"},
+       control_absent},
+      {{"reload", "--help"}, {"0  the daemon accepted the reload", "3  no daemon"}, control_absent},
+      {{"stop", "--help"}, {"0  the daemon is stopping", "3  no daemon"}, control_absent},
+      {{"spool", "cat", "--help"},
+       {"0  every record was read and verified", "1  the spool cannot be read",
+        "6  a segment fails verification"},
+       {send_ok, "3  ", "4  ", "5  "}},
+      {{"spool", "stats", "--help"}, {"6  a segment fails verification"}, {send_ok, "4  "}},
+      {{"bench", "--help"}, {"0  the run ended with acks and no error"}, {send_ok}},
+  };
+  for (const HelpCase& c : cases) {
+    RunResult result = ackctl(c.args);
+    std::string command = c.args.size() > 1 ? c.args[0] + " " + c.args[1] : c.args[0];
+    EXPECT_EQ(result.exit_code, 0) << command;
+    size_t footer = result.out.find("Exit status");
+    ASSERT_NE(footer, std::string::npos) << command << ":\n" << result.out;
+    std::string codes = result.out.substr(footer);
+    for (const std::string& line : c.listed) {
+      EXPECT_NE(codes.find(line), std::string::npos) << command << " lacks \"" << line << "\":\n"
+                                                     << codes;
+    }
+    for (const std::string& line : c.absent) {
+      EXPECT_EQ(codes.find(line), std::string::npos) << command << " lists \"" << line << "\":\n"
+                                                     << codes;
+    }
   }
 }
 

@@ -113,6 +113,15 @@ TEST(AckdCli, CheckConfigNamesWhatThisMachineLacks) {
   }
 }
 
+// The usage line names the program, not the path it was started by.
+TEST(AckdCli, HelpNamesTheProgram) {
+  RunResult r = run({ACKD_BINARY, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(r.out.starts_with("ackd: acknowledges")) << r.out;
+  EXPECT_NE(r.out.find("Usage: ackd [OPTIONS]"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(ACKD_BINARY), std::string::npos) << r.out;
+}
+
 TEST(AckdCli, BindFailureNamesTheListener) {
   uint16_t port = free_port();
   TempDir dir;
