@@ -69,6 +69,40 @@ wait_until() {
   "$@" >/dev/null 2>&1
 }
 
+# --- tools ---------------------------------------------------------------------------
+
+# The commands this test runs that a minimal Debian may lack, and their
+# packages (scripts/install-deps installs systemd for every run).
+readonly tool_packages=(ip:iproute2 ss:iproute2 ps:procps systemd-socket-activate:systemd
+  systemctl:systemd journalctl:systemd)
+
+# True when one of the commands is missing.
+lacks() {
+  local command
+  for command; do command -v "$command" >/dev/null || return 0; done
+  return 1
+}
+
+# Installs the packages of the missing commands with apt-get, as root or
+# through passwordless sudo, as packaging/build and bench/run do. Without
+# either, the checks that need a missing command are skipped.
+install_missing_tools() {
+  local entry packages=() sudo=""
+  for entry in "${tool_packages[@]}"; do
+    command -v "${entry%%:*}" >/dev/null || packages+=("${entry#*:}")
+  done
+  if ((${#packages[@]} == 0)) || ! command -v apt-get >/dev/null; then return 0; fi
+  if [[ $EUID -ne 0 ]]; then
+    sudo -n true 2>/dev/null || return 0
+    sudo="sudo -n"
+  fi
+  mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
+  note "installing ${packages[*]}"
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends "${packages[@]}" >/dev/null
+}
+
 # --- socket activation without systemd (no box needed) ---------------------------
 
 listening() {  # tcp|udp PORT: something listens there
@@ -344,7 +378,7 @@ teardown() {
 box_unsupported_reason() {
   [[ $EUID -eq 0 ]] || { echo "not root (booting systemd in namespaces needs root)"; return; }
   local c
-  for c in unshare nsenter setpriv pivot_root mknod ip findmnt systemctl journalctl; do
+  for c in unshare nsenter setpriv pivot_root mknod ip findmnt systemctl journalctl ps; do
     command -v "$c" >/dev/null || { echo "$c not found"; return; }
   done
   [[ -x /lib/systemd/systemd ]] || { echo "/lib/systemd/systemd not found"; return; }
@@ -705,18 +739,19 @@ main() {
   ackctl=$(readlink -f "${ackctl:-$build_dir/client/ackctl}")
   [[ -x $ackd && -x $ackctl ]] || { echo "run-in-systemd.sh: no ackd/ackctl binaries ($ackd, $ackctl)" >&2; exit 2; }
 
-  # Socket activation without systemd.
-  if command -v systemd-socket-activate >/dev/null; then
-    if [[ $EUID -eq 0 ]] && unshare --net true 2>/dev/null; then
-      local out
-      out=$(SA_ACKD=$ackd SA_ACKCTL=$ackctl ONLY=$only unshare --net -- "$self" --internal-socket-activate)
-      echo "$out"
-      failures=$((failures + $(grep -c '^FAIL' <<<"$out")))
-    else
-      socket_activate_checks "$ackd" "$ackctl" $((20000 + RANDOM % 20000))
-    fi
+  install_missing_tools
+  # Socket activation without systemd (in a private network namespace when root).
+  local sa_tools=(systemd-socket-activate ss)
+  [[ $EUID -eq 0 ]] && sa_tools+=(ip)
+  if lacks "${sa_tools[@]}"; then
+    skip socket-activate "needs ${sa_tools[*]}: one is missing (as root, or with passwordless sudo, this test installs them)"
+  elif [[ $EUID -eq 0 ]] && unshare --net true 2>/dev/null; then
+    local out
+    out=$(SA_ACKD=$ackd SA_ACKCTL=$ackctl ONLY=$only unshare --net -- "$self" --internal-socket-activate)
+    echo "$out"
+    failures=$((failures + $(grep -c '^FAIL' <<<"$out")))
   else
-    skip socket-activate-tcp "systemd-socket-activate not found"
+    socket_activate_checks "$ackd" "$ackctl" $((20000 + RANDOM % 20000))
   fi
 
   if [[ -n $only ]] && ! tr , '\n' <<<"$only" | grep -qv '^socket-activate'; then
