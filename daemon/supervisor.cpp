@@ -12,7 +12,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/listen_fds.h"
 #include "daemon/listener_set.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
@@ -55,7 +54,7 @@ Supervisor::~Supervisor() {
   for (const Listener& listener : listeners_) remove_socket_file(listener);
 }
 
-void Supervisor::start() {
+void Supervisor::start(std::vector<PassedSocket> passed) {
   started_ms_ = steady_now_ms();
   if (!config_.daemon.pidfile.empty()) {
     const char* from = std::getenv(kUpgradeFromVariable);  // the old master holds it
@@ -71,7 +70,7 @@ void Supervisor::start() {
     recover_spool(config_.spool, credentials_ ? credentials_->uid : static_cast<uid_t>(-1),
                   credentials_ ? credentials_->gid : static_cast<gid_t>(-1));
   }
-  open_listeners();
+  open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
   }
@@ -84,8 +83,7 @@ void Supervisor::start() {
 
 // Sockets passed by systemd or by the previous master are used as they are;
 // the others are bound here.
-void Supervisor::open_listeners() {
-  std::vector<PassedSocket> passed = take_passed_sockets();
+void Supervisor::open_listeners(std::vector<PassedSocket> passed) {
   bool upgrading = std::getenv(kUpgradeFromVariable) != nullptr;
   // systemd-socket-activate without --fdname: unnamed sockets, taken in order.
   bool unnamed = std::all_of(passed.begin(), passed.end(), [](auto& p) { return p.name.empty(); });

@@ -12,6 +12,7 @@
 
 #include "daemon/config.h"
 #include "daemon/control_server.h"
+#include "daemon/listen_fds.h"
 #include "daemon/listener.h"
 #include "daemon/pidfile.h"
 #include "daemon/privileges.h"
@@ -31,8 +32,9 @@ class Supervisor {
   Supervisor(Config config, std::string config_path, std::vector<std::string> argv);
   ~Supervisor();
 
-  // Binds the listeners; throws std::system_error / std::runtime_error.
-  void start();
+  // Binds the listeners, or adopts those `passed` (take_passed_sockets());
+  // throws std::system_error / std::runtime_error.
+  void start(std::vector<PassedSocket> passed);
   // The master loop; returns the exit status.
   int run();
 
@@ -46,7 +48,7 @@ class Supervisor {
   void wait_for_events(TimePoint now);
   Requests take_requests();
   std::string handle_control(std::string_view request);
-  void open_listeners();
+  void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
   void start_upgrade(TimePoint now);
   void check_upgrade(TimePoint now);
