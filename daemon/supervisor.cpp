@@ -130,7 +130,7 @@ int Supervisor::run() {
       // The master exits last: fork mode's connection processes are in their
       // dispatcher's group, and those it leaves behind are reparented to us.
       bool given_up = killed_ && now >= stop_deadline_;
-      if (table_.running() == 0 && (stop_groups_gone() || given_up)) break;
+      if (table_.running() == 0 && (stop_groups_.prune() || given_up)) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
                      format_duration(config_.daemon.shutdown_timeout), table_.running());
@@ -210,7 +210,10 @@ void Supervisor::reap_children(TimePoint now) {
       abandon_upgrade("the new master (pid " + std::to_string(pid) + ") " + describe_exit(status));
       continue;
     }
-    if (auto entry = scoreboard_.find(pid)) scoreboard_.release(*entry);
+    if (auto entry = scoreboard_.find(pid)) {
+      scoreboard_.release(*entry);
+      note_orphans(pid);
+    }
     // A worker that got our TERM before its own handlers were set dies of it.
     bool clean =
         (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
@@ -229,6 +232,19 @@ void Supervisor::reap_children(TimePoint now) {
       spdlog::warn("still dying young: next respawn in {}", format_duration(exit->respawn_delay));
     }
   }
+  orphans_.prune();
+}
+
+// A dead dispatcher's connection processes are ours now (we are the
+// subreaper) but in no worker's group: keep their group, to stop them with
+// the rest. They drain on their own (their parent-death signal is TERM).
+void Supervisor::note_orphans(pid_t worker) {
+  if (!has_children_in_group(worker)) return;
+  spdlog::info("connection processes of pid {} live on; they drain and exit", worker);
+  orphans_.add(worker);
+  if (!stopping_) return;
+  stop_groups_.add(worker);
+  kill(-worker, killed_ ? SIGKILL : SIGTERM);
 }
 
 // A worker whose heartbeat is older than worker_timeout is stuck (a busy
@@ -413,11 +429,12 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
   control_.reset();
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
-  stop_groups_ = table_.pids();
+  collect_stop_groups();
   if (fast) {
     kill_workers(now);
   } else {
     signal_workers(SIGTERM);
+    orphans_.signal(SIGTERM);  // they drain, as the workers do
   }
 }
 
@@ -477,27 +494,22 @@ void Supervisor::signal_workers(int signo) {
 
 // Stops at once: the workers and, in fork mode, their connection processes,
 // which would otherwise get only their parent's death signal (and a stopped
-// or stuck one ignores it). Waits for them for a grace period at most.
+// or stuck one ignores it), and those of dead dispatchers. Waits for them
+// for a grace period at most.
 void Supervisor::kill_workers(TimePoint now) {
-  // A group outlives its leader: a dispatcher gone already may have left
-  // connection processes behind.
-  for (pid_t pid : table_.pids()) {
-    if (std::find(stop_groups_.begin(), stop_groups_.end(), pid) == stop_groups_.end()) {
-      stop_groups_.push_back(pid);
-    }
-  }
-  for (pid_t group : stop_groups_) {
-    if (kill(-group, SIGKILL) != 0) kill(group, SIGKILL);
-  }
+  collect_stop_groups();
+  stop_groups_.prune();  // only groups still holding our children: never a stranger's
+  stop_groups_.signal(SIGKILL);
   killed_ = true;
   stop_deadline_ = now + kKillGrace;
 }
 
-// True once no process is left in the workers' groups (the zombies among
-// them are ours to reap, being a subreaper).
-bool Supervisor::stop_groups_gone() {
-  std::erase_if(stop_groups_, [](pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; });
-  return stop_groups_.empty();
+// The groups a stop waits for: the workers' (a group outlives its leader,
+// so a worker gone already may have left connection processes behind) and
+// the orphans'.
+void Supervisor::collect_stop_groups() {
+  for (pid_t pid : table_.pids()) stop_groups_.add(pid);
+  for (pid_t group : orphans_.groups()) stop_groups_.add(group);
 }
 
 StatusSnapshot Supervisor::snapshot() const {

@@ -16,6 +16,7 @@
 #include "daemon/listener.h"
 #include "daemon/pidfile.h"
 #include "daemon/privileges.h"
+#include "daemon/process_groups.h"
 #include "daemon/process_table.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
@@ -65,7 +66,8 @@ class Supervisor {
   void retire(const std::vector<pid_t>& pids);
   void signal_workers(int signo);
   void kill_workers(TimePoint now);
-  bool stop_groups_gone();
+  void note_orphans(pid_t worker);
+  void collect_stop_groups();
   void drop_upgrade();
   size_t configured_pool_size() const;
   StatusSnapshot snapshot() const;
@@ -93,8 +95,10 @@ class Supervisor {
   int64_t started_ms_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
-  // At a stop: the workers' process groups, waited for until empty.
-  std::vector<pid_t> stop_groups_;
+  // Groups of dead fork-mode dispatchers whose connection processes live on.
+  ProcessGroups orphans_;
+  // At a stop: the workers' process groups and orphans_, waited for until empty.
+  ProcessGroups stop_groups_;
   TimePoint stop_deadline_{};
 };
 
