@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -161,17 +162,24 @@ int Supervisor::run() {
 void Supervisor::wait_for_events(TimePoint now) {
   TimePoint wake = now + std::chrono::seconds(1);
   for (std::optional<TimePoint> t :
-       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping()}) {
+       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping(),
+        control_clients_.next_deadline(), control_ ? control_->resume_at(now) : std::nullopt}) {
     if (t) wake = std::min(wake, *t);
   }
   auto until = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
   int timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
-  pollfd fds[3] = {{signals_.fd(), POLLIN, 0},
-                   {control_ ? control_->fd() : -1, POLLIN, 0},
-                   {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
-  if (poll(fds, 3, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
-    control_->serve_one([this](std::string_view request) { return handle_control(request); });
-  }
+  // At its bound of clients the listening socket waits: new ones queue in its backlog.
+  bool accepting = control_ && !control_clients_.full();
+  std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0},
+                             {accepting ? control_->poll_fd(now) : -1, POLLIN, 0},
+                             {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
+  constexpr size_t kClientsFrom = 3;
+  control_clients_.add_poll_fds(fds);
+  int ready = poll(fds.data(), fds.size(), timeout_ms);
+  TimePoint after = Clock::now();
+  auto handler = [this](std::string_view request) { return handle_control(request); };
+  control_clients_.handle(std::span(fds).subspan(kClientsFrom), after, handler);
+  if (ready > 0 && (fds[1].revents & POLLIN)) control_clients_.accept_from(*control_, after);
 }
 
 Supervisor::Requests Supervisor::take_requests() {
@@ -188,7 +196,8 @@ Supervisor::Requests Supervisor::take_requests() {
   return requests;
 }
 
-std::string Supervisor::handle_control(std::string_view request) {
+// The reply to a control request (nullopt: answered later, by answer_awaiting).
+std::optional<std::string> Supervisor::handle_control(std::string_view request) {
   if (request == "status") return render_status_text(snapshot());
   if (request == "status json") return render_status_json(snapshot());
   if (request == "reload") {
@@ -427,7 +436,7 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   notify("STOPPING=1");
   stopping_ = true;
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
-  control_.reset();
+  control_.reset();  // the clients already accepted are still answered
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
   collect_stop_groups();
   if (fast) {
@@ -461,6 +470,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
   if (control_) spec.close_in_child.push_back(control_->fd());
+  for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
   if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
   try {
     // Each worker leads a process group that its connection processes (fork

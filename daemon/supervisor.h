@@ -1,8 +1,9 @@
 // Supervisor: the master process. It binds every listener, starts the
 // workers, then only supervises. Its loop waits for signals (self-pipe) and
-// control requests, then acts in a fixed order: reap children, kill hung
-// workers, reload, reopen logs, resize the pool, stop; and brings the pool
-// back to its target size (throttled by the ProcessTable's backoff).
+// control requests (non-blocking, each with a deadline), then acts in a
+// fixed order: reap children, kill hung workers, reload, reopen logs, resize
+// the pool, stop; and brings the pool back to its target size (throttled by
+// the ProcessTable's backoff).
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "daemon/control_clients.h"
 #include "daemon/control_server.h"
 #include "daemon/listen_fds.h"
 #include "daemon/listener.h"
@@ -48,7 +50,7 @@ class Supervisor {
 
   void wait_for_events(TimePoint now);
   Requests take_requests();
-  std::string handle_control(std::string_view request);
+  std::optional<std::string> handle_control(std::string_view request);
   void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
   void start_upgrade(TimePoint now);
@@ -81,6 +83,7 @@ class Supervisor {
   ProcessTable table_;
   Scoreboard scoreboard_;
   std::unique_ptr<ControlServer> control_;
+  ControlClients control_clients_;
   std::unique_ptr<PidFile> pidfile_;
   std::unique_ptr<Upgrade> upgrade_;
   Watchdog watchdog_;
