@@ -144,7 +144,7 @@ int Supervisor::run() {
     tick_status(now);
     if (requests.upgrade) start_upgrade(now);
     check_upgrade(now);
-    if (requests.reload) reload(now);
+    if (requests.reload) control_clients_.answer_awaiting(reload(now), Clock::now());
     if (requests.reopen) reopen_logs();
     if (requests.resize != 0) resize_pool(requests.resize);
     if (requests.stop) {
@@ -196,13 +196,15 @@ Supervisor::Requests Supervisor::take_requests() {
   return requests;
 }
 
-// The reply to a control request (nullopt: answered later, by answer_awaiting).
+// The reply to a control request; none yet for a reload, answered once the
+// loop has done it (answer_awaiting), with its outcome.
 std::optional<std::string> Supervisor::handle_control(std::string_view request) {
   if (request == "status") return render_status_text(snapshot());
   if (request == "status json") return render_status_json(snapshot());
   if (request == "reload") {
+    if (stopping_) return "ERR reload failed: ackd is stopping\n";
     pending_.reload = true;
-    return "reloading\n";
+    return std::nullopt;
   }
   if (request == "stop") {
     pending_.stop = true;
@@ -277,7 +279,8 @@ void Supervisor::kill_hung_workers() {
   }
 }
 
-void Supervisor::reload(TimePoint now) {
+// Returns the reply to `ackctl reload`: the new generation, or why not.
+std::string Supervisor::reload(TimePoint now) {
   notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(steady_now_ms() * 1000));
   spdlog::info("reloading {}", config_path_.empty() ? "the embedded default" : config_path_);
   Config fresh;
@@ -291,11 +294,11 @@ void Supervisor::reload(TimePoint now) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
     notify("READY=1");
-    return;
+    return reload_failed(e.problems());
   } catch (const std::exception& e) {
     spdlog::error("reload failed: {}; still running the previous configuration", e.what());
     notify("READY=1");
-    return;
+    return reload_failed({e.what()});
   }
   for (const Listener& removed : reconciled.removed) {
     spdlog::info("closed listener {} ({})", removed.describe(), removed.config.name);
@@ -318,9 +321,20 @@ void Supervisor::reload(TimePoint now) {
   table_.resize(target_workers_);
   maintain_pool(now);
   retire(old);
-  spdlog::info("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
+  std::string done =
+      fmt::format("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
+  spdlog::info("{}", done);
   notify("READY=1");
   notify_status();
+  return done + "\n";
+}
+
+// A first line for ackctl to tell the failure by, then one line per problem.
+std::string Supervisor::reload_failed(const std::vector<std::string>& problems) const {
+  std::string reply =
+      "ERR reload failed, still running generation " + std::to_string(generation_) + ":\n";
+  for (const std::string& problem : problems) reply += problem + "\n";
+  return reply;
 }
 
 void Supervisor::start_upgrade(TimePoint now) {
@@ -437,6 +451,7 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   stopping_ = true;
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
   control_.reset();  // the clients already accepted are still answered
+  control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
   collect_stop_groups();
   if (fast) {

@@ -59,7 +59,8 @@ class Supervisor {
   bool workers_healthy() const;
   void tick_status(TimePoint now);
   void kill_hung_workers();
-  void reload(TimePoint now);
+  std::string reload(TimePoint now);
+  std::string reload_failed(const std::vector<std::string>& problems) const;
   void reopen_logs();
   void resize_pool(int delta);
   void begin_stop(bool fast, TimePoint now);

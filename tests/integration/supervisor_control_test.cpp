@@ -1,6 +1,6 @@
 // The control socket never holds the master: clients that trickle their
 // request or never read the reply are cut at their deadline while reaping,
-// respawning and other clients go on.
+// respawning and other clients go on; `ackctl reload` reports the outcome.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -112,6 +112,51 @@ TEST(SupervisorControl, SlowClientsDoNotHoldTheMaster) {
   EXPECT_TRUE(wait_until([&] { return tricklers[0]->times_cut() >= 2; }, 5s));
   for (auto& trickler : tricklers) EXPECT_LT(trickler->longest_hold(), 2500ms);
   EXPECT_EQ(tcp_exchange(port, "still serving\n"), "I got your message\n");
+}
+
+// `ackctl reload` returns once the reload is done, with the new generation.
+TEST(SupervisorControl, ReloadReportsTheNewGeneration) {
+  uint16_t port = free_port();
+  std::string config = "[daemon]\nworkers = 1\n" + tcp_listener("tcp", port);
+  Daemon daemon(config);
+  rewrite_config(daemon, config + tcp_listener("more", free_port()));
+  RunResult reload = ackctl({"reload", "--socket", daemon.control_socket()});
+  EXPECT_EQ(reload.exit_code, 0) << reload.err;
+  EXPECT_EQ(reload.out, "reloaded: generation 2, 1 worker(s)\n");
+  EXPECT_EQ(reload.err, "");
+  // Done, not just requested: the status says so at once.
+  auto status = daemon_status(daemon.control_socket());
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->generation, 2u) << status->json;
+}
+
+// An invalid config: `ackctl reload` fails with the config's problems, and
+// the daemon keeps the running generation.
+TEST(SupervisorControl, ReloadReportsWhyItFailed) {
+  uint16_t port = free_port();
+  std::string good = "[daemon]\nworkers = 1\n" + tcp_listener("tcp", port);
+  Daemon daemon(good);
+  daemon.allow_errors();
+  std::string bad = good;
+  bad.replace(bad.find("protocol = \"tcp\""), 16, "protocol = \"tcpx\"");
+  rewrite_config(daemon, bad);
+  RunResult reload = ackctl({"reload", "--socket", daemon.control_socket()});
+  EXPECT_EQ(reload.exit_code, 1) << reload.out;
+  EXPECT_EQ(reload.out, "");
+  std::vector<std::string> lines = lines_with(reload.err, "");
+  ASSERT_GE(lines.size(), 2u) << reload.err;
+  EXPECT_EQ(lines[0], "ackctl: reload failed, still running generation 1:");
+  EXPECT_EQ(lines[1].rfind("  " + daemon.config_path() + ":", 0), 0u) << lines[1];
+  EXPECT_NE(lines[1].find("listener[0].protocol: "), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("tcpx"), std::string::npos) << lines[1];
+  auto status = daemon_status(daemon.control_socket());
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->generation, 1u);
+  // Fixed: the next reload succeeds.
+  rewrite_config(daemon, good);
+  reload = ackctl({"reload", "--socket", daemon.control_socket()});
+  EXPECT_EQ(reload.exit_code, 0) << reload.err;
+  EXPECT_EQ(reload.out, "reloaded: generation 2, 1 worker(s)\n");
 }
 
 }  // namespace

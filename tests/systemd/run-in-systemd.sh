@@ -513,6 +513,31 @@ check_reload_keeps_mainpid() {
     pass "$1" || fail "$1" "not serving after reload: $why"
 }
 
+# ExecReload= is `ackctl reload`, which waits for the outcome: with an invalid
+# config, systemctl reload fails and the journal says why (ackctl's line and
+# the problem's file:line:column); ackd keeps serving, and once the config is
+# fixed the reload succeeds.
+check_reload_reports_failure() {
+  local conf=/etc/ackd/ackd.conf before out why
+  before=$(main_pid)
+  box cp "$conf" "$conf.good" || { fail "$1" "cannot save $conf"; return; }
+  printf '%s\n' '[[listener]]' 'name = "bogus"' 'protocol = "bogus"' | box tee -a "$conf" >/dev/null
+  if out=$(box systemctl reload ackd.service 2>&1); then
+    box mv "$conf.good" "$conf"
+    fail "$1" "systemctl reload succeeded on an invalid config"
+    return
+  fi
+  why=$(box journalctl --no-pager -u ackd.service -n 50 2>&1)
+  box mv "$conf.good" "$conf"
+  grep -q 'ackctl.*reload failed, still running generation' <<<"$why" &&
+    grep -q "ackd.conf:[0-9]*:[0-9]*: .*protocol" <<<"$why" ||
+    { fail "$1" "the journal does not say why: $(tail -n 5 <<<"$why" | tr '\n' ' ')"; return; }
+  [[ $(main_pid) == "$before" && $(box systemctl is-active ackd.service) == active ]] ||
+    { fail "$1" "not the same active service after the failed reload"; return; }
+  out=$(box systemctl reload ackd.service 2>&1) || { fail "$1" "systemctl reload of the fixed config: $out"; return; }
+  why=$(acked send_tcp "after a failed reload") && pass "$1" || fail "$1" "not serving: $why"
+}
+
 check_usr2_upgrade() {
   local before after why restarts
   before=$(main_pid)
@@ -665,6 +690,7 @@ run_box_checks() {
   check journal-fields
   check workers-not-root
   check reload-keeps-mainpid
+  check reload-reports-failure
   check usr2-upgrade
   check watchdog-restart
   check stop-no-process
