@@ -513,6 +513,17 @@ check_reload_keeps_mainpid() {
     pass "$1" || fail "$1" "not serving after reload: $why"
 }
 
+# The control socket exists under the hardened unit (which lets the master
+# chown nothing) and answers root and the group ackd (here the ackd user).
+check_ackctl_status() {
+  local main out
+  main=$(main_pid)
+  out=$(box timeout 10 ackctl status 2>&1) || { fail "$1" "ackctl status as root: $out"; return; }
+  [[ $out == *"master pid $main,"* ]] || { fail "$1" "ackctl status does not name the master $main: $out"; return; }
+  out=$(box timeout 10 runuser -u ackd -- ackctl status 2>&1) &&
+    pass "$1" || fail "$1" "ackctl status as the ackd user: $out"
+}
+
 # ExecReload= is `ackctl reload`, which waits for the outcome: with an invalid
 # config, systemctl reload fails and the journal says why (ackctl's line and
 # the problem's file:line:column); ackd keeps serving, and once the config is
@@ -689,6 +700,7 @@ run_box_checks() {
   check journal-message
   check journal-fields
   check workers-not-root
+  check ackctl-status
   check reload-keeps-mainpid
   check reload-reports-failure
   check usr2-upgrade
