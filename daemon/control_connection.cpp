@@ -23,7 +23,11 @@ std::optional<std::string> ControlConnection::read_request(TimePoint now) {
     ssize_t n = recv(fd_.get(), buffer, kMaxRequest + 1 - request_.size(), MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return std::nullopt;
-    if (n <= 0) break;  // EOF: what came is the request; or an error
+    if (n < 0) {  // reset: nothing it sent is acted on
+      state_ = State::kDone;
+      return std::nullopt;
+    }
+    if (n == 0) break;  // EOF: what came is the request
     request_.append(buffer, static_cast<size_t>(n));
     size_t end = request_.find('\n');
     if (end != std::string::npos) {

@@ -66,6 +66,18 @@ TEST(ControlConnection, EofEndsTheRequestOrTheConnection) {
   EXPECT_TRUE(d.done());
 }
 
+// A client that closes with bytes it did not read resets the connection:
+// what it sent of an unfinished line is not acted on (a partial "stop").
+TEST(ControlConnection, ResetBeforeTheLineEndsIsNoRequest) {
+  Pair pair;
+  ControlConnection c(std::move(pair.server), TimePoint{});
+  ASSERT_EQ(send(c.fd(), "x", 1, MSG_NOSIGNAL), 1);  // never read by the client
+  pair.send_text("stop");
+  pair.client.reset();
+  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_TRUE(c.done());
+}
+
 TEST(ControlConnection, OverlongRequestIsRefused) {
   Pair pair;
   ControlConnection c(std::move(pair.server), TimePoint{});
