@@ -54,9 +54,22 @@ CLI::App* add_command(CLI::App& app, const char* name, const char* help, const c
   return command;
 }
 
-// Runs `request` and prints the reply; an "ERR ..." reply is a protocol error.
+// "ERR reload failed...": the first line, then the reasons indented.
+std::string failure_text(const std::string& reply) {
+  std::string text = reply.substr(4);
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3)) {
+    text.insert(at + 1, "  ");
+  }
+  return text;
+}
+
+// Runs `request` and prints the reply. A reload the daemon could not do
+// fails (1) with its reasons; any other "ERR ..." reply is a protocol error.
 void run_and_print(const ControlOptions& options, const std::string& request) {
   std::string reply = run_control(options, request);
+  if (reply.rfind("ERR reload failed", 0) == 0)
+    throw ClientError(kExitFailure, failure_text(reply));
   if (reply.rfind("ERR ", 0) == 0) {
     throw ClientError(kExitProtocol, "daemon replied: " + reply.substr(0, reply.find('\n')));
   }
@@ -95,8 +108,9 @@ void setup_control(CLI::App& app) {
   status->add_flag("--json", options->json, "Print JSON (one object) for scripts");
   status->callback(
       [options] { run_and_print(*options, options->json ? "status json" : "status"); });
-  add_command(app, "reload", "Reload the daemon's configuration (like SIGHUP)",
-              "the daemon accepted the reload", options)
+  add_command(app, "reload",
+              "Reload the daemon's configuration (like SIGHUP) and report the outcome",
+              "the daemon reloaded (1 when it could not: its reasons on stderr)", options)
       ->callback([options] { run_and_print(*options, "reload"); });
   add_command(app, "stop", "Stop the daemon gracefully (like SIGTERM)", "the daemon is stopping",
               options)

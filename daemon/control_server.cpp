@@ -1,31 +1,38 @@
 #include "daemon/control_server.h"
 
+#include <grp.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
+#include "common/syscall.h"
+
 namespace ackd {
 namespace {
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+constexpr auto kWarningInterval = std::chrono::seconds(10);
 
-constexpr size_t kMaxRequest = 256;
-
-void set_timeout(int fd, int option, int milliseconds) {
-  timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
-}
-
-std::string read_request(int fd) {
-  std::string request;
-  char buffer[kMaxRequest];
-  while (request.size() < kMaxRequest && request.find('\n') == std::string::npos) {
-    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) break;
-    request.append(buffer, static_cast<size_t>(n));
+// Changes the socket file's group only if it is not that group already: in
+// a setgid directory (the packaged /run/ackd) it is, and there the master
+// may not chown (the unit grants no CAP_CHOWN and filters the call out).
+void give_group(const Listener& listener, const std::string& group) {
+  ::group* entry = getgrnam(group.c_str());
+  if (entry == nullptr) throw std::runtime_error("group: no such group \"" + group + "\"");
+  const std::string& path = listener.config.path;
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) throw_errno("lstat", listener.describe());
+  if (st.st_dev != listener.path_dev || st.st_ino != listener.path_ino) {
+    throw std::runtime_error(listener.describe() + ": the socket file was replaced");
   }
-  request = request.substr(0, request.find('\n'));
-  if (!request.empty() && request.back() == '\r') request.pop_back();
-  return request;
+  if (st.st_gid == entry->gr_gid) return;
+  if (lchown(path.c_str(), static_cast<uid_t>(-1), entry->gr_gid) != 0) {
+    throw_errno("chown", listener.describe());
+  }
 }
 
 }  // namespace
@@ -37,9 +44,10 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
   config.protocol = Protocol::kUnix;
   config.path = path;
   config.mode = group.empty() ? 0600 : 0660;
-  config.group = group;
   try {
-    return std::unique_ptr<ControlServer>(new ControlServer(open_listener(config)));
+    Listener listener = open_listener(config);
+    if (!group.empty()) give_group(listener, group);
+    return std::unique_ptr<ControlServer>(new ControlServer(std::move(listener)));
   } catch (const std::exception& e) {
     spdlog::warn("control socket: {}; ackctl status will not work", e.what());
     return nullptr;
@@ -48,18 +56,22 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
 
 ControlServer::~ControlServer() { remove_socket_file(listener_); }
 
-void ControlServer::serve_one(const Handler& handler) {
-  UniqueFd client(accept4(fd(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!client) return;
-  set_timeout(client.get(), SO_RCVTIMEO, 200);
-  set_timeout(client.get(), SO_SNDTIMEO, 1000);
-  std::string reply = handler(read_request(client.get()));
-  size_t sent = 0;
-  while (sent < reply.size()) {
-    ssize_t n = send(client.get(), reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
+std::optional<ControlServer::TimePoint> ControlServer::resume_at(TimePoint now) const {
+  if (now < paused_until_) return paused_until_;
+  return std::nullopt;
+}
+
+UniqueFd ControlServer::accept(TimePoint now) {
+  UniqueFd client(accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+  if (client || errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return client;
+  // EMFILE and the like: the connection stays queued, and the socket readable.
+  paused_until_ = now + kAcceptPause;
+  if (now >= next_warning_) {
+    next_warning_ = now + kWarningInterval;
+    spdlog::warn("control socket: accept: {}; pausing for {}ms", std::strerror(errno),
+                 kAcceptPause.count());
   }
+  return client;
 }
 
 }  // namespace ackd

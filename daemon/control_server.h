@@ -1,21 +1,22 @@
 // ControlServer: the master's control socket (unix stream, 0600, or 0660
-// for the daemon's group). One request line per connection ("status",
-// "status json", "reload", "stop"), one reply, then close. Requests are
-// tiny and bounded by short timeouts, so the master never waits long.
+// for the daemon's group), listening only. It accepts without blocking;
+// the exchanges on the accepted connections are ControlClients'. At EMFILE
+// it pauses for a while instead of waking the master in a busy loop.
 #pragma once
 
-#include <functional>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
-#include <string_view>
 
+#include "common/unique_fd.h"
 #include "daemon/listener.h"
 
 namespace ackd {
 
 class ControlServer {
  public:
-  using Handler = std::function<std::string(std::string_view request)>;
+  using TimePoint = std::chrono::steady_clock::time_point;
 
   // nullptr (and a warning) if the socket cannot be created: status is an
   // aid, not a reason to refuse to serve.
@@ -23,11 +24,19 @@ class ControlServer {
   ~ControlServer();
 
   int fd() const { return listener_.fd.get(); }
-  void serve_one(const Handler& handler);
+  // The fd to poll for POLLIN, or -1 while paused after an accept error.
+  int poll_fd(TimePoint now) const { return now < paused_until_ ? -1 : listener_.fd.get(); }
+  // When a pause ends, if one is on.
+  std::optional<TimePoint> resume_at(TimePoint now) const;
+  // A non-blocking CLOEXEC connection, or an invalid fd if none is waiting
+  // (or accept failed: then it pauses, and logs at a bounded rate).
+  UniqueFd accept(TimePoint now);
 
  private:
   explicit ControlServer(Listener listener) : listener_(std::move(listener)) {}
   Listener listener_;
+  TimePoint paused_until_{};
+  TimePoint next_warning_{};
 };
 
 }  // namespace ackd

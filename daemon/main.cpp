@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/config.h"
+#include "daemon/listen_fds.h"
 #include "daemon/logging.h"
 #include "daemon/supervisor.h"
 #include "version.h"
@@ -35,6 +36,15 @@ ackd::Config load(const Options& options) {
 }
 
 int run(const Options& options) {
+  // First, before any fd of ours can take the numbers 3, 4, ...: a
+  // LISTEN_FDS larger than what was passed must find them closed.
+  std::vector<ackd::PassedSocket> passed;
+  std::string passed_error;
+  try {
+    passed = ackd::take_passed_sockets();
+  } catch (const std::exception& e) {
+    passed_error = e.what();
+  }
   ackd::Config config;
   try {
     config = load(options);
@@ -48,9 +58,10 @@ int run(const Options& options) {
   }
   try {
     ackd::init_logging("master", config.daemon);
+    if (!passed_error.empty()) throw std::runtime_error(passed_error);
     std::string reload_path = config.source == "(embedded default)" ? "" : config.source;
     ackd::Supervisor supervisor(std::move(config), reload_path, options.argv);
-    supervisor.start();
+    supervisor.start(std::move(passed));
     return supervisor.run();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());

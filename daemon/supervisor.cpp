@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/listen_fds.h"
 #include "daemon/listener_set.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
@@ -55,7 +55,7 @@ Supervisor::~Supervisor() {
   for (const Listener& listener : listeners_) remove_socket_file(listener);
 }
 
-void Supervisor::start() {
+void Supervisor::start(std::vector<PassedSocket> passed) {
   started_ms_ = steady_now_ms();
   if (!config_.daemon.pidfile.empty()) {
     const char* from = std::getenv(kUpgradeFromVariable);  // the old master holds it
@@ -71,7 +71,7 @@ void Supervisor::start() {
     recover_spool(config_.spool, credentials_ ? credentials_->uid : static_cast<uid_t>(-1),
                   credentials_ ? credentials_->gid : static_cast<gid_t>(-1));
   }
-  open_listeners();
+  open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
   }
@@ -84,8 +84,7 @@ void Supervisor::start() {
 
 // Sockets passed by systemd or by the previous master are used as they are;
 // the others are bound here.
-void Supervisor::open_listeners() {
-  std::vector<PassedSocket> passed = take_passed_sockets();
+void Supervisor::open_listeners(std::vector<PassedSocket> passed) {
   bool upgrading = std::getenv(kUpgradeFromVariable) != nullptr;
   // systemd-socket-activate without --fdname: unnamed sockets, taken in order.
   bool unnamed = std::all_of(passed.begin(), passed.end(), [](auto& p) { return p.name.empty(); });
@@ -132,7 +131,7 @@ int Supervisor::run() {
       // The master exits last: fork mode's connection processes are in their
       // dispatcher's group, and those it leaves behind are reparented to us.
       bool given_up = killed_ && now >= stop_deadline_;
-      if (table_.running() == 0 && (stop_groups_gone() || given_up)) break;
+      if (table_.running() == 0 && (stop_groups_.prune() || given_up)) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
                      format_duration(config_.daemon.shutdown_timeout), table_.running());
@@ -145,7 +144,7 @@ int Supervisor::run() {
     tick_status(now);
     if (requests.upgrade) start_upgrade(now);
     check_upgrade(now);
-    if (requests.reload) reload(now);
+    if (requests.reload) control_clients_.answer_awaiting(reload(now), Clock::now());
     if (requests.reopen) reopen_logs();
     if (requests.resize != 0) resize_pool(requests.resize);
     if (requests.stop) {
@@ -163,17 +162,24 @@ int Supervisor::run() {
 void Supervisor::wait_for_events(TimePoint now) {
   TimePoint wake = now + std::chrono::seconds(1);
   for (std::optional<TimePoint> t :
-       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping()}) {
+       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping(),
+        control_clients_.next_deadline(), control_ ? control_->resume_at(now) : std::nullopt}) {
     if (t) wake = std::min(wake, *t);
   }
   auto until = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
   int timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
-  pollfd fds[3] = {{signals_.fd(), POLLIN, 0},
-                   {control_ ? control_->fd() : -1, POLLIN, 0},
-                   {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
-  if (poll(fds, 3, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
-    control_->serve_one([this](std::string_view request) { return handle_control(request); });
-  }
+  // At its bound of clients the listening socket waits: new ones queue in its backlog.
+  bool accepting = control_ && !control_clients_.full();
+  std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0},
+                             {accepting ? control_->poll_fd(now) : -1, POLLIN, 0},
+                             {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
+  constexpr size_t kClientsFrom = 3;
+  control_clients_.add_poll_fds(fds);
+  int ready = poll(fds.data(), fds.size(), timeout_ms);
+  TimePoint after = Clock::now();
+  auto handler = [this](std::string_view request) { return handle_control(request); };
+  control_clients_.handle(std::span(fds).subspan(kClientsFrom), after, handler);
+  if (ready > 0 && (fds[1].revents & POLLIN)) control_clients_.accept_from(*control_, after);
 }
 
 Supervisor::Requests Supervisor::take_requests() {
@@ -190,12 +196,15 @@ Supervisor::Requests Supervisor::take_requests() {
   return requests;
 }
 
-std::string Supervisor::handle_control(std::string_view request) {
+// The reply to a control request; none yet for a reload, answered once the
+// loop has done it (answer_awaiting), with its outcome.
+std::optional<std::string> Supervisor::handle_control(std::string_view request) {
   if (request == "status") return render_status_text(snapshot());
   if (request == "status json") return render_status_json(snapshot());
   if (request == "reload") {
+    if (stopping_) return "ERR reload failed: ackd is stopping\n";
     pending_.reload = true;
-    return "reloading\n";
+    return std::nullopt;
   }
   if (request == "stop") {
     pending_.stop = true;
@@ -212,7 +221,10 @@ void Supervisor::reap_children(TimePoint now) {
       abandon_upgrade("the new master (pid " + std::to_string(pid) + ") " + describe_exit(status));
       continue;
     }
-    if (auto entry = scoreboard_.find(pid)) scoreboard_.release(*entry);
+    if (auto entry = scoreboard_.find(pid)) {
+      scoreboard_.release(*entry);
+      note_orphans(pid);
+    }
     // A worker that got our TERM before its own handlers were set dies of it.
     bool clean =
         (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
@@ -231,6 +243,19 @@ void Supervisor::reap_children(TimePoint now) {
       spdlog::warn("still dying young: next respawn in {}", format_duration(exit->respawn_delay));
     }
   }
+  orphans_.prune();
+}
+
+// A dead dispatcher's connection processes are ours now (we are the
+// subreaper) but in no worker's group: keep their group, to stop them with
+// the rest. They drain on their own (their parent-death signal is TERM).
+void Supervisor::note_orphans(pid_t worker) {
+  if (!has_children_in_group(worker)) return;
+  spdlog::info("connection processes of pid {} live on; they drain and exit", worker);
+  orphans_.add(worker);
+  if (!stopping_) return;
+  stop_groups_.add(worker);
+  kill(-worker, killed_ ? SIGKILL : SIGTERM);
 }
 
 // A worker whose heartbeat is older than worker_timeout is stuck (a busy
@@ -254,7 +279,8 @@ void Supervisor::kill_hung_workers() {
   }
 }
 
-void Supervisor::reload(TimePoint now) {
+// Returns the reply to `ackctl reload`: the new generation, or why not.
+std::string Supervisor::reload(TimePoint now) {
   notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(steady_now_ms() * 1000));
   spdlog::info("reloading {}", config_path_.empty() ? "the embedded default" : config_path_);
   Config fresh;
@@ -268,11 +294,11 @@ void Supervisor::reload(TimePoint now) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
     notify("READY=1");
-    return;
+    return reload_failed(e.problems());
   } catch (const std::exception& e) {
     spdlog::error("reload failed: {}; still running the previous configuration", e.what());
     notify("READY=1");
-    return;
+    return reload_failed({e.what()});
   }
   for (const Listener& removed : reconciled.removed) {
     spdlog::info("closed listener {} ({})", removed.describe(), removed.config.name);
@@ -295,9 +321,20 @@ void Supervisor::reload(TimePoint now) {
   table_.resize(target_workers_);
   maintain_pool(now);
   retire(old);
-  spdlog::info("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
+  std::string done =
+      fmt::format("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
+  spdlog::info("{}", done);
   notify("READY=1");
   notify_status();
+  return done + "\n";
+}
+
+// A first line for ackctl to tell the failure by, then one line per problem.
+std::string Supervisor::reload_failed(const std::vector<std::string>& problems) const {
+  std::string reply =
+      "ERR reload failed, still running generation " + std::to_string(generation_) + ":\n";
+  for (const std::string& problem : problems) reply += problem + "\n";
+  return reply;
 }
 
 void Supervisor::start_upgrade(TimePoint now) {
@@ -413,13 +450,15 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   notify("STOPPING=1");
   stopping_ = true;
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
-  control_.reset();
+  control_.reset();  // the clients already accepted are still answered
+  control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
-  stop_groups_ = table_.pids();
+  collect_stop_groups();
   if (fast) {
     kill_workers(now);
   } else {
     signal_workers(SIGTERM);
+    orphans_.signal(SIGTERM);  // they drain, as the workers do
   }
 }
 
@@ -446,6 +485,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
   if (control_) spec.close_in_child.push_back(control_->fd());
+  for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
   if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
   try {
     // Each worker leads a process group that its connection processes (fork
@@ -479,27 +519,22 @@ void Supervisor::signal_workers(int signo) {
 
 // Stops at once: the workers and, in fork mode, their connection processes,
 // which would otherwise get only their parent's death signal (and a stopped
-// or stuck one ignores it). Waits for them for a grace period at most.
+// or stuck one ignores it), and those of dead dispatchers. Waits for them
+// for a grace period at most.
 void Supervisor::kill_workers(TimePoint now) {
-  // A group outlives its leader: a dispatcher gone already may have left
-  // connection processes behind.
-  for (pid_t pid : table_.pids()) {
-    if (std::find(stop_groups_.begin(), stop_groups_.end(), pid) == stop_groups_.end()) {
-      stop_groups_.push_back(pid);
-    }
-  }
-  for (pid_t group : stop_groups_) {
-    if (kill(-group, SIGKILL) != 0) kill(group, SIGKILL);
-  }
+  collect_stop_groups();
+  stop_groups_.prune();  // only groups still holding our children: never a stranger's
+  stop_groups_.signal(SIGKILL);
   killed_ = true;
   stop_deadline_ = now + kKillGrace;
 }
 
-// True once no process is left in the workers' groups (the zombies among
-// them are ours to reap, being a subreaper).
-bool Supervisor::stop_groups_gone() {
-  std::erase_if(stop_groups_, [](pid_t group) { return kill(-group, 0) != 0 && errno == ESRCH; });
-  return stop_groups_.empty();
+// The groups a stop waits for: the workers' (a group outlives its leader,
+// so a worker gone already may have left connection processes behind) and
+// the orphans'.
+void Supervisor::collect_stop_groups() {
+  for (pid_t pid : table_.pids()) stop_groups_.add(pid);
+  for (pid_t group : orphans_.groups()) stop_groups_.add(group);
 }
 
 StatusSnapshot Supervisor::snapshot() const {

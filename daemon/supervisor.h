@@ -1,8 +1,9 @@
 // Supervisor: the master process. It binds every listener, starts the
 // workers, then only supervises. Its loop waits for signals (self-pipe) and
-// control requests, then acts in a fixed order: reap children, kill hung
-// workers, reload, reopen logs, resize the pool, stop; and brings the pool
-// back to its target size (throttled by the ProcessTable's backoff).
+// control requests (non-blocking, each with a deadline), then acts in a
+// fixed order: reap children, kill hung workers, reload, reopen logs, resize
+// the pool, stop; and brings the pool back to its target size (throttled by
+// the ProcessTable's backoff).
 #pragma once
 
 #include <memory>
@@ -11,10 +12,13 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "daemon/control_clients.h"
 #include "daemon/control_server.h"
+#include "daemon/listen_fds.h"
 #include "daemon/listener.h"
 #include "daemon/pidfile.h"
 #include "daemon/privileges.h"
+#include "daemon/process_groups.h"
 #include "daemon/process_table.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
@@ -31,8 +35,9 @@ class Supervisor {
   Supervisor(Config config, std::string config_path, std::vector<std::string> argv);
   ~Supervisor();
 
-  // Binds the listeners; throws std::system_error / std::runtime_error.
-  void start();
+  // Binds the listeners, or adopts those `passed` (take_passed_sockets());
+  // throws std::system_error / std::runtime_error.
+  void start(std::vector<PassedSocket> passed);
   // The master loop; returns the exit status.
   int run();
 
@@ -45,8 +50,8 @@ class Supervisor {
 
   void wait_for_events(TimePoint now);
   Requests take_requests();
-  std::string handle_control(std::string_view request);
-  void open_listeners();
+  std::optional<std::string> handle_control(std::string_view request);
+  void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
   void start_upgrade(TimePoint now);
   void check_upgrade(TimePoint now);
@@ -54,7 +59,8 @@ class Supervisor {
   bool workers_healthy() const;
   void tick_status(TimePoint now);
   void kill_hung_workers();
-  void reload(TimePoint now);
+  std::string reload(TimePoint now);
+  std::string reload_failed(const std::vector<std::string>& problems) const;
   void reopen_logs();
   void resize_pool(int delta);
   void begin_stop(bool fast, TimePoint now);
@@ -63,7 +69,8 @@ class Supervisor {
   void retire(const std::vector<pid_t>& pids);
   void signal_workers(int signo);
   void kill_workers(TimePoint now);
-  bool stop_groups_gone();
+  void note_orphans(pid_t worker);
+  void collect_stop_groups();
   void drop_upgrade();
   size_t configured_pool_size() const;
   StatusSnapshot snapshot() const;
@@ -77,6 +84,7 @@ class Supervisor {
   ProcessTable table_;
   Scoreboard scoreboard_;
   std::unique_ptr<ControlServer> control_;
+  ControlClients control_clients_;
   std::unique_ptr<PidFile> pidfile_;
   std::unique_ptr<Upgrade> upgrade_;
   Watchdog watchdog_;
@@ -91,8 +99,10 @@ class Supervisor {
   int64_t started_ms_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
-  // At a stop: the workers' process groups, waited for until empty.
-  std::vector<pid_t> stop_groups_;
+  // Groups of dead fork-mode dispatchers whose connection processes live on.
+  ProcessGroups orphans_;
+  // At a stop: the workers' process groups and orphans_, waited for until empty.
+  ProcessGroups stop_groups_;
   TimePoint stop_deadline_{};
 };
 

@@ -365,7 +365,7 @@ TEST_F(AckctlTest, HelpListsEachCommandsOwnExitCodes) {
        {"0  the status was printed", "3  no daemon", "4  no reply within --timeout",
         "6  the daemon refused the request"},
        control_absent},
-      {{"reload", "--help"}, {"0  the daemon accepted the reload", "3  no daemon"}, control_absent},
+      {{"reload", "--help"}, {"0  the daemon reloaded", "3  no daemon"}, control_absent},
       {{"stop", "--help"}, {"0  the daemon is stopping", "3  no daemon"}, control_absent},
       {{"spool", "cat", "--help"},
        {"0  every record was read and verified", "1  the spool cannot be read",

@@ -328,5 +328,54 @@ TEST_F(ForkModeKill, SecondIntKillsConnectionProcesses) {
   expect_connection_process_gone_with_the_master();
 }
 
+// A keep-alive client's connection process whose dispatcher was killed
+// (kill -9) is reparented to the master: it is in no current worker's group,
+// and the master must still stop it (TERM, then KILL at shutdown_timeout or
+// a second INT) and outlive it.
+class OrphanedConnection : public ForkModeKill {
+ protected:
+  void orphan(const std::string& shutdown_timeout) {
+    start(shutdown_timeout);
+    send_all(client_.get(), "in progress");  // unfinished: a drain waits for it
+    std::vector<pid_t> dispatchers = daemon_->workers(1);
+    ASSERT_EQ(dispatchers.size(), 1u);
+    ASSERT_EQ(kill(dispatchers[0], SIGKILL), 0);
+    ASSERT_TRUE(daemon_->wait_for_log("killed by signal 9"));
+    ASSERT_TRUE(wait_until(
+        [&] {
+          std::vector<ProcessInfo> children = children_of(daemon_->pid());
+          return std::any_of(children.begin(), children.end(),
+                             [&](const ProcessInfo& p) { return p.pid == connection_; });
+        },
+        5s))
+        << "connection process " << connection_ << " was not reparented to the master";
+    ASSERT_TRUE(alive(connection_));
+  }
+};
+
+TEST_F(OrphanedConnection, GracefulStopWaitsForIt) {
+  orphan("3s");
+  daemon_->signal(SIGTERM);
+  expect_connection_process_gone_with_the_master();
+}
+
+TEST_F(OrphanedConnection, ShutdownTimeoutKillsItStopped) {
+  orphan("2s");
+  ASSERT_EQ(kill(connection_, SIGSTOP), 0);
+  daemon_->signal(SIGTERM);
+  expect_connection_process_gone_with_the_master();
+  daemon_->allow_errors();
+}
+
+TEST_F(OrphanedConnection, SecondIntKillsIt) {
+  orphan("30s");
+  daemon_->signal(SIGINT);
+  ASSERT_TRUE(daemon_->wait_for_log("stopping gracefully"));
+  daemon_->signal(SIGINT);
+  auto started = std::chrono::steady_clock::now();
+  expect_connection_process_gone_with_the_master();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
 }  // namespace
 }  // namespace ackd::test

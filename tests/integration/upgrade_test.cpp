@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/daemon.h"
@@ -296,6 +297,75 @@ TEST(SocketActivation, UnclaimedSocketIsAClearError) {
   EXPECT_NE(text.find("the socket passed as \"other\" matches no [[listener]] name"),
             std::string::npos)
       << text;
+}
+
+// A malformed sd_listen_fds(3) environment makes ackd refuse to start with
+// one line naming the variable and its value (never ignored, never guessed).
+// sh sets LISTEN_PID to its own pid, which exec passes on to ackd.
+TEST(SocketActivation, BadEnvironmentRefusesToStart) {
+  struct Case {
+    std::string script;  // run before `exec ackd --config FILE`
+    std::string error;
+  };
+  const Case cases[] = {
+      {"export LISTEN_PID=12x LISTEN_FDS=1", "LISTEN_PID=\"12x\": not a process id"},
+      {"export LISTEN_PID=$$ LISTEN_FDS=abc",
+       "LISTEN_FDS=\"abc\": not a number of sockets from 1 to 2147483644"},
+      {"export LISTEN_PID=$$ LISTEN_FDS=0",
+       "LISTEN_FDS=\"0\": not a number of sockets from 1 to 2147483644"},
+      {"exec 3>&- 4>&-; export LISTEN_PID=$$ LISTEN_FDS=2", "LISTEN_FDS=2: fd 3 is not open"},
+      {"exec 3</dev/null 4</dev/null; export LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=tcp",
+       "LISTEN_FDNAMES=\"tcp\": 1 name(s) for LISTEN_FDS=2 sockets"},
+  };
+  TempDir dir;
+  std::ofstream(dir.file("c")) << "[daemon]\nworkers = 1\ncontrol_socket = \"\"\n"
+                                  "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\n"
+                                  "address = \"127.0.0.1:" +
+                                      std::to_string(free_port()) + "\"\n";
+  for (const Case& c : cases) {
+    RunResult result = run({"/bin/sh", "-c", c.script + "; exec \"$0\" \"$@\"", ACKD_BINARY,
+                            "--config", dir.file("c")},
+                           "", 5s);
+    EXPECT_EQ(result.exit_code, 1) << c.script << "\n" << result.err;
+    std::vector<std::string> lines;
+    std::istringstream err(result.err);
+    for (std::string line; std::getline(err, line);) lines.push_back(line);
+    EXPECT_EQ(lines.size(), 1u) << c.script << "\n" << result.err;
+    if (lines.empty()) continue;
+    EXPECT_NE(lines[0].find("cannot start: " + c.error), std::string::npos) << c.script << "\n"
+                                                                            << lines[0];
+  }
+}
+
+// The sockets move to fds 3, 4, ... for the new master without needing fd
+// numbers the limit forbids (they went through fd 1024 and beyond, so an
+// upgrade failed with LimitNOFILE below 1025).
+TEST(Upgrade, Usr2WorksUnderALowFdLimit) {
+  uint16_t port = free_port();
+  TempDir dir;
+  DaemonOptions options;
+  options.wrapper = {"prlimit", "--nofile=256"};
+  Daemon daemon(config_with(port, dir.path()), options);
+  daemon.signal(SIGUSR2);
+  auto status = daemon.wait_for(15s);
+  ASSERT_TRUE(status) << "the old master did not hand over:\n" << daemon.log();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  pid_t new_master = read_pid(dir.path() + "/ackd.pid");
+  ASSERT_GT(new_master, 0);
+  ASSERT_NE(new_master, daemon.pid());
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      kill(pid, SIGTERM);
+      wait_until([&] { return !process_exists(pid); }, 15s);
+    }
+  } reaper{new_master};
+  UniqueFd fd = connect_tcp(port);
+  send_all(fd.get(), "after\n");
+  EXPECT_EQ(read_line(fd.get(), 5s) + "\n", kAck);
+  UniqueFd unix_client = connect_unix(dir.path() + "/s");
+  send_all(unix_client.get(), "after\n");
+  EXPECT_EQ(read_line(unix_client.get(), 5s) + "\n", kAck);
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 # Static checks of the units in systemd/, without booting anything:
 #   check-units.sh security UNIT_DIR [MAX]  systemd-analyze security --offline=true
 #                                           ackd.service: exposure at most MAX (1.5)
-#   check-units.sh verify UNIT_DIR ACKD     systemd-analyze verify of every unit, in a
+#   check-units.sh verify UNIT_DIR ACKD [ACKCTL]
+#                                           systemd-analyze verify of every unit, in a
 #                                           scratch root holding /usr/sbin/ackd (the
-#                                           built ACKD) and the host's system units
+#                                           built ACKD), /usr/bin/ackctl (ACKCTL, for
+#                                           ExecReload=) and the host's system units
 # Exit 0 pass, 1 fail, 77 when systemd-analyze lacks what the check needs.
 set -u -o pipefail
 root=""
@@ -33,7 +35,7 @@ security() {
 }
 
 verify() {
-  local dir=$1 ackd=$2 units=() unit out rc
+  local dir=$1 ackd=$2 ackctl=${3:-} units=() unit out rc
   command -v systemd-analyze >/dev/null || die_skip "systemd-analyze not found"
   [[ -d /usr/lib/systemd/system || -d /lib/systemd/system ]] || die_skip "no system units on this host"
   systemd-analyze verify --help 2>/dev/null | grep -q -- '--root' ||
@@ -49,6 +51,7 @@ verify() {
     units+=("$root/etc/systemd/system/${unit##*/}")
   done
   cp "$ackd" "$root/usr/sbin/ackd"
+  [[ -n $ackctl ]] && cp "$ackctl" "$root/usr/bin/ackctl"
   cp "$(type -P kill)" "$root/bin/kill"
   cp "$(type -P kill)" "$root/usr/bin/kill"
   # Documentation= is checked with man on the host, where ackd's pages are
@@ -67,5 +70,5 @@ verify() {
 case ${1:-} in
   security) shift; security "$@" ;;
   verify) shift; verify "$@" ;;
-  *) echo "usage: check-units.sh security UNIT_DIR [MAX] | verify UNIT_DIR ACKD" >&2; exit 2 ;;
+  *) echo "usage: check-units.sh security UNIT_DIR [MAX] | verify UNIT_DIR ACKD [ACKCTL]" >&2; exit 2 ;;
 esac

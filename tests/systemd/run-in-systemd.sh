@@ -547,6 +547,42 @@ check_reload_keeps_mainpid() {
     pass "$1" || fail "$1" "not serving after reload: $why"
 }
 
+# The control socket exists under the hardened unit (which lets the master
+# chown nothing) and answers root and the group ackd (here the ackd user).
+check_ackctl_status() {
+  local main out
+  main=$(main_pid)
+  out=$(box timeout 10 ackctl status 2>&1) || { fail "$1" "ackctl status as root: $out"; return; }
+  [[ $out == *"master pid $main,"* ]] || { fail "$1" "ackctl status does not name the master $main: $out"; return; }
+  out=$(box timeout 10 runuser -u ackd -- ackctl status 2>&1) &&
+    pass "$1" || fail "$1" "ackctl status as the ackd user: $out"
+}
+
+# ExecReload= is `ackctl reload`, which waits for the outcome: with an invalid
+# config, systemctl reload fails and the journal says why (ackctl's line and
+# the problem's file:line:column); ackd keeps serving, and once the config is
+# fixed the reload succeeds.
+check_reload_reports_failure() {
+  local conf=/etc/ackd/ackd.conf before out why
+  before=$(main_pid)
+  box cp "$conf" "$conf.good" || { fail "$1" "cannot save $conf"; return; }
+  printf '%s\n' '[[listener]]' 'name = "bogus"' 'protocol = "bogus"' | box tee -a "$conf" >/dev/null
+  if out=$(box systemctl reload ackd.service 2>&1); then
+    box mv "$conf.good" "$conf"
+    fail "$1" "systemctl reload succeeded on an invalid config"
+    return
+  fi
+  why=$(box journalctl --no-pager -u ackd.service -n 50 2>&1)
+  box mv "$conf.good" "$conf"
+  grep -q 'ackctl.*reload failed, still running generation' <<<"$why" &&
+    grep -q "ackd.conf:[0-9]*:[0-9]*: .*protocol" <<<"$why" ||
+    { fail "$1" "the journal does not say why: $(tail -n 5 <<<"$why" | tr '\n' ' ')"; return; }
+  [[ $(main_pid) == "$before" && $(box systemctl is-active ackd.service) == active ]] ||
+    { fail "$1" "not the same active service after the failed reload"; return; }
+  out=$(box systemctl reload ackd.service 2>&1) || { fail "$1" "systemctl reload of the fixed config: $out"; return; }
+  why=$(acked send_tcp "after a failed reload") && pass "$1" || fail "$1" "not serving: $why"
+}
+
 check_usr2_upgrade() {
   local before after why restarts
   before=$(main_pid)
@@ -698,7 +734,9 @@ run_box_checks() {
   check journal-message
   check journal-fields
   check workers-not-root
+  check ackctl-status
   check reload-keeps-mainpid
+  check reload-reports-failure
   check usr2-upgrade
   check watchdog-restart
   check stop-no-process

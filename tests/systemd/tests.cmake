@@ -7,7 +7,7 @@ add_test(NAME systemd_unit_security
   COMMAND ${ackd_systemd_tests_dir}/check-units.sh security ${PROJECT_SOURCE_DIR}/systemd 1.5)
 add_test(NAME systemd_unit_verify
   COMMAND ${ackd_systemd_tests_dir}/check-units.sh verify ${PROJECT_SOURCE_DIR}/systemd
-          $<TARGET_FILE:ackd>)
+          $<TARGET_FILE:ackd> $<TARGET_FILE:ackctl>)
 add_test(NAME systemd_box
   COMMAND ${ackd_systemd_tests_dir}/run-in-systemd.sh
           --source-dir ${PROJECT_SOURCE_DIR} --build-dir ${PROJECT_BINARY_DIR}

@@ -1,0 +1,117 @@
+#include "daemon/control_clients.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <string>
+
+namespace ackd {
+namespace {
+
+using namespace std::chrono_literals;
+using TimePoint = ControlConnection::TimePoint;
+
+// A connected unix stream pair: the server end non-blocking, as accepted.
+struct Pair {
+  UniqueFd server, client;
+  Pair() {
+    int fds[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    server.reset(fds[0]);
+    client.reset(fds[1]);
+    EXPECT_EQ(fcntl(server.get(), F_SETFL, O_NONBLOCK), 0);
+  }
+  void send_text(const std::string& text) const {
+    ASSERT_EQ(send(client.get(), text.data(), text.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(text.size()));
+  }
+  std::string receive() const {
+    std::string text;
+    char buffer[65536];
+    ssize_t n;
+    while ((n = recv(client.get(), buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
+      text.append(buffer, static_cast<size_t>(n));
+    }
+    return text;
+  }
+};
+
+// ControlClients: requests answered now or later, deadlines, hangups.
+struct Clients {
+  ControlClients clients;
+  std::vector<Pair> pairs;
+  std::vector<std::string> requests;
+
+  void add(TimePoint now) {
+    pairs.emplace_back();
+    clients.add(std::move(pairs.back().server), now);
+  }
+  // One poll without waiting, then handle() as the master does.
+  void turn(TimePoint now) {
+    std::vector<pollfd> fds;
+    clients.add_poll_fds(fds);
+    poll(fds.data(), fds.size(), 0);
+    clients.handle(fds, now, [&](std::string_view request) -> std::optional<std::string> {
+      requests.emplace_back(request);
+      if (request == "reload") return std::nullopt;
+      return "answer to " + std::string(request) + "\n";
+    });
+  }
+};
+
+TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
+  Clients t;
+  TimePoint start{};
+  t.add(start);
+  t.add(start);
+  t.pairs[0].send_text("status\n");
+  t.pairs[1].send_text("reload\n");
+  t.turn(start);
+  EXPECT_EQ(t.requests, (std::vector<std::string>{"status", "reload"}));
+  EXPECT_EQ(t.pairs[0].receive(), "answer to status\n");
+  EXPECT_EQ(t.clients.size(), 1u);  // the reload waits, with no deadline
+  EXPECT_FALSE(t.clients.next_deadline());
+  t.turn(start + 1h);
+  EXPECT_EQ(t.clients.size(), 1u);
+  t.clients.answer_awaiting("reloaded\n", start + 1h);
+  EXPECT_EQ(t.pairs[1].receive(), "reloaded\n");
+  EXPECT_EQ(t.clients.size(), 0u);
+}
+
+TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
+  Clients t;
+  TimePoint start{};
+  t.add(start);
+  t.pairs[0].send_text("sta");
+  t.turn(start + 999ms);
+  EXPECT_EQ(t.clients.size(), 1u);
+  EXPECT_EQ(t.clients.next_deadline(), start + 1s);
+  t.turn(start + 1s);
+  EXPECT_EQ(t.clients.size(), 0u);
+  EXPECT_TRUE(t.requests.empty());
+}
+
+TEST(ControlClients, HangupWhileAwaitingClosesIt) {
+  Clients t;
+  t.add(TimePoint{});
+  t.pairs[0].send_text("reload\n");
+  t.turn(TimePoint{});
+  ASSERT_EQ(t.clients.size(), 1u);
+  t.pairs[0].client.reset();
+  t.turn(TimePoint{});  // POLLHUP, not polled for: it must not wake the master again
+  EXPECT_EQ(t.clients.size(), 0u);
+}
+
+TEST(ControlClients, BoundedNumber) {
+  Clients t;
+  for (size_t i = 0; i < ControlClients::kMaxClients; ++i) {
+    EXPECT_FALSE(t.clients.full());
+    t.add(TimePoint{});
+  }
+  EXPECT_TRUE(t.clients.full());
+}
+
+}  // namespace
+}  // namespace ackd
