@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
@@ -58,7 +59,12 @@ void StreamAcceptor::pause() {
 
 void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
   if (!paused_ || closed_ || now < retry_at_ || sink_.full()) return;
-  loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  try {
+    loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  } catch (const std::system_error& e) {
+    back_off(now, e.what());  // out of epoll watches or memory: the worker lives on
+    return;
+  }
   paused_ = false;
 }
 

@@ -2,11 +2,12 @@
 // hands them to an AcceptSink (served in this process, or forked off).
 // Stops accepting, rather than accept-and-drop, when the sink is full or the
 // process is out of file descriptors (EMFILE): the kernel backlog holds
-// clients meanwhile, and there is no busy loop. Out of descriptors, it
-// retries after a pause and warns at a bounded rate.
+// clients meanwhile, and there is no busy loop. Out of descriptors or epoll
+// watches, it retries after a pause and warns at a bounded rate.
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
@@ -31,7 +32,8 @@ class StreamAcceptor final : public EventHandler {
 
   void handle_event(uint32_t events) override;
   void pause();
-  // Resumes unless closed, or paused for EMFILE less than a backoff ago.
+  // Resumes unless closed, or paused for want of a resource (EMFILE, epoll
+  // watches) less than a backoff ago.
   void resume_if_due(std::chrono::steady_clock::time_point now);
   bool paused() const { return paused_; }
   // Stops for good and closes this process's copy of the socket.
