@@ -16,6 +16,7 @@
 #include "daemon/pidfile.h"
 #include "daemon/privileges.h"
 #include "daemon/process_table.h"
+#include "daemon/reply_budget.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
 #include "daemon/status_report.h"
@@ -76,6 +77,7 @@ class Supervisor {
   SignalPipe signals_;
   ProcessTable table_;
   Scoreboard scoreboard_;
+  ReplyBudget reply_budget_;  // UDP's amplification bound, for the whole daemon
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<PidFile> pidfile_;
   std::unique_ptr<Upgrade> upgrade_;
