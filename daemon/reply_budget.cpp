@@ -16,10 +16,12 @@ namespace {
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "a slot is shared between processes");
 
-// A slot packs the start of its window, in ticks of 1/64 window modulo 2^28
-// (with 10 s windows, a slot must be left unused for 242 days before its
-// start looks current again), and its balance, received - sent bytes,
-// stored plus kZero in 36 bits (it saturates, which only lowers the
+// A slot is one 64-bit atomic, changed by compare-and-swap: no lock to be
+// left held by a worker killed mid-update, and no torn slot either.
+// It packs the start of its window, in ticks of 1/64 window modulo 2^28
+// (with 10 s windows, only a slot left unused for 485 days, give or take a
+// window, could look current again), and its balance, received - sent
+// bytes, stored plus kZero in 36 bits (it saturates, which only lowers the
 // budget). 0 is a slot never used.
 constexpr unsigned kBalanceBits = 36;
 constexpr uint64_t kBalanceMax = (uint64_t{1} << kBalanceBits) - 1;
@@ -35,11 +37,12 @@ struct Slot {
 Slot unpack(uint64_t word) { return {word >> kBalanceBits, word & kBalanceMax}; }
 uint64_t pack(Slot slot) { return slot.start << kBalanceBits | slot.balance; }
 
-// Over once more than a window has passed since its start. A start ahead
-// of `now` (another worker read the clock later) is the current window.
+// Over once more than a window has passed since its start. A start a
+// little ahead of `now` (another worker read the clock later) is the
+// current window.
 bool window_over(uint64_t start, uint64_t now) {
   uint64_t elapsed = (now - start) & kTickMask;
-  return elapsed > kTicksPerWindow && elapsed <= kTickMask / 2;
+  return elapsed > kTicksPerWindow && elapsed <= kTickMask - kTicksPerWindow;
 }
 
 // MurmurHash3's finalizer: every input bit moves every output bit.

@@ -1,15 +1,9 @@
-// ReplyBudget: keeps UDP from being a reflection amplifier, across the
-// whole daemon. Per source address (the IP, whatever the port: spoofers
-// vary it), the bytes sent back within a window are bounded by the bytes
-// received in it plus a small burst; replies over the bound are dropped
-// (the caller counts them). The table is shared memory that the master maps
-// before it forks, so every worker draws on the same budgets.
-//
-// Its size is fixed however many sources there are: a source's budget is
-// the slot its address hashes to, and sources that share a slot share one
-// budget (together they get back no more than they sent plus one burst).
-// A slot is one 64-bit atomic changed by compare-and-swap: no lock, so a
-// worker killed in the middle of an update leaves it whole and wedges nobody.
+// ReplyBudget: keeps UDP from being a reflection amplifier. Per source
+// address (its IP, any port), the bytes sent back within a window are
+// bounded by the bytes received in it plus a burst, across the whole daemon:
+// the table is shared memory that the master maps before it forks. Its size
+// is fixed; sources that share a slot share its budget (never get more).
+// Lock-free, so a worker killed mid-update wedges nobody.
 #pragma once
 
 #include <atomic>

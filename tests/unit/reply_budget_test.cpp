@@ -119,6 +119,27 @@ TEST(ReplyBudget, NewWindowBringsANewBurst) {
   EXPECT_TRUE(budget.allow(source, 0, kAck, 400, clock.now)) << "the window never ended";
 }
 
+// Workers read the clock at different moments: one that read it a little
+// earlier than the worker that started the window is still in it.
+TEST(ReplyBudget, EarlierClockReadingIsTheSameWindow) {
+  ReplyBudget budget(ReplyBudget::kDefaultSlots, 10s);
+  FakeClock clock;
+  SocketAddress source = address("192.0.2.1");
+  replies_allowed(budget, source, 1000, 400, clock.now + 1s);
+  EXPECT_FALSE(budget.allow(source, 0, kAck, 400, clock.now)) << "a new window began";
+}
+
+// Window starts are kept modulo a period: a slot left unused for most of it
+// (300 days of 10 s windows) must start afresh, not look current.
+TEST(ReplyBudget, LongUnusedSlotStartsANewWindow) {
+  ReplyBudget budget(ReplyBudget::kDefaultSlots, 10s);
+  FakeClock clock;
+  SocketAddress source = address("192.0.2.1");
+  replies_allowed(budget, source, 1000, 400, clock.now);
+  clock.advance(std::chrono::hours(24 * 300));
+  EXPECT_TRUE(budget.allow(source, 0, kAck, 400, clock.now));
+}
+
 // Sources whose addresses fall in one slot share one budget: together they
 // never get more than they sent plus one burst.
 TEST(ReplyBudget, CollidingSourcesShareOneBudget) {
