@@ -1,5 +1,7 @@
 #include "daemon/connection_set.h"
 
+#include <spdlog/spdlog.h>
+
 namespace ackd {
 
 ConnectionSet::ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimits limits)
@@ -30,6 +32,14 @@ void ConnectionSet::closed(StreamConnection* connection) {
   open_[index]->index = index;
   closed_.push_back(std::move(open_.back()));
   open_.pop_back();
+}
+
+void ConnectionSet::failed(const ServedListener& listener, const std::system_error& error) {
+  recorder_.count_error();
+  if (auto note = failure_log_.admit(now_)) {
+    spdlog::warn("listener {}: closed a connection: {}{}", listener.config->name, error.what(),
+                 *note);
+  }
 }
 
 void ConnectionSet::drain_all() {

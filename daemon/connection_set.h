@@ -5,10 +5,12 @@
 
 #include <memory>
 #include <span>
+#include <system_error>
 #include <vector>
 
 #include "common/socket_address.h"
 #include "daemon/event_loop.h"
+#include "daemon/log_throttle.h"
 #include "daemon/recorder.h"
 #include "daemon/stream_connection.h"
 
@@ -42,6 +44,10 @@ class ConnectionSet {
   SteadyTime now() const { return now_; }
   void set_now(SteadyTime now) { now_ = now; }
   void closed(StreamConnection* connection);
+  // A connection that cannot go on for want of a resource (epoll_ctl out of
+  // watches or memory) closes itself: it is counted as an error, and
+  // logged at a bounded rate.
+  void failed(const ServedListener& listener, const std::system_error& error);
   // True when no other process holds these sockets (a worker), so closing
   // one also removes it from the epoll set. A connection process shares its
   // socket with the dispatcher for a moment and must remove it explicitly.
@@ -63,6 +69,7 @@ class ConnectionSet {
   std::vector<StreamConnection*> deferred_;
   bool defer_replies_ = false;
   bool fds_private_ = false;
+  LogThrottle failure_log_;
   SteadyTime now_ = std::chrono::steady_clock::now();
 };
 

@@ -24,12 +24,13 @@ size_t buffer_size(const ListenerConfig& config) {
 }  // namespace
 
 DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder,
-                               uint64_t reply_burst)
+                               ReplyBudget& budget, uint64_t reply_burst)
     : loop_(loop),
       listener_(listener),
       recorder_(recorder),
       buffer_(buffer_size(*listener.config)),
-      budget_(reply_burst) {
+      budget_(budget),
+      reply_burst_(reply_burst) {
   loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
 }
 
@@ -64,8 +65,8 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
   }
   if (peer.is_unnamed_unix()) return;  // recorded; nobody to answer
   bool inet = peer.family() == AF_INET || peer.family() == AF_INET6;
-  if (inet &&
-      !budget_.allow(peer, message.size(), reply_.size(), std::chrono::steady_clock::now())) {
+  if (inet && !budget_.allow(peer, message.size(), reply_.size(), reply_burst_,
+                             std::chrono::steady_clock::now())) {
     recorder_.count_dropped();  // over the amplification bound
     return;
   }

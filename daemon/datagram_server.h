@@ -17,8 +17,9 @@ namespace ackd {
 
 class DatagramServer final : public EventHandler {
  public:
-  // reply_burst: the UDP amplification bound (see ReplyBudget).
-  DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder,
+  // budget, reply_burst: the UDP amplification bound (see ReplyBudget),
+  // shared by the whole daemon.
+  DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder, ReplyBudget& budget,
                  uint64_t reply_burst);
 
   void handle_event(uint32_t events) override;
@@ -38,7 +39,8 @@ class DatagramServer final : public EventHandler {
 
   std::vector<char> buffer_;
   std::string reply_;
-  ReplyBudget budget_;
+  ReplyBudget& budget_;
+  uint64_t reply_burst_;
   bool defer_ = false;
   struct PendingReply {
     SocketAddress peer;

@@ -16,7 +16,6 @@
 namespace ackd {
 namespace {
 constexpr auto kForkFailedPause = std::chrono::milliseconds(100);
-constexpr auto kForkWarningInterval = std::chrono::seconds(10);
 }  // namespace
 
 void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
@@ -54,11 +53,10 @@ void ForkingSink::fork_failed(int fd, const std::system_error& error) {
   auto now = std::chrono::steady_clock::now();
   fork_failed_ = true;
   fork_retry_at_ = now + kForkFailedPause;
-  ++unreported_fork_failures_;
-  if (now < next_fork_warning_) return;  // one line per interval, however many fail
-  next_fork_warning_ = now + kForkWarningInterval;
-  spdlog::warn("connection process: {}; closed {} connection(s), pausing accepts for {}ms",
-               error.what(), std::exchange(unreported_fork_failures_, 0), kForkFailedPause.count());
+  if (auto note = fork_failure_log_.admit(now)) {
+    spdlog::warn("connection process: {}; closed the connection, pausing accepts for {}ms{}",
+                 error.what(), kForkFailedPause.count(), *note);
+  }
 }
 
 size_t ForkingSink::reap() {

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "daemon/config.h"
+#include "daemon/log_throttle.h"
 #include "daemon/scoreboard.h"
 #include "daemon/spool.h"
 #include "daemon/stream_acceptor.h"
@@ -48,8 +49,7 @@ class ForkingSink final : public AcceptSink {
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_
   std::chrono::steady_clock::time_point fork_retry_at_{};
-  std::chrono::steady_clock::time_point next_fork_warning_{};
-  uint64_t unreported_fork_failures_ = 0;
+  LogThrottle fork_failure_log_;
 
   bool fork_paused() const { return std::chrono::steady_clock::now() < fork_retry_at_; }
   void fork_failed(int fd, const std::system_error& error);

@@ -1,13 +1,15 @@
 // ReplyBudget: keeps UDP from being a reflection amplifier. Per source
-// address (the IP, whatever the port: spoofers vary it), the bytes sent back
-// within a window are bounded by the bytes received in it plus a small
-// burst; replies over the bound are dropped and counted.
+// address (its IP, any port), the bytes sent back within a window are
+// bounded by the bytes received in it plus a burst, across the whole daemon:
+// the table is shared memory that the master maps before it forks. Its size
+// is fixed; sources that share a slot share its budget (never get more).
+// Lock-free, so a worker killed mid-update wedges nobody.
 #pragma once
 
-#include <array>
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 
 #include "common/socket_address.h"
 
@@ -16,32 +18,35 @@ namespace ackd {
 class ReplyBudget {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
+  static constexpr size_t kDefaultSlots = 65536;  // 512 KiB
+  static constexpr std::chrono::milliseconds kDefaultWindow = std::chrono::seconds(10);
 
-  explicit ReplyBudget(uint64_t burst, std::chrono::milliseconds window = std::chrono::seconds(10),
-                       size_t max_sources = 65536)
-      : burst_(burst), window_(window), max_sources_(max_sources) {}
+  // Maps the table; `slots` is rounded up to a power of two. Throws
+  // std::system_error.
+  explicit ReplyBudget(size_t slots = kDefaultSlots,
+                       std::chrono::milliseconds window = kDefaultWindow);
+  ~ReplyBudget();
+  ReplyBudget(const ReplyBudget&) = delete;
+  ReplyBudget& operator=(const ReplyBudget&) = delete;
 
-  // Accounts a datagram of `received` bytes; true if a `reply`-byte answer
-  // stays within the source's budget (and is then counted as sent).
-  bool allow(const SocketAddress& source, size_t received, size_t reply, TimePoint now);
+  // Accounts a datagram of `received` bytes from `source`; true if a
+  // `reply`-byte answer stays within its budget (it is then counted as
+  // sent). `burst` is udp_reply_burst, taken at each call so that a reload
+  // applies at once.
+  bool allow(const SocketAddress& source, size_t received, size_t reply, uint64_t burst,
+             TimePoint now);
+
+  size_t slots() const { return mask_ + 1; }
+  // The slot `source` draws on (tests look for colliding addresses).
+  size_t slot_of(const SocketAddress& source) const;
 
  private:
-  using Key = std::array<uint8_t, 16>;
-  struct KeyHash {
-    size_t operator()(const Key& key) const;
-  };
-  struct Usage {
-    TimePoint window_start;
-    uint64_t received = 0;
-    uint64_t sent = 0;
-  };
-  static Key key_of(const SocketAddress& source);
-  void forget_expired(TimePoint now);
+  uint64_t tick_of(TimePoint now) const;
 
-  uint64_t burst_;
-  std::chrono::milliseconds window_;
-  size_t max_sources_;
-  std::unordered_map<Key, Usage, KeyHash> usage_;
+  size_t mask_;
+  std::chrono::nanoseconds tick_;  // a window is kTicksPerWindow ticks
+  uint64_t seed_;                  // so that no one can choose whom they collide with
+  std::atomic<uint64_t>* slots_;
 };
 
 }  // namespace ackd

@@ -74,8 +74,12 @@ void ServeLoop::serve(std::vector<ServedListener>& listeners, AcceptSink& sink) 
       acceptors_.push_back(std::make_unique<StreamAcceptor>(loop_, listener, sink));
       acceptors_.back()->resume_if_due(SteadyTime{});
     } else {
-      datagram_servers_.push_back(std::make_unique<DatagramServer>(loop_, listener, recorder_,
-                                                                   config_.daemon.udp_reply_burst));
+      if (reply_budget_ == nullptr) {
+        own_reply_budget_ = std::make_unique<ReplyBudget>();
+        reply_budget_ = own_reply_budget_.get();
+      }
+      datagram_servers_.push_back(std::make_unique<DatagramServer>(
+          loop_, listener, recorder_, *reply_budget_, config_.daemon.udp_reply_burst));
       datagram_servers_.back()->set_defer_replies(spool_ && spool_->defers_acks());
     }
   }

@@ -44,6 +44,9 @@ class ServeLoop final : public EventHandler {
   Recorder& recorder() { return recorder_; }
   ConnectionSet& connections() { return connections_; }
 
+  // The UDP reply budgets every worker shares (the master's); before
+  // serve(). Without them, this process keeps budgets of its own.
+  void share_reply_budget(ReplyBudget* budget) { reply_budget_ = budget; }
   // Serves `listeners` (kept alive by the caller); streams go to `sink`.
   void serve(std::vector<ServedListener>& listeners, AcceptSink& sink);
   // Fork mode: children to reap on SIGCHLD and to wait for on stop.
@@ -77,6 +80,8 @@ class ServeLoop final : public EventHandler {
   Recorder recorder_;
   ConnectionSet connections_;
   std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
+  ReplyBudget* reply_budget_ = nullptr;
+  std::unique_ptr<ReplyBudget> own_reply_budget_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   ForkingSink* children_ = nullptr;
   std::unique_ptr<SpoolWriter> spool_;

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
@@ -34,14 +36,15 @@ void StreamAcceptor::handle_event(uint32_t /*events*/) {
     int fd = accept4(listener_.fd, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        spdlog::warn("listener {}: accept: {}; pausing accepts for {}ms", listener_.config->name,
-                     std::strerror(errno), kFdExhaustedPause.count());
         pause();
-        retry_at_ = std::chrono::steady_clock::now() + kFdExhaustedPause;
+        back_off(std::chrono::steady_clock::now(), std::string("accept: ") + std::strerror(errno));
       } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
         spdlog::error("listener {}: accept: {}", listener_.config->name, std::strerror(errno));
       }
       return;
+    }
+    if (auto note = trouble_log_.end_run()) {
+      spdlog::info("listener {}: accepting again{}", listener_.config->name, *note);
     }
     sink_.accepted(UniqueFd(fd), peer, listener_);
     if (sink_.full()) pause();
@@ -56,8 +59,24 @@ void StreamAcceptor::pause() {
 
 void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
   if (!paused_ || closed_ || now < retry_at_ || sink_.full()) return;
-  loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  try {
+    loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  } catch (const std::system_error& e) {
+    back_off(now, e.what());  // out of epoll watches or memory: the worker lives on
+    return;
+  }
   paused_ = false;
+}
+
+// Stays paused for a while; the warning is logged once per interval, with
+// the count of those suppressed, however often the retries fail.
+void StreamAcceptor::back_off(std::chrono::steady_clock::time_point now,
+                              const std::string& trouble) {
+  retry_at_ = now + kFdExhaustedPause;
+  if (auto note = trouble_log_.admit(now)) {
+    spdlog::warn("listener {}: {}; pausing accepts for {}ms{}", listener_.config->name, trouble,
+                 kFdExhaustedPause.count(), *note);
+  }
 }
 
 void StreamAcceptor::close() {

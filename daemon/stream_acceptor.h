@@ -2,14 +2,17 @@
 // hands them to an AcceptSink (served in this process, or forked off).
 // Stops accepting, rather than accept-and-drop, when the sink is full or the
 // process is out of file descriptors (EMFILE): the kernel backlog holds
-// clients meanwhile, and there is no busy loop.
+// clients meanwhile, and there is no busy loop. Out of descriptors or epoll
+// watches, it retries after a pause and warns at a bounded rate.
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
 #include "daemon/event_loop.h"
+#include "daemon/log_throttle.h"
 #include "daemon/served_listener.h"
 
 namespace ackd {
@@ -29,19 +32,23 @@ class StreamAcceptor final : public EventHandler {
 
   void handle_event(uint32_t events) override;
   void pause();
-  // Resumes unless closed, or paused for EMFILE less than a backoff ago.
+  // Resumes unless closed, or paused for want of a resource (EMFILE, epoll
+  // watches) less than a backoff ago.
   void resume_if_due(std::chrono::steady_clock::time_point now);
   bool paused() const { return paused_; }
   // Stops for good and closes this process's copy of the socket.
   void close();
 
  private:
+  void back_off(std::chrono::steady_clock::time_point now, const std::string& trouble);
+
   EventLoop& loop_;
   ServedListener& listener_;
   AcceptSink& sink_;
   bool paused_ = true;
   bool closed_ = false;
   std::chrono::steady_clock::time_point retry_at_{};
+  LogThrottle trouble_log_;
 };
 
 }  // namespace ackd

@@ -25,7 +25,12 @@ void StreamConnection::start() {
   // connection per message then costs no epoll_ctl at all).
   on_readable();
   if (state_ == State::kClosed) return;
-  owner_.loop().add(fd_.get(), interest_, this);
+  try {
+    owner_.loop().add(fd_.get(), interest_, this);
+  } catch (const std::system_error& e) {
+    fail(e);
+    return;
+  }
   registered_ = true;
 }
 
@@ -204,7 +209,11 @@ void StreamConnection::update_interest() {
   if (backlog) wanted |= EPOLLOUT;
   if (wanted != interest_) {
     interest_ = wanted;
-    if (registered_) owner_.loop().modify(fd_.get(), interest_, this);
+    try {
+      if (registered_) owner_.loop().modify(fd_.get(), interest_, this);
+    } catch (const std::system_error& e) {
+      fail(e);
+    }
   }
 }
 
@@ -228,6 +237,13 @@ void StreamConnection::close() {
   if (registered_ && !owner_.fds_private()) owner_.loop().remove(fd_.get());
   fd_.reset();
   owner_.closed(this);
+}
+
+// epoll_ctl failed for this connection (ENOSPC at fs.epoll.max_user_watches,
+// ENOMEM): it cannot be served, but the others can. It alone is closed.
+void StreamConnection::fail(const std::system_error& error) {
+  owner_.failed(listener_, error);
+  close();
 }
 
 const std::string& StreamConnection::peer_text() {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <system_error>
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
@@ -51,6 +52,7 @@ class StreamConnection final : public EventHandler {
   void update_interest();
   void refresh_deadline(bool same_partial);
   void close();
+  void fail(const std::system_error& error);
   // Formatted on first use (only the log and the spool need it), raw: see
   // Recorder::record.
   const std::string& peer_text();

@@ -484,6 +484,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.credentials = credentials_;
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
+  spec.reply_budget = &reply_budget_;
   if (control_) spec.close_in_child.push_back(control_->fd());
   for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
   if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());

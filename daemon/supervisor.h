@@ -20,6 +20,7 @@
 #include "daemon/privileges.h"
 #include "daemon/process_groups.h"
 #include "daemon/process_table.h"
+#include "daemon/reply_budget.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
 #include "daemon/status_report.h"
@@ -83,6 +84,7 @@ class Supervisor {
   SignalPipe signals_;
   ProcessTable table_;
   Scoreboard scoreboard_;
+  ReplyBudget reply_budget_;  // UDP's amplification bound, for the whole daemon
   std::unique_ptr<ControlServer> control_;
   ControlClients control_clients_;
   std::unique_ptr<PidFile> pidfile_;

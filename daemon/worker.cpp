@@ -54,6 +54,7 @@ int run_worker(const WorkerSpec& spec) {
   init_logging(spec.role, config.daemon);
   if (spec.credentials) drop_privileges(*spec.credentials);
   ServeLoop serve_loop(config, spec.master_pid, spec.scoreboard);
+  serve_loop.share_reply_budget(spec.reply_budget);
   std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
   if (config.daemon.mode == ProcessMode::kFork) {
     ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool());

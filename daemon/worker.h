@@ -13,6 +13,7 @@
 #include "daemon/config.h"
 #include "daemon/listener.h"
 #include "daemon/privileges.h"
+#include "daemon/reply_budget.h"
 #include "daemon/scoreboard.h"
 
 namespace ackd {
@@ -25,6 +26,7 @@ struct WorkerSpec {
   std::optional<Credentials> credentials;
   pid_t master_pid = 0;
   ScoreboardEntry* scoreboard = nullptr;  // this worker's entry (shared memory)
+  ReplyBudget* reply_budget = nullptr;    // UDP, shared by every worker
   std::vector<int> close_in_child;        // the master's own fds
 };
 

@@ -256,6 +256,39 @@ TEST(SupervisorLimits, FdExhaustionIsNoBusyLoop) {
   EXPECT_EQ(daemon.workers(1), workers) << "the worker was replaced instead of pausing";
 }
 
+// Out of file descriptors, a worker retries accept 4 times a second: the
+// warning is logged once, not at each retry, and once accepting works again
+// one line says how many were suppressed.
+TEST(SupervisorLimits, FdExhaustionWarningIsRateLimited) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "fd exhaustion cannot be tested under the sanitizers (see above)";
+#endif
+  ASSERT_GE(raise_fd_limit(1024), 200u);
+  uint16_t port = free_port();
+  DaemonOptions options;
+  options.wrapper = {"prlimit", "--nofile=32:32"};
+  Daemon daemon("[daemon]\nworkers = 1\n" + tcp_listener("tcp", port), options);
+  auto warnings = [&] { return lines_with(daemon.log(), "accept: Too many open files").size(); };
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 60; ++i) {  // more than 32 fds, each with half a message
+    clients.push_back(connect_tcp(port));
+    send_all(clients.back().get(), "partial");
+  }
+  ASSERT_TRUE(wait_until([&] { return warnings() >= 1; }, 5s))
+      << "no EMFILE seen: is the limit in force?";
+  // About 8 retries in 2 s: one line for them all.
+  EXPECT_FALSE(wait_until([&] { return warnings() >= 3; }, 2s))
+      << "the warning is repeated at each retry:\n"
+      << daemon.log();
+  clients.clear();
+  ASSERT_TRUE(daemon.wait_for_log("accepting again", 5s)) << "the worker never said it recovered";
+  std::vector<std::string> recovered = lines_with(daemon.log(), "accepting again");
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_NE(recovered[0].find(" suppressed"), std::string::npos)
+      << "the suppressed warnings are not counted: " << recovered[0];
+  EXPECT_LE(warnings(), 2u);
+}
+
 // An account that exists here and runs no process, for a test that bounds
 // its processes with RLIMIT_NPROC; nullopt if there is none.
 std::optional<std::string> idle_account() {
