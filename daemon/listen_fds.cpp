@@ -2,13 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+
+#include "daemon/unix_socket_file.h"
 
 namespace ackd {
 namespace {
@@ -81,11 +82,9 @@ std::optional<Listener> adopt_passed_socket(std::vector<PassedSocket>& passed,
     apply_defer_accept(listener);
     listener.bound.length = sizeof(listener.bound.storage);
     getsockname(listener.fd.get(), listener.bound.get(), &listener.bound.length);
-    struct stat st {};
-    if (owns_path && is_unix(config.protocol) && stat(config.path.c_str(), &st) == 0) {
-      listener.owns_path = true;
-      listener.path_dev = st.st_dev;
-      listener.path_ino = st.st_ino;
+    if (is_unix(config.protocol)) {
+      listener.file = identify_socket_file(listener.fd.get(), config.path);
+      listener.owns_path = owns_path;
     }
     return listener;
   }

@@ -52,15 +52,14 @@ std::string read_link(int fd, const std::string& path) {
   return std::string(target, static_cast<size_t>(n));
 }
 
-// Why `name` in `directory` could not be opened as asked: a link, or not
-// the kind of file wanted, said plainly; else what open() said.
+// Why `name` in `directory` could not be opened to append: a link (which
+// O_NOFOLLOW refuses) or a FIFO (O_NONBLOCK), said plainly.
 [[noreturn]] void explain_open_failure(int directory, const std::string& name,
                                        const std::string& path, int error) {
   struct stat st {};
-  if ((error == ELOOP || error == ENOTDIR || error == ENXIO) &&
+  if ((error == ELOOP || error == ENXIO) &&
       fstatat(directory, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(st.st_mode)) refuse("open", path, "a symbolic link, not followed");
-    if (error == ENOTDIR) refuse("open", path, "not a directory", ENOTDIR);
     refuse("open", path, "not a regular file");
   }
   throw_errno("open", path, error);
@@ -77,7 +76,7 @@ void expect_single_regular_file(int fd, const std::string& path) {
 
 }  // namespace
 
-PathEntry open_parent(const std::string& path) {
+PathEntry open_parent(const std::string& path, bool follow_last_link) {
   std::deque<std::string> rest = components(path);
   if (rest.empty()) refuse("open", path, "no file name", EINVAL);
   UniqueFd directory = open_start(path[0] == '/', path);
@@ -99,10 +98,11 @@ PathEntry open_parent(const std::string& path) {
     if (!fd) throw_errno("open", walked);
     struct stat st {};
     if (fstat(fd.get(), &st) != 0) throw_errno("fstat", walked);
-    if (S_ISLNK(st.st_mode)) {
+    if (S_ISLNK(st.st_mode) && (!last || follow_last_link)) {
       if (!trusted_link(st)) {
         refuse("open", path,
-               walked + " is a symbolic link owned by uid " + std::to_string(st.st_uid) +
+               (last ? std::string("a") : walked + " is a") + " symbolic link owned by uid " +
+                   std::to_string(st.st_uid) +
                    (st.st_nlink != 1 ? " with " + std::to_string(st.st_nlink) + " links" : "") +
                    ", not followed");
       }
@@ -132,9 +132,12 @@ UniqueFd make_directory(const std::string& path, mode_t mode, FileOwner owner) {
   if (mkdirat(directory, entry.name.c_str(), mode) != 0 && errno != EEXIST) {
     throw_errno("mkdir", path);
   }
-  UniqueFd fd(
-      openat(directory, entry.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) explain_open_failure(directory, entry.name, path, errno);
+  UniqueFd fd(openat(directory, entry.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) throw_errno("open", path);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) throw_errno("fstat", path);
+  if (S_ISLNK(st.st_mode)) refuse("open", path, "a symbolic link, not followed");
+  if (!S_ISDIR(st.st_mode)) refuse("open", path, "not a directory", ENOTDIR);
   change_owner(fd.get(), owner, path);
   return fd;
 }

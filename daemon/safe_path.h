@@ -35,16 +35,18 @@ struct PathEntry {
   std::string path;    // the whole path, for messages
 };
 
-// Resolves every directory of `path` and a trusted link in its last
-// component; the entry `name` does not exist or is not a symbolic link.
-PathEntry open_parent(const std::string& path);
+// Resolves every directory of `path`, and a trusted link in its last
+// component if `follow_last_link`; the entry `name` then does not exist or
+// is not a symbolic link. Without it, `name` is the last component as is
+// (for a socket: bind() never follows a link there).
+PathEntry open_parent(const std::string& path, bool follow_last_link = true);
 
 // The entry itself (O_PATH | O_NOFOLLOW): a link is opened as a link.
 // Throws ENOENT if it is missing.
 UniqueFd open_entry(const PathEntry& entry);
 
-// Creates the directory at `path` (`mode`) if it is missing, opens it and
-// gives it to `owner`. Throws if it is not a directory.
+// Creates the directory at `path` (`mode`) if it is missing, opens it
+// (O_PATH) and gives it to `owner`. Throws if it is not a directory.
 UniqueFd make_directory(const std::string& path, mode_t mode, FileOwner owner = {});
 
 // Opens `path` to append to it, created with `mode` if missing: a regular

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "daemon/listener_set.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
+#include "daemon/safe_path.h"
 #include "daemon/spawn.h"
 #include "daemon/spool.h"
 #include "daemon/worker.h"
@@ -38,6 +40,26 @@ std::string describe_exit(int status) {
   }
   return "status " + std::to_string(status);
 }
+
+// Gives the log file the master just opened to the workers' user, if it is
+// root's (the master made it) or already theirs: never another user's file.
+void give_log_file(int fd, const Credentials& workers) {
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) return;
+  if (st.st_uid != geteuid() && st.st_uid != workers.uid) {
+    spdlog::warn("log_file is owned by uid {}: not giving it to user {}", st.st_uid, workers.user);
+    return;
+  }
+  try {
+    change_owner(fd, {workers.uid, workers.gid}, "log_file");
+  } catch (const std::system_error& e) {
+    spdlog::warn("{}", e.what());
+  }
+}
+
+// Unix socket files the master binds get the workers' group when their
+// listener names none: local clients are let in by being in that group.
+gid_t socket_group(const std::optional<Credentials>& /*workers*/) { return kUnchangedGid; }
 
 }  // namespace
 
@@ -67,10 +89,7 @@ void Supervisor::start() {
     spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
                  config_.daemon.user);
   }
-  if (config_.spool.enabled()) {
-    recover_spool(config_.spool, credentials_ ? credentials_->uid : static_cast<uid_t>(-1),
-                  credentials_ ? credentials_->gid : static_cast<gid_t>(-1));
-  }
+  if (config_.spool.enabled()) prepare_spool();
   open_listeners();
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -80,6 +99,15 @@ void Supervisor::start() {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
+}
+
+// The spool directory is the workers': made for them and given to them,
+// never through a link their user could have put on the way (safe_path.h).
+void Supervisor::prepare_spool() {
+  FileOwner owner;
+  if (credentials_) owner = {credentials_->uid, credentials_->gid};
+  make_directory(config_.spool.path, 0750, owner);
+  recover_spool(config_.spool);
 }
 
 // Sockets passed by systemd or by the previous master are used as they are;
@@ -98,7 +126,7 @@ void Supervisor::open_listeners() {
       spdlog::info("serving {} ({}) on the socket passed by {}", config.describe(), config.name,
                    upgrading ? "the previous master" : "the service manager");
     } else {
-      listeners_.push_back(open_listener(config));
+      listeners_.push_back(open_listener(config, socket_group(credentials_)));
       spdlog::info("listening on {} ({})", config.describe(), config.name);
     }
   }
@@ -263,7 +291,7 @@ void Supervisor::reload(TimePoint now) {
   try {
     fresh = config_path_.empty() ? default_config() : load_config(config_path_);
     credentials = resolve_credentials(fresh.daemon);
-    reconciled = reconcile_listeners(listeners_, fresh.listeners);
+    reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
@@ -375,13 +403,9 @@ void Supervisor::tick_status(TimePoint now) {
 }
 
 void Supervisor::reopen_logs() {
-  reopen_log_file();
-  // Workers run as `user` by now: the new file must be theirs to open (as nginx does).
-  const std::string& path = config_.daemon.log_file;
-  if (credentials_ && !path.empty() &&
-      chown(path.c_str(), credentials_->uid, credentials_->gid) != 0) {
-    spdlog::warn("log_file {}: chown: {}", path, std::strerror(errno));
-  }
+  // Workers run as `user` by now: the new file must be theirs to open (as
+  // nginx does). Given through the fd the master opened, never by name.
+  if (reopen_log_file() && credentials_) give_log_file(log_file_fd(), *credentials_);
   signal_workers(SIGUSR1);
   spdlog::info("log files reopened");
 }

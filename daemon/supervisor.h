@@ -46,6 +46,7 @@ class Supervisor {
   void wait_for_events(TimePoint now);
   Requests take_requests();
   std::string handle_control(std::string_view request);
+  void prepare_spool();
   void open_listeners();
   void reap_children(TimePoint now);
   void start_upgrade(TimePoint now);
