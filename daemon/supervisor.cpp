@@ -59,7 +59,9 @@ void give_log_file(int fd, const Credentials& workers) {
 
 // Unix socket files the master binds get the workers' group when their
 // listener names none: local clients are let in by being in that group.
-gid_t socket_group(const std::optional<Credentials>& /*workers*/) { return kUnchangedGid; }
+gid_t socket_group(const std::optional<Credentials>& workers) {
+  return workers ? workers->gid : kUnchangedGid;
+}
 
 }  // namespace
 
