@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/as_workers.h"
 #include "daemon/listen_fds.h"
 #include "daemon/listener_set.h"
 #include "daemon/logging.h"
@@ -63,6 +64,24 @@ gid_t socket_group(const std::optional<Credentials>& workers) {
   return workers ? workers->gid : kUnchangedGid;
 }
 
+// The spool directory is the workers': made for them and given to them,
+// never through a link on the way (safe_path.h). Then, as them, what each
+// worker will do first, write there: a worker that cannot would die at
+// start. Recovery cuts files they own: done as them too.
+void prepare_spool(const SpoolConfig& spool, const std::optional<Credentials>& workers,
+                   bool recover) {
+  FileOwner owner;
+  if (workers) owner = {workers->uid, workers->gid};
+  make_directory(spool.path, 0750, owner);
+  run_as_workers(workers, [&] {
+    if (access(spool.path.c_str(), W_OK | X_OK) != 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot write to the spool directory " + spool.path);
+    }
+    if (recover) recover_spool(spool);
+  });
+}
+
 }  // namespace
 
 Supervisor::Supervisor(Config config, std::string config_path, std::vector<std::string> argv)
@@ -91,7 +110,7 @@ void Supervisor::start() {
     spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
                  config_.daemon.user);
   }
-  if (config_.spool.enabled()) prepare_spool();
+  if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
   open_listeners();
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -101,15 +120,6 @@ void Supervisor::start() {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
-}
-
-// The spool directory is the workers': made for them and given to them,
-// never through a link their user could have put on the way (safe_path.h).
-void Supervisor::prepare_spool() {
-  FileOwner owner;
-  if (credentials_) owner = {credentials_->uid, credentials_->gid};
-  make_directory(config_.spool.path, 0750, owner);
-  recover_spool(config_.spool);
 }
 
 // Sockets passed by systemd or by the previous master are used as they are;
@@ -143,14 +153,6 @@ size_t Supervisor::configured_pool_size() const {
 
 int Supervisor::run() {
   maintain_pool(Clock::now());
-  if (pid_t old_master = finish_upgrade_handshake()) {
-    spdlog::info("binary upgrade: took over from the previous master (pid {})", old_master);
-  }
-  notify("READY=1\nMAINPID=" + std::to_string(getpid()));
-  notify_status();
-  spdlog::info("ready: {} {} with config {}", table_.running(),
-               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher(s)" : "worker(s)",
-               config_.source);
   while (true) {
     flush_log();
     wait_for_events(Clock::now());
@@ -184,10 +186,38 @@ int Supervisor::run() {
     }
     if (table_.recovered(now)) spdlog::info("workers are stable again: respawn throttling ended");
     maintain_pool(now);
+    if (!ready_ && generation_serves()) announce_ready();
   }
   spdlog::info("stopped");
   flush_log();
   return 0;
+}
+
+// Ready means served: only once every worker of the current generation
+// reports serving in the scoreboard (a worker that dies first frees its
+// entry, so it never counts). Then, in an upgrade, the old master is told.
+bool Supervisor::generation_serves() const {
+  size_t serving = 0;
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    if (e.generation.load(std::memory_order_relaxed) == generation_ &&
+        e.state.load(std::memory_order_relaxed) == WorkerState::kServing) {
+      ++serving;
+    }
+  }
+  return serving >= target_workers_;
+}
+
+void Supervisor::announce_ready() {
+  ready_ = true;
+  if (pid_t old_master = finish_upgrade_handshake()) {
+    spdlog::info("binary upgrade: took over from the previous master (pid {})", old_master);
+  }
+  notify("READY=1\nMAINPID=" + std::to_string(getpid()));
+  notify_status();
+  spdlog::info("ready: {} {} with config {}", table_.running(),
+               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher(s)" : "worker(s)",
+               config_.source);
 }
 
 void Supervisor::wait_for_events(TimePoint now) {
@@ -198,12 +228,14 @@ void Supervisor::wait_for_events(TimePoint now) {
   }
   auto until = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
   int timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
-  pollfd fds[3] = {{signals_.fd(), POLLIN, 0},
+  pollfd fds[4] = {{signals_.fd(), POLLIN, 0},
                    {control_ ? control_->fd() : -1, POLLIN, 0},
-                   {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
-  if (poll(fds, 3, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
+                   {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0},
+                   {serving_.read.get(), POLLIN, 0}};
+  if (poll(fds, 4, timeout_ms) > 0 && (fds[1].revents & POLLIN)) {
     control_->serve_one([this](std::string_view request) { return handle_control(request); });
   }
+  if (fds[3].revents & POLLIN) serving_.drain();  // the loop then checks the scoreboard
 }
 
 Supervisor::Requests Supervisor::take_requests() {
@@ -293,15 +325,18 @@ void Supervisor::reload(TimePoint now) {
   try {
     fresh = config_path_.empty() ? default_config() : load_config(config_path_);
     credentials = resolve_credentials(fresh.daemon);
+    if (fresh.spool.enabled() && fresh.spool.path != config_.spool.path) {
+      prepare_spool(fresh.spool, credentials, /*recover=*/false);
+    }
     reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
-    notify("READY=1");
+    if (ready_) notify("READY=1");
     return;
   } catch (const std::exception& e) {
     spdlog::error("reload failed: {}; still running the previous configuration", e.what());
-    notify("READY=1");
+    if (ready_) notify("READY=1");
     return;
   }
   for (const Listener& removed : reconciled.removed) {
@@ -326,7 +361,7 @@ void Supervisor::reload(TimePoint now) {
   maintain_pool(now);
   retire(old);
   spdlog::info("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
-  notify("READY=1");
+  if (ready_) notify("READY=1");  // not before the first generation serves
   notify_status();
 }
 
@@ -471,6 +506,8 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.credentials = credentials_;
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
+  spec.serving_fd = serving_.write.get();
+  spec.close_in_child.push_back(serving_.read.get());
   if (control_) spec.close_in_child.push_back(control_->fd());
   if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
   try {
