@@ -51,7 +51,8 @@ std::optional<PathEntry> entry_of(int fd, const std::string& path) {
 PidFile::PidFile(std::string path, pid_t predecessor) : path_(std::move(path)) {
   PathEntry entry = open_parent(path_);
   int directory = entry.directory.get();
-  UniqueFd existing(openat(directory, entry.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd existing(
+      openat(directory, entry.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (existing && flock(existing.get(), LOCK_EX | LOCK_NB) != 0 &&
       (predecessor == 0 || holder(existing.get()) != predecessor)) {
     already_running(path_, existing.get());
@@ -68,7 +69,8 @@ PidFile::PidFile(std::string path, pid_t predecessor) : path_(std::move(path)) {
   }
   // Two masters racing: the one whose file is not in place lost.
   if (!entry_of(fd_.get(), path_)) {
-    UniqueFd winner(openat(directory, entry.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd winner(
+        openat(directory, entry.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     already_running(path_, winner ? winner.get() : fd_.get());
   }
 }

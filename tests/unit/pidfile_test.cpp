@@ -4,13 +4,16 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
 #include "tests/support/as_user.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace ackd {
 namespace {
@@ -60,6 +63,40 @@ TEST(PidFile, PlantedLinkIsNotFollowed) {
     EXPECT_EQ(read_file(path), std::to_string(getpid()) + "\n");
   }
   EXPECT_EQ(read_file(secret), "root's secret\n");
+}
+
+// A FIFO planted at the pidfile's name must not hang the start in open():
+// the pidfile is written in a child, given 5 seconds.
+TEST(PidFile, PlantedFifoDoesNotHangTheStart) {
+  if (geteuid() != 0) GTEST_SKIP() << "tested only when the tests run as root";
+  std::optional<test::LocalUser> nobody = test::local_user("nobody");
+  if (!nobody) GTEST_SKIP() << "no user \"nobody\"";
+  test::TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  std::string run = dir.file("run");
+  ASSERT_EQ(mkdir(run.c_str(), 0755), 0);
+  test::give_to(run, *nobody);
+  std::string path = run + "/ackd.pid";
+  ASSERT_TRUE(test::as_user(*nobody, [&] { return mkfifo(path.c_str(), 0666) == 0; }));
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      PidFile pidfile(path);
+      _exit(0);
+    } catch (...) {
+      _exit(1);
+    }
+  }
+  int status = 0;
+  bool exited = test::wait_until([&] { return waitpid(child, &status, WNOHANG) == child; },
+                                 std::chrono::seconds(5));
+  if (!exited) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+  }
+  EXPECT_TRUE(exited) << "PidFile hung on a FIFO";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 }  // namespace
