@@ -58,8 +58,8 @@ class SpoolWriter {
 };
 
 // At start, as the workers' user (the master creates the directory for
-// them, see Supervisor::prepare_spool): cuts torn or corrupt tails.
-// Throws std::system_error.
+// them first: prepare_spool in supervisor.cpp): cuts torn or corrupt
+// tails. Throws std::system_error.
 void recover_spool(const SpoolConfig& config);
 
 // Master, periodically: removes the oldest segments no live worker writes
