@@ -39,7 +39,7 @@ struct ListenerConfig {
   std::string path;    // unix, unixgram
   mode_t mode = 0660;  // unix, unixgram: permissions of the socket file
   std::string owner;   // unix, unixgram: owner and group of the socket file
-  std::string group;   //   (empty: unchanged)
+  std::string group;   //   (empty: unchanged; the group: the workers', as root)
   std::string service = "ack";
   std::string ack = "I got your message";
   size_t max_message = 65536;

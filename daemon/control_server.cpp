@@ -17,22 +17,12 @@ namespace {
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 constexpr auto kWarningInterval = std::chrono::seconds(10);
 
-// Changes the socket file's group only if it is not that group already: in
-// a setgid directory (the packaged /run/ackd) it is, and there the master
-// may not chown (the unit grants no CAP_CHOWN and filters the call out).
-void give_group(const Listener& listener, const std::string& group) {
+// The control socket's group, resolved by name ("": none).
+gid_t group_id(const std::string& group) {
+  if (group.empty()) return kUnchangedGid;
   ::group* entry = getgrnam(group.c_str());
   if (entry == nullptr) throw std::runtime_error("group: no such group \"" + group + "\"");
-  const std::string& path = listener.config.path;
-  struct stat st {};
-  if (lstat(path.c_str(), &st) != 0) throw_errno("lstat", listener.describe());
-  if (st.st_dev != listener.path_dev || st.st_ino != listener.path_ino) {
-    throw std::runtime_error(listener.describe() + ": the socket file was replaced");
-  }
-  if (st.st_gid == entry->gr_gid) return;
-  if (lchown(path.c_str(), static_cast<uid_t>(-1), entry->gr_gid) != 0) {
-    throw_errno("chown", listener.describe());
-  }
+  return entry->gr_gid;
 }
 
 }  // namespace
@@ -45,8 +35,9 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
   config.path = path;
   config.mode = group.empty() ? 0600 : 0660;
   try {
-    Listener listener = open_listener(config);
-    if (!group.empty()) give_group(listener, group);
+    // Born with its group (unix_socket_file.h): no chown, which the
+    // packaged unit would refuse.
+    Listener listener = open_listener(config, group_id(group));
     return std::unique_ptr<ControlServer>(new ControlServer(std::move(listener)));
   } catch (const std::exception& e) {
     spdlog::warn("control socket: {}; ackctl status will not work", e.what());

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,8 @@
 
 #include "common/escape.h"
 #include "common/syscall.h"
+
+#include "daemon/unix_socket_file.h"
 
 namespace ackd {
 namespace {
@@ -165,11 +166,9 @@ std::optional<Listener> adopt_passed_socket(std::vector<PassedSocket>& passed,
     if (getsockname(listener.fd.get(), listener.bound.get(), &listener.bound.length) != 0) {
       throw_errno("getsockname", "the socket passed for " + config.describe());
     }
-    struct stat st {};
-    if (owns_path && is_unix(config.protocol) && stat(config.path.c_str(), &st) == 0) {
-      listener.owns_path = true;
-      listener.path_dev = st.st_dev;
-      listener.path_ino = st.st_ino;
+    if (is_unix(config.protocol)) {
+      listener.file = identify_socket_file(listener.fd.get(), config.path);
+      listener.owns_path = owns_path;
     }
     return listener;
   }

@@ -1,6 +1,5 @@
 #include "daemon/listener.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -13,7 +12,7 @@
 
 #include "common/endpoint.h"
 #include "common/syscall.h"
-#include "daemon/listener_set.h"
+#include "daemon/unix_socket_file.h"
 
 namespace ackd {
 namespace {
@@ -30,56 +29,11 @@ void set_option(int fd, int level, int name, int value, const std::string& objec
   if (setsockopt(fd, level, name, &value, sizeof(value)) != 0) throw_errno("setsockopt", object);
 }
 
-// A unix socket file already at `path`: stale (nobody answers) or live.
-void clear_stale_socket(const ListenerConfig& config) {
-  struct stat st {};
-  if (lstat(config.path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return;
-    throw_errno("stat", config.describe());
-  }
-  if (!S_ISSOCK(st.st_mode)) {
-    throw std::system_error(
-        EEXIST, std::generic_category(),
-        "bind(" + config.describe() + "): a file that is not a socket is there");
-  }
-  UniqueFd probe = make_socket(AF_UNIX, config.protocol, config.describe());
-  SocketAddress address = SocketAddress::unix_path(config.path);
-  if (connect(probe.get(), address.get(), address.length) == 0 || errno == EAGAIN) {
-    throw std::system_error(EADDRINUSE, std::generic_category(),
-                            "bind(" + config.describe() + "): a running daemon answers there");
-  }
-  if (errno != ECONNREFUSED) throw_errno("connect", config.describe() + " (probe)");
-  if (unlink(config.path.c_str()) != 0 && errno != ENOENT) {
-    throw_errno("unlink", config.describe() + " (stale socket)");
-  }
-}
-
-void make_parent_directory(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return;
-  std::string parent = path.substr(0, slash);
-  if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("mkdir", parent);
-}
-
-Listener open_unix(const ListenerConfig& config) {
-  make_parent_directory(config.path);
-  clear_stale_socket(config);
+Listener open_unix(const ListenerConfig& config, gid_t default_group) {
   Listener listener{config, make_socket(AF_UNIX, config.protocol, config.describe()), {}};
   listener.bound = SocketAddress::unix_path(config.path);
-  // A restrictive umask during bind: the file never exists with wider
-  // permissions than `mode`, even for an instant.
-  mode_t old_umask = umask(0177);
-  int rc = bind(listener.fd.get(), listener.bound.get(), listener.bound.length);
-  int bind_errno = errno;
-  umask(old_umask);
-  if (rc != 0) throw_errno("bind", config.describe(), bind_errno);
-  struct stat st {};
-  if (stat(config.path.c_str(), &st) == 0) {
-    listener.owns_path = true;
-    listener.path_dev = st.st_dev;
-    listener.path_ino = st.st_ino;
-  }
-  apply_socket_file_attributes(listener);
+  listener.file = bind_socket_file(listener.fd.get(), config, default_group);
+  listener.owns_path = true;
   return listener;
 }
 
@@ -108,8 +62,9 @@ Listener open_inet(const ListenerConfig& config) {
 
 }  // namespace
 
-Listener open_listener(const ListenerConfig& config) {
-  Listener listener = is_unix(config.protocol) ? open_unix(config) : open_inet(config);
+Listener open_listener(const ListenerConfig& config, gid_t default_group) {
+  Listener listener =
+      is_unix(config.protocol) ? open_unix(config, default_group) : open_inet(config);
   if (is_stream(config.protocol) && listen(listener.fd.get(), config.backlog) != 0) {
     throw_errno("listen", config.describe());
   }
@@ -125,12 +80,7 @@ void apply_defer_accept(const Listener& listener) {
 }
 
 void remove_socket_file(const Listener& listener) {
-  if (!listener.owns_path) return;
-  struct stat st {};
-  if (lstat(listener.config.path.c_str(), &st) != 0) return;
-  if (st.st_dev == listener.path_dev && st.st_ino == listener.path_ino) {
-    unlink(listener.config.path.c_str());
-  }
+  if (listener.owns_path) remove_socket_file(listener.config.path, listener.file);
 }
 
 }  // namespace ackd

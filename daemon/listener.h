@@ -4,13 +4,15 @@
 // "bind(tcp 127.0.0.1:51717): Address already in use".
 #pragma once
 
-#include <sys/stat.h>
+#include <sys/types.h>
 
 #include <vector>
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
 #include "daemon/config.h"
+#include "daemon/safe_path.h"
+#include "daemon/socket_diag.h"
 
 namespace ackd {
 
@@ -18,16 +20,18 @@ struct Listener {
   ListenerConfig config;
   UniqueFd fd;
   SocketAddress bound;     // the address actually bound
-  bool owns_path = false;  // we created the unix socket file
-  dev_t path_dev = 0;      // identity of the file we created, so we
-  ino_t path_ino = 0;      // never unlink another daemon's socket
+  bool owns_path = false;  // we created the unix socket file (we remove it)
+  FileIdentity file{};     // which file the unix socket is bound to: we never
+                           // chmod or unlink another
 
   std::string describe() const { return config.describe(); }
 };
 
 // Binds and (for streams) listens. A stale unix socket file left by a dead
-// daemon is replaced; one that a live daemon answers on is an error.
-Listener open_listener(const ListenerConfig& config);
+// daemon is replaced; one that a live daemon answers on is an error. A unix
+// socket file gets the listener's group, or `default_group` if it names
+// none (see unix_socket_file.h).
+Listener open_listener(const ListenerConfig& config, gid_t default_group = kUnchangedGid);
 
 // Sets TCP_DEFER_ACCEPT from the config (tcp only): a worker is woken for a
 // connection once its message is there, and a client that connects and

@@ -1,14 +1,11 @@
 #include "daemon/listener_set.h"
 
-#include <grp.h>
-#include <pwd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <optional>
 
-#include "common/syscall.h"
+#include "daemon/unix_socket_file.h"
 
 namespace ackd {
 namespace {
@@ -23,7 +20,7 @@ std::optional<size_t> find_same_binding(const std::vector<Listener>& current,
 }
 
 // A kept socket takes the new settings that do not need a new socket.
-void update_kept(Listener& listener, const ListenerConfig& wanted) {
+void update_kept(Listener& listener, const ListenerConfig& wanted, gid_t default_group) {
   bool backlog_changed = listener.config.backlog != wanted.backlog;
   listener.config = wanted;
   if (is_stream(wanted.protocol) && backlog_changed) {
@@ -36,7 +33,7 @@ void update_kept(Listener& listener, const ListenerConfig& wanted) {
   }
   if (is_unix(wanted.protocol)) {
     try {
-      apply_socket_file_attributes(listener);
+      apply_socket_file_attributes(wanted, listener.file, default_group);
     } catch (const std::exception& e) {
       spdlog::warn("listener {}: {}", wanted.name, e.what());
     }
@@ -46,11 +43,12 @@ void update_kept(Listener& listener, const ListenerConfig& wanted) {
 }  // namespace
 
 ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
-                                        const std::vector<ListenerConfig>& wanted) {
+                                        const std::vector<ListenerConfig>& wanted,
+                                        gid_t default_group) {
   // First bind what is new: this may throw, and nothing is moved yet.
   std::vector<std::optional<Listener>> fresh(wanted.size());
   for (size_t i = 0; i < wanted.size(); ++i) {
-    if (!find_same_binding(current, wanted[i])) fresh[i] = open_listener(wanted[i]);
+    if (!find_same_binding(current, wanted[i])) fresh[i] = open_listener(wanted[i], default_group);
   }
   ReconciledListeners result;
   for (size_t i = 0; i < wanted.size(); ++i) {
@@ -60,34 +58,13 @@ ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
     }
     size_t index = *find_same_binding(current, wanted[i]);
     result.listeners.push_back(std::move(current[index]));
-    update_kept(result.listeners.back(), wanted[i]);
+    update_kept(result.listeners.back(), wanted[i], default_group);
   }
   for (Listener& old : current) {
     if (old.fd) result.removed.push_back(std::move(old));
   }
   current.clear();
   return result;
-}
-
-void apply_socket_file_attributes(const Listener& listener) {
-  const ListenerConfig& config = listener.config;
-  uid_t uid = static_cast<uid_t>(-1);
-  gid_t gid = static_cast<gid_t>(-1);
-  if (!config.owner.empty()) {
-    passwd* pw = getpwnam(config.owner.c_str());
-    if (pw == nullptr) throw std::runtime_error("owner: no such user \"" + config.owner + "\"");
-    uid = pw->pw_uid;
-  }
-  if (!config.group.empty()) {
-    group* gr = getgrnam(config.group.c_str());
-    if (gr == nullptr) throw std::runtime_error("group: no such group \"" + config.group + "\"");
-    gid = gr->gr_gid;
-  }
-  if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) &&
-      lchown(config.path.c_str(), uid, gid) != 0) {
-    throw_errno("chown", config.describe());
-  }
-  if (chmod(config.path.c_str(), config.mode) != 0) throw_errno("chmod", config.describe());
 }
 
 }  // namespace ackd

@@ -4,6 +4,8 @@
 // if any new listener cannot be bound, nothing changes.
 #pragma once
 
+#include <sys/types.h>
+
 #include <vector>
 
 #include "daemon/listener.h"
@@ -16,10 +18,9 @@ struct ReconciledListeners {
 };
 
 // Throws (std::system_error, std::runtime_error) leaving `current` intact.
+// `default_group`: the group of unix socket files whose listener names none.
 ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
-                                        const std::vector<ListenerConfig>& wanted);
-
-// Applies a unix listener's mode/owner/group to its socket file. Throws.
-void apply_socket_file_attributes(const Listener& listener);
+                                        const std::vector<ListenerConfig>& wanted,
+                                        gid_t default_group = kUnchangedGid);
 
 }  // namespace ackd

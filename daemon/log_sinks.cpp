@@ -1,6 +1,5 @@
 #include "daemon/log_sinks.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,7 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "common/syscall.h"
+#include "daemon/safe_path.h"
 
 namespace ackd {
 namespace {
@@ -44,9 +43,9 @@ BatchedLineSink::~BatchedLineSink() { flush_(); }
 void BatchedLineSink::reopen() {
   if (path_.empty()) return;
   flush_();
-  UniqueFd fd(open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-  if (!fd) throw_errno("open", path_);
-  fd_ = std::move(fd);
+  // Never through a link, never a FIFO: the log's directory may be another
+  // user's, and the master opens it as root (safe_path.h).
+  fd_ = open_for_append(path_, 0640);
 }
 
 void BatchedLineSink::sink_it_(const spdlog::details::log_msg& msg) {

@@ -22,8 +22,10 @@ class BatchedLineSink final : public spdlog::sinks::base_sink<spdlog::details::n
   explicit BatchedLineSink(std::string path);  // a file; throws std::system_error
   BatchedLineSink();                           // stderr
   ~BatchedLineSink() override;
+  // Throws std::system_error (the old file is kept).
   void reopen();
   int fd() const { return fd_.get(); }
+  bool is_file() const { return !path_.empty(); }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;

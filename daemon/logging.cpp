@@ -96,15 +96,19 @@ void flush_log() {
   if (auto logger = spdlog::default_logger_raw()) logger->flush();
 }
 
-void reopen_log_file() {
-  if (!line_sink()) return;
+bool reopen_log_file() {
+  if (!line_sink()) return false;
   try {
     line_sink()->reopen();
+    return true;
   } catch (const std::system_error& e) {
     // Log rotation must never kill a process: keep writing to the old file.
     spdlog::warn("cannot reopen the log file, still writing to the old one: {}", e.what());
+    return false;
   }
 }
+
+int log_file_fd() { return line_sink() && line_sink()->is_file() ? line_sink()->fd() : -1; }
 
 void set_message_log_fields(const MessageLogFields* fields) {
   JournalSink::current_fields() = fields;

@@ -25,8 +25,11 @@ int adopt_inherited_logging(const std::string& role);
 const std::string& log_role();
 // Before the config is known: stderr, level info.
 void init_early_logging();
-// USR1: reopens log_file (a no-op for stderr and the journal).
-void reopen_log_file();
+// USR1: reopens log_file (a no-op for stderr and the journal). False if it
+// could not (logged; the old file is still written).
+bool reopen_log_file();
+// The fd of log_file, or -1 when the log goes elsewhere.
+int log_file_fd();
 // Writes the buffered lines: serving loops call it once per turn, the
 // master after every turn of its loop.
 void flush_log();

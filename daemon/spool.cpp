@@ -98,11 +98,7 @@ void SpoolWriter::commit() {
   }
 }
 
-void recover_spool(const SpoolConfig& config, uid_t owner, gid_t group) {
-  if (mkdir(config.path.c_str(), 0750) != 0 && errno != EEXIST) throw_errno("mkdir", config.path);
-  if (owner != static_cast<uid_t>(-1) && chown(config.path.c_str(), owner, group) != 0) {
-    throw_errno("chown", config.path);
-  }
+void recover_spool(const SpoolConfig& config) {
   for (const std::string& path : list_segments(config.path)) {
     SegmentScan scan = scan_segment(path);
     if (!scan.torn_tail && !scan.corrupt) continue;

@@ -57,9 +57,10 @@ class SpoolWriter {
   bool attached_ = false;  // appends to an inherited segment
 };
 
-// Master, at start: creates the directory (owned by the workers' user) and
-// cuts torn or corrupt tails. Throws std::system_error.
-void recover_spool(const SpoolConfig& config, uid_t owner, gid_t group);
+// At start, as the workers' user (the master creates the directory for
+// them first: prepare_spool in supervisor.cpp): cuts torn or corrupt
+// tails. Throws std::system_error.
+void recover_spool(const SpoolConfig& config);
 
 // Master, periodically: removes the oldest segments no live worker writes
 // to, until the directory fits in max_total_size.

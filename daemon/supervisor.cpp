@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,9 +14,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/as_workers.h"
 #include "daemon/listener_set.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
+#include "daemon/safe_path.h"
 #include "daemon/spawn.h"
 #include "daemon/spool.h"
 #include "daemon/worker.h"
@@ -37,6 +40,46 @@ std::string describe_exit(int status) {
     return text;
   }
   return "status " + std::to_string(status);
+}
+
+// Gives the log file the master just opened to the workers' user, if it is
+// root's (the master made it) or already theirs: never another user's file.
+void give_log_file(int fd, const Credentials& workers) {
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) return;
+  if (st.st_uid != geteuid() && st.st_uid != workers.uid) {
+    spdlog::warn("log_file is owned by uid {}: not giving it to user {}", st.st_uid, workers.user);
+    return;
+  }
+  try {
+    change_owner(fd, {workers.uid, workers.gid}, "log_file");
+  } catch (const std::system_error& e) {
+    spdlog::warn("{}", e.what());
+  }
+}
+
+// Unix socket files the master binds get the workers' group when their
+// listener names none: local clients are let in by being in that group.
+gid_t socket_group(const std::optional<Credentials>& workers) {
+  return workers ? workers->gid : kUnchangedGid;
+}
+
+// The spool directory is the workers': made for them and given to them,
+// never through a link on the way (safe_path.h). Then, as them, what each
+// worker will do first, write there: a worker that cannot would die at
+// start. Recovery cuts files they own: done as them too.
+void prepare_spool(const SpoolConfig& spool, const std::optional<Credentials>& workers,
+                   bool recover) {
+  FileOwner owner;
+  if (workers) owner = {workers->uid, workers->gid};
+  make_directory(spool.path, 0750, owner);
+  run_as_workers(workers, [&] {
+    if (access(spool.path.c_str(), W_OK | X_OK) != 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot write to the spool directory " + spool.path);
+    }
+    if (recover) recover_spool(spool);
+  });
 }
 
 }  // namespace
@@ -67,10 +110,7 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
     spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
                  config_.daemon.user);
   }
-  if (config_.spool.enabled()) {
-    recover_spool(config_.spool, credentials_ ? credentials_->uid : static_cast<uid_t>(-1),
-                  credentials_ ? credentials_->gid : static_cast<gid_t>(-1));
-  }
+  if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
   open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -97,7 +137,7 @@ void Supervisor::open_listeners(std::vector<PassedSocket> passed) {
       spdlog::info("serving {} ({}) on the socket passed by {}", config.describe(), config.name,
                    upgrading ? "the previous master" : "the service manager");
     } else {
-      listeners_.push_back(open_listener(config));
+      listeners_.push_back(open_listener(config, socket_group(credentials_)));
       spdlog::info("listening on {} ({})", config.describe(), config.name);
     }
   }
@@ -112,14 +152,6 @@ size_t Supervisor::configured_pool_size() const {
 
 int Supervisor::run() {
   maintain_pool(Clock::now());
-  if (pid_t old_master = finish_upgrade_handshake()) {
-    spdlog::info("binary upgrade: took over from the previous master (pid {})", old_master);
-  }
-  notify("READY=1\nMAINPID=" + std::to_string(getpid()));
-  notify_status();
-  spdlog::info("ready: {} {} with config {}", table_.running(),
-               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher(s)" : "worker(s)",
-               config_.source);
   while (true) {
     flush_log();
     wait_for_events(Clock::now());
@@ -153,10 +185,38 @@ int Supervisor::run() {
     }
     if (table_.recovered(now)) spdlog::info("workers are stable again: respawn throttling ended");
     maintain_pool(now);
+    if (!ready_ && generation_serves()) announce_ready();
   }
   spdlog::info("stopped");
   flush_log();
   return 0;
+}
+
+// Ready means served: only once every worker of the current generation
+// reports serving in the scoreboard (a worker that dies first frees its
+// entry, so it never counts). Then, in an upgrade, the old master is told.
+bool Supervisor::generation_serves() const {
+  size_t serving = 0;
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    if (e.generation.load(std::memory_order_relaxed) == generation_ &&
+        e.state.load(std::memory_order_relaxed) == WorkerState::kServing) {
+      ++serving;
+    }
+  }
+  return serving >= target_workers_;
+}
+
+void Supervisor::announce_ready() {
+  ready_ = true;
+  if (pid_t old_master = finish_upgrade_handshake()) {
+    spdlog::info("binary upgrade: took over from the previous master (pid {})", old_master);
+  }
+  notify("READY=1\nMAINPID=" + std::to_string(getpid()));
+  notify_status();
+  spdlog::info("ready: {} {} with config {}", table_.running(),
+               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher(s)" : "worker(s)",
+               config_.source);
 }
 
 void Supervisor::wait_for_events(TimePoint now) {
@@ -172,14 +232,16 @@ void Supervisor::wait_for_events(TimePoint now) {
   bool accepting = control_ && !control_clients_.full();
   std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0},
                              {accepting ? control_->poll_fd(now) : -1, POLLIN, 0},
-                             {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0}};
-  constexpr size_t kClientsFrom = 3;
+                             {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0},
+                             {serving_.read.get(), POLLIN, 0}};
+  constexpr size_t kClientsFrom = 4;
   control_clients_.add_poll_fds(fds);
   int ready = poll(fds.data(), fds.size(), timeout_ms);
   TimePoint after = Clock::now();
   auto handler = [this](std::string_view request) { return handle_control(request); };
   control_clients_.handle(std::span(fds).subspan(kClientsFrom), after, handler);
   if (ready > 0 && (fds[1].revents & POLLIN)) control_clients_.accept_from(*control_, after);
+  if (fds[3].revents & POLLIN) serving_.drain();  // the loop then checks the scoreboard
 }
 
 Supervisor::Requests Supervisor::take_requests() {
@@ -289,15 +351,18 @@ std::string Supervisor::reload(TimePoint now) {
   try {
     fresh = config_path_.empty() ? default_config() : load_config(config_path_);
     credentials = resolve_credentials(fresh.daemon);
-    reconciled = reconcile_listeners(listeners_, fresh.listeners);
+    if (fresh.spool.enabled() && fresh.spool.path != config_.spool.path) {
+      prepare_spool(fresh.spool, credentials, /*recover=*/false);
+    }
+    reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
-    notify("READY=1");
+    if (ready_) notify("READY=1");
     return reload_failed(e.problems());
   } catch (const std::exception& e) {
     spdlog::error("reload failed: {}; still running the previous configuration", e.what());
-    notify("READY=1");
+    if (ready_) notify("READY=1");
     return reload_failed({e.what()});
   }
   for (const Listener& removed : reconciled.removed) {
@@ -324,7 +389,7 @@ std::string Supervisor::reload(TimePoint now) {
   std::string done =
       fmt::format("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
   spdlog::info("{}", done);
-  notify("READY=1");
+  if (ready_) notify("READY=1");  // not before the first generation serves
   notify_status();
   return done + "\n";
 }
@@ -412,13 +477,9 @@ void Supervisor::tick_status(TimePoint now) {
 }
 
 void Supervisor::reopen_logs() {
-  reopen_log_file();
-  // Workers run as `user` by now: the new file must be theirs to open (as nginx does).
-  const std::string& path = config_.daemon.log_file;
-  if (credentials_ && !path.empty() &&
-      chown(path.c_str(), credentials_->uid, credentials_->gid) != 0) {
-    spdlog::warn("log_file {}: chown: {}", path, std::strerror(errno));
-  }
+  // Workers run as `user` by now: the new file must be theirs to open (as
+  // nginx does). Given through the fd the master opened, never by name.
+  if (reopen_log_file() && credentials_) give_log_file(log_file_fd(), *credentials_);
   signal_workers(SIGUSR1);
   spdlog::info("log files reopened");
 }
@@ -485,6 +546,8 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
   spec.reply_budget = &reply_budget_;
+  spec.serving_fd = serving_.write.get();
+  spec.close_in_child.push_back(serving_.read.get());
   if (control_) spec.close_in_child.push_back(control_->fd());
   for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
   if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());

@@ -3,7 +3,8 @@
 // control requests (non-blocking, each with a deadline), then acts in a
 // fixed order: reap children, kill hung workers, reload, reopen logs, resize
 // the pool, stop; and brings the pool back to its target size (throttled by
-// the ProcessTable's backoff).
+// the ProcessTable's backoff). It says ready (READY=1) once its first
+// generation of workers serves.
 #pragma once
 
 #include <memory>
@@ -26,6 +27,7 @@
 #include "daemon/status_report.h"
 #include "daemon/upgrade.h"
 #include "daemon/watchdog.h"
+#include "daemon/worker.h"
 
 namespace ackd {
 
@@ -49,6 +51,8 @@ class Supervisor {
     int resize = 0;
   };
 
+  bool generation_serves() const;
+  void announce_ready();
   void wait_for_events(TimePoint now);
   Requests take_requests();
   std::optional<std::string> handle_control(std::string_view request);
@@ -90,6 +94,8 @@ class Supervisor {
   std::unique_ptr<PidFile> pidfile_;
   std::unique_ptr<Upgrade> upgrade_;
   Watchdog watchdog_;
+  ServingPipe serving_;  // workers say they serve; READY=1 waits for it
+  bool ready_ = false;
   std::string binary_;
   std::vector<std::string> argv_;
   bool handed_over_ = false;  // a new master serves our sockets now

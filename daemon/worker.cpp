@@ -1,9 +1,11 @@
 #include "daemon/worker.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include "common/syscall.h"
 #include "daemon/forking_sink.h"
 #include "daemon/logging.h"
 #include "daemon/serve_loop.h"
@@ -40,10 +42,35 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
   return served;
 }
 
+// The listeners are in this worker's event loop: it serves from now on.
+// The scoreboard says so first; then the master is woken to look.
+void report_serving(const WorkerSpec& spec) {
+  if (spec.scoreboard != nullptr) {
+    spec.scoreboard->state.store(WorkerState::kServing, std::memory_order_relaxed);
+  }
+  if (spec.serving_fd < 0) return;
+  [[maybe_unused]] ssize_t n = write(spec.serving_fd, "s", 1);  // full: the master is awake
+  close(spec.serving_fd);  // connection processes must not hold it
+}
+
 }  // namespace
 
+ServingPipe::ServingPipe() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) throw_errno("pipe2", "serving pipe");
+  read.reset(fds[0]);
+  write.reset(fds[1]);
+}
+
+void ServingPipe::drain() {
+  char buffer[256];
+  while (::read(read.get(), buffer, sizeof(buffer)) > 0) {
+  }
+}
+
 // A seam for tests: a test build of ackd links a strong definition of this
-// (tests/support/crashing_worker.cpp) to get workers that crash at start.
+// (tests/support/worker_start_hook.cpp) to get workers that crash or stall
+// at start.
 extern "C" __attribute__((weak)) void ackd_worker_starting() {}
 
 int run_worker(const WorkerSpec& spec) {
@@ -60,11 +87,13 @@ int run_worker(const WorkerSpec& spec) {
     ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool());
     serve_loop.watch_children(&sink);
     serve_loop.serve(listeners, sink);
+    report_serving(spec);
     return serve_loop.run(/*exit_when_idle=*/false);
   }
   serve_loop.connections().set_fds_private(true);  // workers never fork
   LocalSink sink(serve_loop.connections(), config.daemon.max_connections);
   serve_loop.serve(listeners, sink);
+  report_serving(spec);
   return serve_loop.run(/*exit_when_idle=*/false);
 }
 

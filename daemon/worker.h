@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "daemon/config.h"
 #include "daemon/listener.h"
 #include "daemon/privileges.h"
@@ -17,6 +18,15 @@
 #include "daemon/scoreboard.h"
 
 namespace ackd {
+
+// The pipe on which each worker tells the master it serves: one byte, once
+// its scoreboard entry says kServing, so that the master looks at once.
+struct ServingPipe {
+  ServingPipe();  // throws std::system_error
+  void drain();   // the master, when the read end is readable
+  UniqueFd read;  // the master's (non-blocking)
+  UniqueFd write;
+};
 
 struct WorkerSpec {
   const Config* config = nullptr;
@@ -28,6 +38,7 @@ struct WorkerSpec {
   ScoreboardEntry* scoreboard = nullptr;  // this worker's entry (shared memory)
   ReplyBudget* reply_budget = nullptr;    // UDP, shared by every worker
   std::vector<int> close_in_child;        // the master's own fds
+  int serving_fd = -1;                    // ServingPipe::write
 };
 
 // Runs in the forked child; returns its exit status.

@@ -144,11 +144,14 @@ std::vector<int64_t> respawn_delays(const std::string& log) {
 }
 
 // Workers that abort as they start: the master throttles, never spins, never
-// exits, still answers status, and stops cleanly.
+// exits, still answers status, and stops cleanly (it is never ready: see
+// supervisor_readiness_test.cpp).
 TEST(SupervisorHealth, CrashLoopIsThrottled) {
   uint16_t port = free_port();
   DaemonOptions options;
-  options.binary = ACKD_CRASHING_BINARY;
+  options.binary = ACKD_HOOKED_BINARY;
+  options.extra_env = {"ACKD_TEST_WORKER_START=abort"};
+  options.wait_ready = false;
   Daemon daemon("[daemon]\nworkers = 1\n" + tcp_listener("tcp", port), options);
   daemon.allow_errors();
   std::this_thread::sleep_for(3s);

@@ -1,7 +1,8 @@
 // Privilege drop, when the tests run as root: the master stays root (to bind
 // and to supervise), workers run as the configured user with its groups, as
 // "nobody" when none is configured, as root only when the config says so;
-// unix socket files get their owner and group.
+// unix socket files get their owner and group, by default the workers'
+// group, so that local clients in that group can connect.
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 
+#include "tests/support/as_user.h"
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
 #include "tests/support/exchange.h"
@@ -113,6 +115,36 @@ TEST_F(SupervisorPrivileges, UnixSocketFileGetsOwnerGroupAndMode) {
   EXPECT_EQ(st.st_gid, nogroup->gr_gid);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
   EXPECT_EQ(unix_exchange(path, "hello\n"), kAck);
+}
+
+// A unix listener that names no group (the packaged "local" one): its file
+// gets the workers' group, daemon.group or else the user's own, and a
+// client in that group who is not root connects (issue 15, item 5).
+TEST_F(SupervisorPrivileges, UnixSocketFileGetsTheWorkersGroup) {
+  group* nogroup = getgrnam("nogroup");
+  if (nogroup == nullptr) GTEST_SKIP() << "no group \"nogroup\" on this system";
+  std::optional<LocalUser> nobody = local_user("nobody");
+  ASSERT_TRUE(nobody);
+  ASSERT_EQ(nobody->gid, nogroup->gr_gid) << "expected nobody's group to be nogroup";
+  for (const char* daemon_keys :
+       {"user = \"nobody\"\ngroup = \"nogroup\"\n", "user = \"nobody\"\n"}) {
+    SCOPED_TRACE(daemon_keys);
+    TempDir dir;
+    chmod(dir.path().c_str(), 0755);
+    std::string path = dir.file("s");
+    Daemon daemon(std::string("[daemon]\nworkers = 1\n") + daemon_keys +
+                  unix_listener("local", path, "mode = \"0660\"\n"));
+    struct stat st {};
+    ASSERT_EQ(lstat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u);
+    EXPECT_EQ(st.st_gid, nogroup->gr_gid);
+    EXPECT_EQ(st.st_mode & 07777, 0660u);
+    std::string reply;
+    EXPECT_TRUE(as_user(*nobody, [&] {
+      reply = unix_exchange(path, "hello from the group\n");
+      return reply == kAck;
+    })) << "a client in the group cannot connect";
+  }
 }
 
 }  // namespace

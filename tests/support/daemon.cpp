@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -86,24 +87,19 @@ Daemon::Daemon(const std::string& config, DaemonOptions options)
   std::vector<std::string> env = options.extra_env;
   env.push_back("NOTIFY_SOCKET=" + notify_path);
   process_ = std::make_unique<Subprocess>(argv, env, "", dir_->file("ackd.log"));
-  wait_ready();
+  if (options.wait_ready) wait_ready();
 }
 
 void Daemon::wait_ready() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
-    pollfd fd{notify_fd_, POLLIN, 0};
-    if (poll(&fd, 1, 50) > 0) {
-      char buffer[512];
-      ssize_t n = recv(notify_fd_, buffer, sizeof(buffer), 0);
-      if (n > 0 && std::string(buffer, n).find("READY=1") != std::string::npos) {
-        // Nobody reads later notifications: close the socket so they fail
-        // at once instead of filling its queue.
-        close(notify_fd_);
-        notify_fd_ = -1;
-        unlink(dir_->file("notify.sock").c_str());
-        return;
-      }
+    if (receive_ready(std::chrono::milliseconds(50))) {
+      // Nobody reads later notifications: close the socket so they fail
+      // at once instead of filling its queue.
+      close(notify_fd_);
+      notify_fd_ = -1;
+      unlink(dir_->file("notify.sock").c_str());
+      return;
     }
     if (!process_->running()) {
       throw std::runtime_error("ackd exited before it was ready; its log:\n" + log());
@@ -111,6 +107,23 @@ void Daemon::wait_ready() {
   }
   throw std::runtime_error("ackd not ready within 15s; its log:\n" + log());
 }
+
+// Reads the notifications that came within `timeout`; true once READY=1 did.
+bool Daemon::receive_ready(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ready_ && notify_fd_ >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd fd{notify_fd_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) <= 0) break;
+    char buffer[512];
+    ssize_t n = recv(notify_fd_, buffer, sizeof(buffer), 0);
+    if (n > 0 && std::string(buffer, n).find("READY=1") != std::string::npos) ready_ = true;
+  }
+  return ready_;
+}
+
+bool Daemon::ready_notified(std::chrono::milliseconds timeout) { return receive_ready(timeout); }
 
 Daemon::~Daemon() {
   if (process_->running() && !stop()) {

@@ -1,7 +1,7 @@
 // Daemon: the integration tests' fixture. Runs the real ackd binary on a
 // config in a temporary directory, waits for its READY=1 on a private
-// NOTIFY_SOCKET, and at the end fails the test if the log holds an error
-// line the test did not expect.
+// NOTIFY_SOCKET (unless told not to), and at the end fails the test if the
+// log holds an error line the test did not expect.
 #pragma once
 
 #include <sys/types.h>
@@ -28,10 +28,11 @@ std::vector<ProcessInfo> children_of(pid_t parent);
 bool process_exists(pid_t pid);
 
 struct DaemonOptions {
-  std::string binary = ACKD_BINARY;     // or ACKD_CRASHING_BINARY
+  std::string binary = ACKD_BINARY;     // or ACKD_HOOKED_BINARY
   std::vector<std::string> wrapper;     // argv prefix, e.g. {"prlimit", "--nofile=64"}
   std::vector<std::string> extra_args;  // after --config FILE
   std::vector<std::string> extra_env;   // "K=V"
+  bool wait_ready = true;  // false: the constructor returns at once (see ready_notified)
 };
 
 class Daemon {
@@ -59,15 +60,20 @@ class Daemon {
   std::optional<int> wait_for(std::chrono::milliseconds timeout) {
     return process_->wait_for(timeout);
   }
+  // Whether the daemon has said READY=1, waiting up to `timeout` for it
+  // (for a daemon started with wait_ready = false).
+  bool ready_notified(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   // Log lines at error level or above are expected from now on.
   void allow_errors() { allow_errors_ = true; }
 
  private:
   void wait_ready();
+  bool receive_ready(std::chrono::milliseconds timeout);
 
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<Subprocess> process_;
   int notify_fd_ = -1;
+  bool ready_ = false;
   bool allow_errors_ = false;
 };
 
