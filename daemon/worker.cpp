@@ -56,7 +56,7 @@ int run_worker(const WorkerSpec& spec) {
   ServeLoop serve_loop(config, spec.master_pid, spec.scoreboard);
   std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
   if (config.daemon.mode == ProcessMode::kFork) {
-    ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool());
+    ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool_relay());
     serve_loop.watch_children(&sink);
     serve_loop.serve(listeners, sink);
     return serve_loop.run(/*exit_when_idle=*/false);
