@@ -62,6 +62,7 @@ struct BenchWorker::Client {
   State state = State::kReady;
   bool idle = false;
   bool peer_closed = false;
+  bool reused = false;  // keep-alive: the connection has carried an exchange
   uint32_t sent = 0;
   uint32_t have = 0;
   Clock::time_point started{};
@@ -276,6 +277,13 @@ void BenchWorker::send_message(Client& client) {
         if (client.state != Client::State::kConnecting) client.state = Client::State::kSending;
         return;
       }
+      if (errno == EPIPE && client.reused && client.sent == 0) {
+        // A unix server that stopped reading (draining): the message was not
+        // delivered; it goes on a new connection.
+        close_client(client);
+        if (!open_socket(client) || client.state == Client::State::kRetryConnect) return;
+        continue;
+      }
       fail(client, kind_of(errno));
       return;
     }
@@ -370,6 +378,8 @@ void BenchWorker::on_ack(Client& client) {
     close_client(client);  // all read: a FIN, never a reset
   } else if (client.peer_closed) {
     close_client(client);  // keep-alive: the server ended it; reconnect
+  } else {
+    client.reused = true;
   }
   start_exchange(client, now);
 }
@@ -409,6 +419,7 @@ void BenchWorker::close_client(Client& client) {
   if (client.fd >= 0) ::close(client.fd);  // also leaves the epoll set
   client.fd = -1;
   client.peer_closed = false;
+  client.reused = false;
 }
 
 void BenchWorker::publish_errors() {

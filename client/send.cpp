@@ -109,10 +109,17 @@ void send_datagrams(const SendTarget& target, const std::vector<SocketAddress>& 
   }
 }
 
+// A server that closes after some acks (draining, messages_per_connection)
+// took none of the messages after them: those go on a new connection.
+// Each connection makes progress, or stream_exchange throws.
 void send_stream(const std::vector<SocketAddress>& addresses,
                  const std::vector<std::string>& messages, const Deadline& deadline) {
-  Connection connection = connect_stream(addresses, deadline);
-  stream_exchange(connection.fd.get(), connection.peer, messages, deadline, print_ack);
+  std::vector<std::string> rest = messages;
+  while (!rest.empty()) {
+    Connection connection = connect_stream(addresses, deadline);
+    size_t acked = stream_exchange(connection.fd.get(), connection.peer, rest, deadline, print_ack);
+    rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(acked));
+  }
 }
 
 }  // namespace

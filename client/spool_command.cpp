@@ -40,18 +40,24 @@ std::vector<std::string> segments_of(const std::string& directory) {
 
 // Reports a segment that fails verification on stderr; true if it does.
 bool report_bad_segment(const std::string& path, const SegmentScan& scan) {
-  if (!scan.corrupt && !scan.torn_tail) return false;
-  std::cerr << "ackctl: " << path << ": " << (scan.corrupt ? "corrupt" : "torn") << " record after "
-            << scan.records << " records\n";
-  return true;
+  if (scan.damaged()) {
+    std::cerr << fmt::format(
+        "ackctl: {}: {} damaged bytes in {} place(s), the first at offset {}: skipped\n", path,
+        scan.damaged_bytes, scan.damaged_ranges, scan.first_damage);
+  }
+  if (scan.torn_tail()) {
+    std::cerr << fmt::format("ackctl: {}: torn record after {} records ({} bytes at offset {})\n",
+                             path, scan.records, scan.tail_bytes, scan.end_of_records);
+  }
+  return !scan.clean();
 }
 
 [[noreturn]] void throw_bad_segments(uint64_t bad_segments) {
   throw ClientError(kExitProtocol, std::to_string(bad_segments) + " segment(s) fail verification");
 }
 
-// A segment's records after a corrupt or torn one cannot be shown: say so, as
-// stats does, so that a script never takes part of a spool for all of it.
+// Every whole record is shown, damage or not; damage is reported as stats
+// does, so that a script never takes a damaged spool for a sound one.
 void run_cat(const SpoolOptions& options) {
   uint64_t bad_segments = 0;
   for (const std::string& path : segments_of(options.directory)) {
@@ -73,7 +79,7 @@ void run_stats(const SpoolOptions& options) {
     SegmentScan scan = scan_segment(path);
     records += scan.records;
     bytes += scan.file_bytes;
-    invalid_bytes += scan.file_bytes - scan.valid_bytes;
+    invalid_bytes += scan.damaged_bytes + scan.tail_bytes;
     if (report_bad_segment(path, scan)) ++bad_segments;
   }
   if (options.json) {

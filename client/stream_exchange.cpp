@@ -17,7 +17,7 @@ class StreamExchange {
  public:
   StreamExchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
                  const Deadline& deadline, const AckHandler& on_ack);
-  void run();
+  size_t run();
 
  private:
   void send_some();
@@ -46,7 +46,7 @@ StreamExchange::StreamExchange(int fd, const SocketAddress& peer,
   for (const auto& message : messages) out_ += message + '\n';
 }
 
-void StreamExchange::run() {
+size_t StreamExchange::run() {
   while (acks_ < expected_ && !eof_) {
     short events = POLLIN | (written_ < out_.size() ? POLLOUT : 0);
     short revents = poll_until(fd_, events, deadline_);
@@ -56,6 +56,7 @@ void StreamExchange::run() {
   }
   check_complete();
   if (!eof_) close_gracefully();
+  return acks_;
 }
 
 void StreamExchange::send_some() {
@@ -90,13 +91,14 @@ void StreamExchange::receive_some() {
 }
 
 // After EOF: a final ack without LF counts (unless the connection was reset,
-// which may have cut it short); then every message must have its ack.
+// which may have cut it short). A clean close after some acks leaves the
+// rest to a new connection; a reset, or a close before any ack, is an error.
 void StreamExchange::check_complete() {
   if (acks_ < expected_ && eof_ && !reset_ && !lines_.rest().empty()) {
     ++acks_;
     on_ack_(lines_.rest());
   }
-  if (acks_ == expected_) return;
+  if (acks_ == expected_ || (acks_ > 0 && !reset_)) return;
   if (acks_ == 0) {
     throw ClientError(kExitProtocol, reset_ ? "connection reset by the server"
                                             : "connection closed before the ack");
@@ -127,9 +129,9 @@ void StreamExchange::throw_timeout() {
 
 }  // namespace
 
-void stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                     const Deadline& deadline, const AckHandler& on_ack) {
-  StreamExchange(fd, peer, messages, deadline, on_ack).run();
+size_t stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
+                       const Deadline& deadline, const AckHandler& on_ack) {
+  return StreamExchange(fd, peer, messages, deadline, on_ack).run();
 }
 
 }  // namespace ackd::client

@@ -1,7 +1,9 @@
 // The exchange on a connected stream socket (TCP, unix): each message goes
 // out followed by LF, one ack line comes back per message. Ends with the
 // server closing first when it will (shutdown(SHUT_WR), then EOF), so the
-// client never cuts off an ack in flight.
+// client never cuts off an ack in flight. A server may close after some of
+// the acks (draining for a reload, or messages_per_connection): a clean
+// close right after an ack means the messages after it were not taken.
 #pragma once
 
 #include <string>
@@ -14,9 +16,12 @@
 namespace ackd::client {
 
 // Calls on_ack for each ack, in order. An ack ended by EOF instead of LF is
-// valid. Throws ClientError: kExitTimeout if the acks are not all in by the
-// deadline, kExitProtocol if the server closes or resets before them.
-void stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                     const Deadline& deadline, const AckHandler& on_ack);
+// valid. Returns how many messages were acked: all of them, or fewer when
+// the server closed cleanly after at least one ack (the caller sends the
+// rest on a new connection). Throws ClientError: kExitTimeout if the acks
+// are not all in by the deadline, kExitProtocol if the server resets the
+// connection or closes it before any ack.
+size_t stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
+                       const Deadline& deadline, const AckHandler& on_ack);
 
 }  // namespace ackd::client

@@ -10,6 +10,19 @@
 #include "common/syscall.h"
 
 namespace ackd {
+namespace {
+
+// The offset of the first valid record at or after `from`, or npos.
+size_t next_valid_record(std::string_view data, size_t from) {
+  std::string_view magic(kSpoolMagic, sizeof(kSpoolMagic));
+  for (size_t at = data.find(magic, from); at != std::string_view::npos;
+       at = data.find(magic, at + 1)) {
+    if (decode_spool_record(data.substr(at)).status == DecodeStatus::kOk) return at;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
 
 std::vector<std::string> list_segments(const std::string& directory) {
   struct CloseDir {
@@ -30,6 +43,30 @@ std::vector<std::string> list_segments(const std::string& directory) {
   return names;
 }
 
+SegmentScan scan_records(std::string_view data,
+                         const std::function<void(const SpoolRecord&)>& on_record) {
+  SegmentScan scan;
+  scan.file_bytes = data.size();
+  size_t at = 0;
+  while (at < data.size()) {
+    DecodedRecord decoded = decode_spool_record(data.substr(at));
+    if (decoded.status == DecodeStatus::kOk) {
+      if (on_record) on_record(decoded.record);
+      ++scan.records;
+      at += decoded.size;
+      scan.end_of_records = at;
+      continue;
+    }
+    size_t next = next_valid_record(data, at + 1);
+    if (next == std::string_view::npos) break;  // the rest is the tail
+    if (scan.damaged_ranges++ == 0) scan.first_damage = at;
+    scan.damaged_bytes += next - at;
+    at = next;
+  }
+  scan.tail_bytes = data.size() - scan.end_of_records;
+  return scan;
+}
+
 SegmentScan scan_segment(const std::string& path,
                          const std::function<void(const SpoolRecord&)>& on_record) {
   std::ifstream file(path, std::ios::binary);
@@ -37,25 +74,7 @@ SegmentScan scan_segment(const std::string& path,
   std::ostringstream contents;
   contents << file.rdbuf();
   std::string data = contents.str();
-  SegmentScan scan;
-  scan.file_bytes = data.size();
-  std::string_view rest(data);
-  while (!rest.empty()) {
-    DecodedRecord decoded = decode_spool_record(rest);
-    if (decoded.status == DecodeStatus::kIncomplete) {
-      scan.torn_tail = true;
-      break;
-    }
-    if (decoded.status == DecodeStatus::kCorrupt) {
-      scan.corrupt = true;
-      break;
-    }
-    if (on_record) on_record(decoded.record);
-    ++scan.records;
-    scan.valid_bytes += decoded.size;
-    rest.remove_prefix(decoded.size);
-  }
-  return scan;
+  return scan_records(data, on_record);
 }
 
 }  // namespace ackd

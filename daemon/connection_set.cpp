@@ -42,12 +42,12 @@ void ConnectionSet::failed(const ServedListener& listener, const std::system_err
   }
 }
 
-void ConnectionSet::drain_all() {
+void ConnectionSet::drain_all(bool keep_idle) {
   // begin_drain may close (and so move) connections: walk a snapshot.
   std::vector<StreamConnection*> snapshot;
   snapshot.reserve(open_.size());
   for (auto& connection : open_) snapshot.push_back(connection.get());
-  for (StreamConnection* connection : snapshot) connection->begin_drain();
+  for (StreamConnection* connection : snapshot) connection->begin_drain(keep_idle);
 }
 
 void ConnectionSet::sweep(SteadyTime now) {
@@ -59,11 +59,11 @@ void ConnectionSet::sweep(SteadyTime now) {
 
 void ConnectionSet::collect() { closed_.clear(); }
 
-void ConnectionSet::flush_deferred() {
+void ConnectionSet::flush_released() {
   // Closed connections stay allocated until collect(): flush skips them.
   std::vector<StreamConnection*> pending;
-  pending.swap(deferred_);
-  for (StreamConnection* connection : pending) connection->flush_deferred();
+  pending.swap(to_flush_);
+  for (StreamConnection* connection : pending) connection->flush_released();
 }
 
 }  // namespace ackd

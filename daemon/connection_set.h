@@ -29,7 +29,8 @@ class ConnectionSet {
   ~ConnectionSet();
 
   void open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener);
-  void drain_all();
+  // Graceful stop; keep_idle: see StreamConnection::begin_drain.
+  void drain_all(bool keep_idle);
   void sweep(SteadyTime now);
   // Frees the connections that closed since the last call.
   void collect();
@@ -53,12 +54,10 @@ class ConnectionSet {
   // socket with the dispatcher for a moment and must remove it explicitly.
   void set_fds_private(bool fds_private) { fds_private_ = fds_private; }
   bool fds_private() const { return fds_private_; }
-  // With a spool that acks after write/fsync, replies wait for the commit.
-  void set_defer_replies(bool defer) { defer_replies_ = defer; }
-  bool defer_replies() const { return defer_replies_; }
-  void defer_flush(StreamConnection* connection) { deferred_.push_back(connection); }
-  // After the spool's commit: sends the replies that waited for it.
-  void flush_deferred();
+  // A connection whose held replies were released (see ReplyGate): flushed
+  // once, after the loop turn's commit.
+  void queue_flush(StreamConnection* connection) { to_flush_.push_back(connection); }
+  void flush_released();
 
  private:
   EventLoop& loop_;
@@ -66,8 +65,7 @@ class ConnectionSet {
   ConnectionLimits limits_;
   std::vector<std::unique_ptr<StreamConnection>> open_;
   std::vector<std::unique_ptr<StreamConnection>> closed_;
-  std::vector<StreamConnection*> deferred_;
-  bool defer_replies_ = false;
+  std::vector<StreamConnection*> to_flush_;
   bool fds_private_ = false;
   LogThrottle failure_log_;
   SteadyTime now_ = std::chrono::steady_clock::now();

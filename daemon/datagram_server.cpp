@@ -59,38 +59,43 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
     // Formatting the address costs more than the rest of the exchange: only
     // when the log or the spool takes it.
     std::string peer_text = recorder_.wants_peer() ? peer.to_raw_string() : std::string();
-    recorder_.record(listener_.config->name, peer_text, message);
+    Ticket ticket = recorder_.record(listener_.config->name, peer_text, message, this);
     listener_.service->respond(message, reply_);
+    if (ticket != 0) {
+      held_.push_back({ticket, peer, message.size(), reply_});
+      return;
+    }
     recorder_.count_ack();
   }
-  if (peer.is_unnamed_unix()) return;  // recorded; nobody to answer
+  reply(peer, message.size(), reply_);
+}
+
+void DatagramServer::settled(Ticket ticket, std::string_view error) {
+  for (auto it = held_.begin(); it != held_.end(); ++it) {
+    if (it->ticket != ticket) continue;
+    if (error.empty()) {
+      recorder_.count_ack();
+      reply(it->peer, it->received, it->reply);
+    } else {
+      recorder_.count_error();
+      reply(it->peer, it->received, "ERR " + std::string(error));
+    }
+    held_.erase(it);
+    return;
+  }
+}
+
+void DatagramServer::reply(const SocketAddress& peer, size_t received, std::string_view reply) {
+  if (peer.is_unnamed_unix() || listener_.fd < 0) return;  // nobody to answer, or closed
   bool inet = peer.family() == AF_INET || peer.family() == AF_INET6;
-  if (inet && !budget_.allow(peer, message.size(), reply_.size(), reply_burst_,
+  if (inet && !budget_.allow(peer, received, reply.size(), reply_burst_,
                              std::chrono::steady_clock::now())) {
     recorder_.count_dropped();  // over the amplification bound
     return;
   }
-  if (defer_) {
-    pending_.push_back({peer, pending_bytes_.size(), reply_.size()});
-    pending_bytes_ += reply_;
-    return;
-  }
-  send_reply(peer, reply_);
-}
-
-void DatagramServer::send_reply(const SocketAddress& peer, std::string_view reply) {
   // A full socket buffer or a vanished peer drops the reply, as UDP may.
   sendto(listener_.fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
          peer.length);
-}
-
-void DatagramServer::flush_deferred() {
-  for (const PendingReply& p : pending_) {
-    if (listener_.fd >= 0)
-      send_reply(p.peer, std::string_view(pending_bytes_).substr(p.offset, p.size));
-  }
-  pending_.clear();
-  pending_bytes_.clear();
 }
 
 void DatagramServer::close() {

@@ -1,8 +1,11 @@
 // DatagramServer: serves one UDP or unix datagram socket. Each datagram is
 // one message; the reply is one datagram to the sender (none for an unbound
-// unix sender). Oversized datagrams are answered with ERR.
+// unix sender). Oversized datagrams are answered with ERR. A reply that
+// waits for a durability stage leaves once the stage settles it (an ERR if
+// the message was not stored).
 #pragma once
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -15,7 +18,7 @@
 
 namespace ackd {
 
-class DatagramServer final : public EventHandler {
+class DatagramServer final : public EventHandler, public ReplyWaiter {
  public:
   // budget, reply_burst: the UDP amplification bound (see ReplyBudget),
   // shared by the whole daemon.
@@ -23,31 +26,29 @@ class DatagramServer final : public EventHandler {
                  uint64_t reply_burst);
 
   void handle_event(uint32_t events) override;
+  void settled(Ticket ticket, std::string_view error) override;
   // Stops for good and closes this process's copy of the socket.
   void close();
-  // With a spool that acks after write/fsync, replies wait for the commit.
-  void set_defer_replies(bool defer) { defer_ = defer; }
-  void flush_deferred();
 
  private:
+  struct HeldReply {
+    Ticket ticket;
+    SocketAddress peer;
+    size_t received;
+    std::string reply;
+  };
+
   void serve(std::string_view message, const SocketAddress& peer, bool too_long);
+  void reply(const SocketAddress& peer, size_t received, std::string_view reply);
 
   EventLoop& loop_;
   ServedListener& listener_;
   Recorder& recorder_;
-  void send_reply(const SocketAddress& peer, std::string_view reply);
-
   std::vector<char> buffer_;
   std::string reply_;
   ReplyBudget& budget_;
   uint64_t reply_burst_;
-  bool defer_ = false;
-  struct PendingReply {
-    SocketAddress peer;
-    size_t offset, size;
-  };
-  std::vector<PendingReply> pending_;
-  std::string pending_bytes_;
+  std::deque<HeldReply> held_;
 };
 
 }  // namespace ackd

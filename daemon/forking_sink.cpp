@@ -20,17 +20,19 @@ constexpr auto kForkFailedPause = std::chrono::milliseconds(100);
 
 void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
   int connection = fd.get();
-  int segment = spool_ != nullptr ? spool_->segment_fd() : -1;
   pid_t pid;
   try {
+    UniqueFd channel = relay_ != nullptr ? relay_->open_channel() : UniqueFd();
+    int spool_channel = channel.get();
     pid = spawn_child(
         [&] {
-          // Keep the connection, the spool segment the process appends to
-          // (if any), the logger's fd and stdio: the child must not hold the
-          // listening sockets or the dispatcher's event loop.
+          // Keep the connection, the channel its records go through (if
+          // any), the logger's fd and stdio: the child must not hold the
+          // listening sockets, the spool or the dispatcher's event loop.
           int log_fd = adopt_inherited_logging("connection");
-          close_fds_except({connection, segment, log_fd});
-          serve_connection_process(UniqueFd(connection), peer, listener, config_, entry_, segment);
+          close_fds_except({connection, spool_channel, log_fd});
+          serve_connection_process(UniqueFd(connection), peer, listener, config_, entry_,
+                                   spool_channel);
           return 0;
         },
         SIGTERM);
@@ -79,14 +81,14 @@ void ForkingSink::signal_children(int signo) const {
 
 void serve_connection_process(UniqueFd fd, const SocketAddress& peer,
                               const ServedListener& listener, const Config& config,
-                              ScoreboardEntry* dispatcher_entry, int spool_fd) {
+                              ScoreboardEntry* dispatcher_entry, int spool_channel) {
   // Counts go to the dispatcher's scoreboard entry when this process ends.
-  ServeLoop serve_loop(config, ServeLoop::ConnectionProcess{dispatcher_entry, spool_fd});
+  ServeLoop serve_loop(config, ServeLoop::ConnectionProcess{dispatcher_entry, spool_channel});
   serve_loop.connections().open(std::move(fd), peer, listener);
   int status = serve_loop.run(/*exit_when_idle=*/true);
   // Exit without destructors: freeing memory in a process about to end
   // only copies pages it still shares with the dispatcher (a page fault
-  // each). run() has flushed the log and committed the spool.
+  // each). run() has flushed the log and handed its records over.
   _exit(status);
 }
 

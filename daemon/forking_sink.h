@@ -16,17 +16,17 @@
 #include "daemon/config.h"
 #include "daemon/log_throttle.h"
 #include "daemon/scoreboard.h"
-#include "daemon/spool.h"
+#include "daemon/spool_relay.h"
 #include "daemon/stream_acceptor.h"
 
 namespace ackd {
 
 class ForkingSink final : public AcceptSink {
  public:
-  // spool: the dispatcher's, whose segment the connection processes inherit.
+  // relay: where the connection processes send their records (nullptr: no spool).
   ForkingSink(const Config& config, unsigned max_children, ScoreboardEntry* entry,
-              SpoolWriter* spool)
-      : config_(config), max_children_(max_children), entry_(entry), spool_(spool) {}
+              SpoolRelay* relay)
+      : config_(config), max_children_(max_children), entry_(entry), relay_(relay) {}
 
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
   bool full() const override {
@@ -44,7 +44,7 @@ class ForkingSink final : public AcceptSink {
   const Config& config_;
   unsigned max_children_;
   ScoreboardEntry* entry_;
-  SpoolWriter* spool_;
+  SpoolRelay* relay_;
   std::unordered_set<pid_t> children_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_
@@ -59,6 +59,6 @@ class ForkingSink final : public AcceptSink {
 // then ends the process.
 [[noreturn]] void serve_connection_process(UniqueFd fd, const SocketAddress& peer,
                                            const ServedListener& listener, const Config& config,
-                                           ScoreboardEntry* dispatcher_entry, int spool_fd);
+                                           ScoreboardEntry* dispatcher_entry, int spool_channel);
 
 }  // namespace ackd

@@ -46,6 +46,7 @@ std::optional<size_t> Scoreboard::claim(uint32_t generation, uint32_t slot, int6
          {&e.open_connections, &e.connections, &e.messages, &e.acks, &e.errors, &e.dropped}) {
       counter->store(0, std::memory_order_relaxed);
     }
+    e.successor.store(false, std::memory_order_relaxed);
     e.state.store(WorkerState::kStarting, std::memory_order_relaxed);
     return i;
   }

@@ -32,6 +32,10 @@ struct ScoreboardEntry {
   std::atomic<uint64_t> acks{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
+  // Set by the master before it retires the worker (reload, upgrade, fewer
+  // workers): others serve its clients next, so idle keep-alive connections
+  // are kept until they can be closed with an ack (see StreamConnection).
+  std::atomic<bool> successor{false};
 };
 
 class Scoreboard {

@@ -21,15 +21,20 @@ ConnectionLimits limits_from(const DaemonConfig& daemon) {
 }  // namespace
 
 ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry)
-    : ServeLoop(config, master_pid, entry, /*accumulate=*/false,
-                config.spool.enabled() ? std::make_unique<SpoolWriter>(config.spool) : nullptr) {
+    : ServeLoop(config, master_pid, entry, /*accumulate=*/false) {
   // Only the master acts on these; a copy sent to the whole process group
   // (a terminal, a careless kill) must not kill the workers. Connection
   // processes inherit these dispositions from their dispatcher.
   for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
   ignore_sigpipe();
-  // Fail at start, not at the first message, if we cannot write the spool.
-  if (spool_) spool_->segment_fd();
+  if (config.spool.enabled()) {
+    spool_ = std::make_unique<SpoolWriter>(config.spool, recorder_.gate());
+    spool_->open();  // fails at start, not at the first message
+    recorder_.add_stage(spool_.get());
+    if (config.daemon.mode == ProcessMode::kFork) {
+      relay_ = std::make_unique<SpoolRelay>(loop_, *spool_, recorder_.gate());
+    }
+  }
   if (config.daemon.max_requests > 0) {
     // Jitter, so workers started together are not all recycled together.
     std::mt19937_64 random(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
@@ -39,33 +44,30 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
 }
 
 ServeLoop::ServeLoop(const Config& config, const ConnectionProcess& process)
-    : ServeLoop(config, /*master_pid=*/0, process.dispatcher_entry, /*accumulate=*/true,
-                process.spool_fd >= 0
-                    ? std::make_unique<SpoolWriter>(config.spool, UniqueFd(process.spool_fd))
-                    : nullptr) {}
+    : ServeLoop(config, /*master_pid=*/0, process.dispatcher_entry, /*accumulate=*/true) {
+  if (process.spool_channel >= 0) {
+    relayed_spool_ = std::make_unique<RelayedSpool>(config.spool, recorder_.gate(), loop_,
+                                                    UniqueFd(process.spool_channel));
+    recorder_.add_stage(relayed_spool_.get());
+  }
+}
 
 ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry,
-                     bool accumulate, std::unique_ptr<SpoolWriter> spool)
+                     bool accumulate)
     : config_(config),
       master_pid_(master_pid),
       recorder_(config.daemon.log_messages),
       connections_(loop_, recorder_, limits_from(config.daemon)),
-      spool_(std::move(spool)),
       entry_(entry),
-      accumulate_(accumulate) {
-  recorder_.set_spool(spool_.get());
-  connections_.set_defer_replies(spool_ && spool_->defers_acks());
-}
+      accumulate_(accumulate) {}
 
-// Once per loop turn: the records of this turn go to disk in one write (and
-// one fdatasync), then the replies that waited for them leave. Every turn,
-// even with no record: an ERR reply waits too, and a connection must not
-// stay on the waiting list once it is freed (collect()).
+// Once per loop turn: the records of this turn are stored in one go (one
+// write and one fdatasync, or one send to the dispatcher), then the replies
+// the stages settled leave, connection by connection.
 void ServeLoop::commit_and_flush() {
-  if (!spool_) return;
-  if (spool_->has_pending()) spool_->commit();
-  connections_.flush_deferred();
-  for (auto& server : datagram_servers_) server->flush_deferred();
+  recorder_.commit();
+  connections_.flush_released();
+  if (relay_) relay_->flush();
 }
 
 void ServeLoop::serve(std::vector<ServedListener>& listeners, AcceptSink& sink) {
@@ -80,7 +82,6 @@ void ServeLoop::serve(std::vector<ServedListener>& listeners, AcceptSink& sink) 
       }
       datagram_servers_.push_back(std::make_unique<DatagramServer>(
           loop_, listener, recorder_, *reply_budget_, config_.daemon.udp_reply_burst));
-      datagram_servers_.back()->set_defer_replies(spool_ && spool_->defers_acks());
     }
   }
 }
@@ -96,10 +97,14 @@ void ServeLoop::on_signals() {
     // A connection process keeps the log file it was forked with, unless told.
     if (children_ != nullptr) children_->signal_children(SIGUSR1);
   }
-  if (set.has(SIGTERM) || set.has(SIGINT) || set.has(SIGQUIT)) begin_stop("asked to stop");
+  if (set.has(SIGTERM) || set.has(SIGINT) || set.has(SIGQUIT)) {
+    // Retired by the master (reload, upgrade, fewer workers): others serve next.
+    bool retired = entry_ != nullptr && entry_->successor.load(std::memory_order_relaxed);
+    begin_stop("asked to stop", retired);
+  }
 }
 
-void ServeLoop::begin_stop(const char* why) {
+void ServeLoop::begin_stop(const char* why, bool successor) {
   if (stopping_) return;
   stopping_ = true;
   stop_deadline_ = std::chrono::steady_clock::now() + config_.daemon.shutdown_timeout;
@@ -108,20 +113,23 @@ void ServeLoop::begin_stop(const char* why) {
   commit_and_flush();  // what was received is stored and acked before the sockets close
   for (auto& acceptor : acceptors_) acceptor->close();
   for (auto& server : datagram_servers_) server->close();
-  connections_.drain_all();
+  // With a successor, idle keep-alive clients are served by it after their
+  // next ack here; stopping for good, they are closed now.
+  connections_.drain_all(/*keep_idle=*/successor);
   if (children_ != nullptr) children_->signal_children(SIGTERM);
 }
 
 bool ServeLoop::idle() const {
-  return connections_.size() == 0 && (children_ == nullptr || children_->children() == 0);
+  return connections_.size() == 0 && recorder_.idle() &&
+         (children_ == nullptr || children_->children() == 0);
 }
 
 void ServeLoop::tick(SteadyTime now) {
   if (now < next_sweep_) return;
   next_sweep_ = now + kSweepInterval;
   connections_.sweep(now);
-  if (spool_ && children_ != nullptr) spool_->rotate_if_full();
-  if (master_pid_ != 0 && getppid() != master_pid_) begin_stop("the master is gone");
+  if (master_pid_ != 0 && getppid() != master_pid_)
+    begin_stop("the master is gone", /*successor=*/false);
 }
 
 // The heartbeat and counters the master reads; cheap enough for every turn.
@@ -159,7 +167,7 @@ void ServeLoop::check_max_requests() {
   uint64_t served = recorder_.counters().connections + (children_ ? children_->accepted() : 0);
   if (served < max_requests_) return;
   spdlog::info("recycling after {} connections (max_requests)", served);
-  begin_stop("max_requests");
+  begin_stop("max_requests", /*successor=*/true);
 }
 
 int ServeLoop::run(bool exit_when_idle) {
@@ -183,6 +191,7 @@ int ServeLoop::run(bool exit_when_idle) {
     SteadyTime now = std::chrono::steady_clock::now();
     connections_.set_now(now);
     connections_.collect();
+    if (relay_) relay_->collect();
     if (signalled_) on_signals();
     tick(now);
     if ((stopping_ || exit_when_idle) && idle()) break;

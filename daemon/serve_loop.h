@@ -16,9 +16,11 @@
 #include "daemon/event_loop.h"
 #include "daemon/forking_sink.h"
 #include "daemon/recorder.h"
+#include "daemon/relayed_spool.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
-#include "daemon/spool.h"
+#include "daemon/spool_relay.h"
+#include "daemon/spool_writer.h"
 #include "daemon/stream_acceptor.h"
 
 namespace ackd {
@@ -31,12 +33,12 @@ class ServeLoop final : public EventHandler {
   // nowhere).
   ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry = nullptr);
 
-  // A fork-mode connection process: appends to its dispatcher's spool
-  // segment (spool_fd, -1: no spool) and adds its counts to the
-  // dispatcher's entry once, at exit.
+  // A fork-mode connection process: relays its records to its dispatcher
+  // (spool_channel, -1: no spool) and adds its counts to the dispatcher's
+  // entry once, at exit.
   struct ConnectionProcess {
     ScoreboardEntry* dispatcher_entry;
-    int spool_fd;
+    int spool_channel;
   };
   ServeLoop(const Config& config, const ConnectionProcess& process);
 
@@ -51,8 +53,9 @@ class ServeLoop final : public EventHandler {
   void serve(std::vector<ServedListener>& listeners, AcceptSink& sink);
   // Fork mode: children to reap on SIGCHLD and to wait for on stop.
   void watch_children(ForkingSink* children) { children_ = children; }
-  // The spool records go to (nullptr: none).
-  SpoolWriter* spool() { return spool_.get(); }
+  // Fork mode: the dispatcher's relay of its children's records (nullptr:
+  // no spool).
+  SpoolRelay* spool_relay() { return relay_.get(); }
 
   // Runs until stopped and drained; with exit_when_idle, also once no
   // connection is left. Returns the exit status.
@@ -61,11 +64,11 @@ class ServeLoop final : public EventHandler {
   void handle_event(uint32_t events) override;  // the signal pipe
 
  private:
-  ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry, bool accumulate,
-            std::unique_ptr<SpoolWriter> spool);
+  ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* entry, bool accumulate);
 
   void on_signals();
-  void begin_stop(const char* why);
+  // successor: another process serves this one's clients next.
+  void begin_stop(const char* why, bool successor);
   bool idle() const;
   void tick(SteadyTime now);
   void publish(WorkerState state);
@@ -84,7 +87,9 @@ class ServeLoop final : public EventHandler {
   std::unique_ptr<ReplyBudget> own_reply_budget_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   ForkingSink* children_ = nullptr;
-  std::unique_ptr<SpoolWriter> spool_;
+  std::unique_ptr<SpoolWriter> spool_;           // a worker's or a dispatcher's
+  std::unique_ptr<SpoolRelay> relay_;            // a dispatcher's, for its children
+  std::unique_ptr<RelayedSpool> relayed_spool_;  // a connection process's
   ScoreboardEntry* entry_;
   bool accumulate_;
   uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle

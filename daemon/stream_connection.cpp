@@ -71,24 +71,13 @@ void StreamConnection::on_readable() {
   }
   if (status == FrameStatus::kTooLong) {
     reply_error(kErrTooLong);
-  } else if (status == FrameStatus::kStopped || peer_eof_ ||
-             (draining_ && messages_ > 0 && !framer_.has_partial())) {
+  } else if (status == FrameStatus::kStopped || peer_eof_) {
     close_after_flush();
   }
   // The line left partial is the one that was partial before only if no
   // line ended in this read; else a new message started in it.
   if (state_ == State::kReading) refresh_deadline(had_partial && messages_ == messages_before);
-  if (owner_.defer_replies() && out_.size() > out_sent_) {
-    if (!flush_deferred_) owner_.defer_flush(this);
-    flush_deferred_ = true;
-    return;  // acks leave after the spool's commit (ServeLoop)
-  }
   flush();
-}
-
-void StreamConnection::flush_deferred() {
-  flush_deferred_ = false;
-  if (state_ != State::kClosed) flush();
 }
 
 // Idle: no byte for idle_timeout. Slowloris: a started message must be
@@ -101,44 +90,123 @@ void StreamConnection::refresh_deadline(bool same_partial) {
   }
 }
 
+// The reply goes out at once unless it waits for a stage, or behind one
+// that does.
 bool StreamConnection::on_message(std::string_view message) {
   const ListenerConfig& config = *listener_.config;
   Recorder& recorder = owner_.recorder();
-  recorder.record(config.name, recorder.wants_peer() ? peer_text() : std::string_view(), message);
-  listener_.service->respond(message, out_);
-  out_ += '\n';
-  owner_.recorder().count_ack();
+  Ticket ticket = recorder.record(
+      config.name, recorder.wants_peer() ? peer_text() : std::string_view(), message, this);
   ++messages_;
+  if (ticket == 0 && held_.empty()) {
+    listener_.service->respond(message, out_);
+    out_ += '\n';
+    recorder.count_ack();
+  } else {
+    size_t before = held_text_.size();
+    listener_.service->respond(message, held_text_);
+    held_text_ += '\n';
+    held_.push_back(
+        {ticket, static_cast<uint32_t>(held_text_.size() - before), ticket == 0, true, {}});
+  }
   return config.messages_per_connection == 0 || messages_ < config.messages_per_connection;
+}
+
+void StreamConnection::settled(Ticket ticket, std::string_view error) {
+  for (HeldReply& reply : held_) {
+    if (reply.ticket != ticket || reply.settled) continue;
+    reply.settled = true;
+    reply.error = error;
+    break;
+  }
+  release_settled();
+  if (out_sent_ < out_.size() && !flush_queued_) {
+    flush_queued_ = true;
+    owner_.queue_flush(this);  // once per loop turn, however many settle
+  }
+}
+
+// Settled replies at the head of the queue move to the output, in order.
+void StreamConnection::release_settled() {
+  Recorder& recorder = owner_.recorder();
+  while (!held_.empty() && held_.front().settled) {
+    HeldReply& reply = held_.front();
+    if (!reply.error.empty()) {
+      out_ += "ERR ";
+      out_ += reply.error;
+      out_ += '\n';
+      recorder.count_error();
+    } else {
+      out_.append(held_text_, held_start_, reply.size);
+      if (reply.is_ack) recorder.count_ack();
+    }
+    held_start_ += reply.size;
+    held_.pop_front();
+  }
+  if (held_.empty()) {
+    held_text_.clear();
+    held_start_ = 0;
+  }
+}
+
+void StreamConnection::flush_released() {
+  flush_queued_ = false;
+  if (state_ != State::kClosed) flush();
 }
 
 void StreamConnection::reply_error(std::string_view line) {
   peer_may_send_ = true;  // the rest of a line too long or too slow
   owner_.recorder().count_error();
-  out_.append(line);
-  out_ += '\n';
+  if (held_.empty()) {
+    out_.append(line);
+    out_ += '\n';
+  } else {
+    held_text_.append(line);
+    held_text_ += '\n';
+    held_.push_back({0, static_cast<uint32_t>(line.size() + 1), true, false, {}});
+  }
   close_after_flush();
 }
 
-// A connection that has not sent its first message yet is not idle: its
-// client is about to speak (a reload must not fail it). It is served, then closed.
-void StreamConnection::begin_drain() {
+// Draining: the connection closes with the next ack that leaves, the FIN
+// in its segment, so a client that looks for the close before it sends
+// again never sends into a closing connection. One idle between messages
+// is closed now when the daemon stops; when it is retired (another serves
+// the client next) it stays open until it speaks, or shutdown_timeout.
+void StreamConnection::begin_drain(bool keep_idle) {
   draining_ = true;
-  if (state_ == State::kLingering) {
+  if (state_ != State::kReading) return;
+  bool idle = answered_everything() && out_sent_ == out_.size() && messages_ > 0;
+  if (idle && !keep_idle && !input_waiting()) {
     discard_input_and_close();
-  } else if (state_ == State::kReading && messages_ > 0 && !framer_.has_partial()) {
-    close_after_flush();
-    flush();
+    return;
   }
+  flush();
 }
 
-// Stopping: no lingering for the peer's EOF. What it already sent is read
-// first, so the close is a FIN; only bytes arriving later could cause a reset.
-void StreamConnection::discard_input_and_close() {
-  std::span<char> buffer = owner_.read_buffer();
-  while (recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) {
-  }
-  close();
+bool StreamConnection::answered_everything() const {
+  return !framer_.has_partial() && held_.empty();
+}
+
+// Bytes the client sent that this process has not read yet.
+bool StreamConnection::input_waiting() const {
+  char byte;
+  return recv(fd_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+// Right before the last released ack goes out: if nothing else is to be
+// answered, it carries the FIN. On TCP the FIN rides in the ack's segment
+// (MSG_MORE, then shutdown), so a client sees both at once. A unix socket
+// has no segments: the client may read the ack before the shutdown; so the
+// socket stops taking input first (SHUT_RD: a send from the client now
+// fails with EPIPE, and it knows that message was not delivered), and what
+// was already queued is served before the close.
+void StreamConnection::close_if_draining() {
+  if (!draining_ || state_ != State::kReading || !answered_everything()) return;
+  if (out_sent_ == out_.size()) return;
+  if (peer_.family() == AF_UNIX) shutdown(fd_.get(), SHUT_RD);
+  if (input_waiting()) return;
+  close_after_flush();
 }
 
 void StreamConnection::close_after_flush() {
@@ -148,10 +216,11 @@ void StreamConnection::close_after_flush() {
 }
 
 void StreamConnection::flush() {
-  if (flush_deferred_) return;  // waiting for the spool's commit
+  close_if_draining();
   // Closing: the FIN that after_flush() sends rides on the last reply's
   // segment instead of a packet of its own.
-  int flags = MSG_NOSIGNAL | (state_ == State::kClosing ? MSG_MORE : 0);
+  bool last = state_ == State::kClosing && held_.empty();
+  int flags = MSG_NOSIGNAL | (last ? MSG_MORE : 0);
   while (out_sent_ < out_.size()) {
     ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, flags);
     if (n < 0) {
@@ -170,23 +239,22 @@ void StreamConnection::flush() {
   if (state_ != State::kClosed) update_interest();
 }
 
-// All output is out: a closing connection sends its FIN now. With nothing
-// unread, close() sends it; lingering (shutdown, then reading until the
-// peer's EOF) is for a peer that may still be sending, whose next byte would
-// otherwise meet a closed socket and draw a reset that can destroy the acks
-// in flight (nginx's lingering_close "on" judges the same way).
+// All output is out: a closing connection sends its FIN now (once no reply
+// is still held). With nothing unread, close() sends it; lingering
+// (shutdown, then reading until the peer's EOF) is for a peer that may
+// still be sending, whose next byte would otherwise meet a closed socket and
+// draw a reset that can destroy the acks in flight (nginx's lingering_close
+// "on" judges the same way). A draining close always lingers: the client
+// may have sent its next message before it saw the FIN.
 void StreamConnection::after_flush() {
-  if (state_ != State::kClosing) return;
-  bool linger = peer_may_send_ || listener_.config->lingering_close == LingeringClose::kAlways;
-  if (peer_eof_ || (!linger && !draining_)) {
+  if (state_ != State::kClosing || !held_.empty()) return;
+  bool linger =
+      peer_may_send_ || draining_ || listener_.config->lingering_close == LingeringClose::kAlways;
+  if (peer_eof_ || !linger) {
     close();
     return;
   }
   shutdown(fd_.get(), SHUT_WR);
-  if (draining_) {
-    discard_input_and_close();
-    return;
-  }
   state_ = State::kLingering;
   deadline_ = owner_.now() + owner_.limits().linger;
 }
@@ -198,15 +266,25 @@ void StreamConnection::linger_read() {
   if (n <= 0) close();  // EOF or error: the peer is done
 }
 
+// Stopping without a reply to carry the FIN (a deadline passed): what the
+// client already sent is read first, so the close is a FIN, not a reset.
+void StreamConnection::discard_input_and_close() {
+  std::span<char> buffer = owner_.read_buffer();
+  while (recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) {
+  }
+  close();
+}
+
 void StreamConnection::update_interest() {
   uint32_t wanted = 0;
-  bool backlog = out_.size() - out_sent_ > 0;
+  size_t unsent = out_.size() - out_sent_;
+  size_t pending = unsent + held_text_.size() - held_start_;
   if (state_ == State::kLingering) {
     wanted = EPOLLIN;
-  } else if (state_ == State::kReading && out_.size() < owner_.limits().max_pending_output) {
+  } else if (state_ == State::kReading && pending < owner_.limits().max_pending_output) {
     wanted = EPOLLIN;
   }
-  if (backlog) wanted |= EPOLLOUT;
+  if (unsent > 0) wanted |= EPOLLOUT;
   if (wanted != interest_) {
     interest_ = wanted;
     try {
@@ -222,9 +300,9 @@ void StreamConnection::check_deadline(SteadyTime now) {
   if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);
     flush();
-  } else if (state_ == State::kReading) {
+  } else if (state_ == State::kReading && held_.empty()) {
     discard_input_and_close();  // idle
-  } else {
+  } else if (state_ != State::kReading) {
     close();  // lingering, or a peer that does not read its acks
   }
 }
@@ -236,6 +314,10 @@ void StreamConnection::close() {
   // socket: one system call less per connection.
   if (registered_ && !owner_.fds_private()) owner_.loop().remove(fd_.get());
   fd_.reset();
+  for (const HeldReply& reply : held_) {
+    if (!reply.settled) owner_.recorder().gate().forget(reply.ticket);
+  }
+  held_.clear();
   owner_.closed(this);
 }
 

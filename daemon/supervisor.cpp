@@ -472,7 +472,7 @@ bool Supervisor::workers_healthy() const {
 void Supervisor::tick_status(TimePoint now) {
   if (now < next_status_) return;
   next_status_ = now + std::chrono::seconds(1);
-  if (config_.spool.enabled()) enforce_spool_limit(config_.spool, table_.pids());
+  if (config_.spool.enabled()) enforce_spool_limit(config_.spool);
   if (++status_ticks_ % 5 == 0) notify_status();
 }
 
@@ -517,6 +517,8 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   collect_stop_groups();
   if (fast) {
     kill_workers(now);
+  } else if (handed_over_) {
+    retire(table_.pids());  // the new master's workers serve their clients next
   } else {
     signal_workers(SIGTERM);
     orphans_.signal(SIGTERM);  // they drain, as the workers do
@@ -573,8 +575,15 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   }
 }
 
+// Others take over these workers' clients: they drain without dropping
+// idle keep-alive connections.
 void Supervisor::retire(const std::vector<pid_t>& pids) {
-  for (pid_t pid : pids) kill(pid, SIGTERM);
+  for (pid_t pid : pids) {
+    if (auto entry = scoreboard_.find(pid)) {
+      scoreboard_.entry(*entry).successor.store(true, std::memory_order_relaxed);
+    }
+    kill(pid, SIGTERM);
+  }
 }
 
 void Supervisor::signal_workers(int signo) {

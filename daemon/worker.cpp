@@ -84,7 +84,7 @@ int run_worker(const WorkerSpec& spec) {
   serve_loop.share_reply_budget(spec.reply_budget);
   std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
   if (config.daemon.mode == ProcessMode::kFork) {
-    ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool());
+    ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool_relay());
     serve_loop.watch_children(&sink);
     serve_loop.serve(listeners, sink);
     report_serving(spec);

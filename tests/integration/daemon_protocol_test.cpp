@@ -167,6 +167,15 @@ TEST_P(Protocol, OneMessagePerConnectionClosesWithFinNotReset) {
   }
 }
 
+// ackctl send with more messages than a connection takes: the server closes
+// after each ack (a FIN), and ackctl sends the rest on new connections.
+TEST_P(Protocol, AckctlSendsTheRestOnNewConnections) {
+  start("messages_per_connection = 1\n");
+  RunResult result = run({ACKCTL_BINARY, "send", "127.0.0.1", std::to_string(port_)}, "a\nb\nc\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, acks(3));
+}
+
 // lingering_close = "auto": a client that sent just its message gets the ack
 // and the FIN, and the server's socket is gone at once (no wait for the
 // client's EOF): a byte the client sends later meets a closed socket.
