@@ -10,7 +10,7 @@
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
-#include "daemon/config.h"
+#include "daemon/config/config.h"
 #include "daemon/safe_path.h"
 #include "daemon/socket_diag.h"
 

@@ -8,10 +8,10 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include "daemon/config.h"
-#include "daemon/listen_fds.h"
-#include "daemon/logging.h"
-#include "daemon/supervisor.h"
+#include "daemon/config/config.h"
+#include "daemon/log/logging.h"
+#include "daemon/master/listen_fds.h"
+#include "daemon/master/supervisor.h"
 #include "version.h"
 
 namespace {

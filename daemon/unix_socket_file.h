@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "daemon/config.h"
+#include "daemon/config/config.h"
 #include "daemon/socket_diag.h"
 
 namespace ackd {

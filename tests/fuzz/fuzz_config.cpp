@@ -1,4 +1,4 @@
-// Fuzzes the config loader (daemon/config.h parse_config, with the TOML
+// Fuzzes the config loader (daemon/config/config.h parse_config, with the TOML
 // parser under it): any text either parses or throws ConfigError, whose
 // every problem line names the file. Any other exception is a finding, and
 // so is a config that parses but breaks what the daemon relies on.
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <typeinfo>
 
-#include "daemon/config.h"
+#include "daemon/config/config.h"
 
 namespace {
 

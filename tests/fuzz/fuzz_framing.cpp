@@ -1,4 +1,4 @@
-// Fuzzes LineFramer (daemon/framing.h) against a reference model: the input
+// Fuzzes LineFramer (daemon/serve/framing.h) against a reference model: the input
 // is fed in chunks split at points derived from the data, and the messages
 // must be exactly the input's lines (one trailing CR dropped), none longer
 // than max_message, none holding a LF, with bounded buffering.
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/framing.h"
+#include "daemon/serve/framing.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 # - packaging/ackd.conf passes ackd --check-config, and so does the same file
 #   with every commented-out "#key = value" and "#[table]" line enabled (each
 #   documented key exists and its documented default is valid);
-# - every key of daemon/config.cpp's key tables (k...Keys[]) is in
+# - every key of daemon/config/config.cpp's key tables (k...Keys[]) is in
 #   packaging/ackd.conf and in ackd.conf(5), and ackd.conf(5) shows the
 #   default ackd.conf shows (for keys that have one);
 # - the default listener names match FileDescriptorName= of the socket units;
@@ -29,13 +29,13 @@ sed -E 's/^#([a-z_]+ = )/\1/; s/^#(\[[a-z_]+\])$/\1/' "$here" >"$tmp/all-keys.co
 # The quoted names in `constexpr const char* kDaemonKeys[] = {...};` and the
 # other key tables (kRootKeys names the tables themselves).
 table_keys() {
-  sed -n "/$1\[\] = {/{:a;/};/!{N;ba};p}" "$src/daemon/config.cpp" | grep -o '"[a-z_]*"' | tr -d '"'
+  sed -n "/$1\[\] = {/{:a;/};/!{N;ba};p}" "$src/daemon/config/config.cpp" | grep -o '"[a-z_]*"' | tr -d '"'
 }
-tables=$(grep -oE 'k[A-Z][A-Za-z]*Keys\[\] = \{' "$src/daemon/config.cpp" | grep -oE '^k[A-Za-z]+' |
+tables=$(grep -oE 'k[A-Z][A-Za-z]*Keys\[\] = \{' "$src/daemon/config/config.cpp" | grep -oE '^k[A-Za-z]+' |
   grep -vx kRootKeys)
 for table in kDaemonKeys kListenerKeys $tables; do
   keys=$(table_keys "$table")
-  [ -n "$keys" ] || fail "no $table table in daemon/config.cpp: update tests/packaging/config_test.sh"
+  [ -n "$keys" ] || fail "no $table table in daemon/config/config.cpp: update tests/packaging/config_test.sh"
   for key in $keys; do
     grep -qE "^#?$key = " "$conf" || fail "key $key (${table}) is not in packaging/ackd.conf"
     grep -qF "*$key*" "$man" || fail "key $key (${table}) is not documented in docs/man/ackd.conf.5.scd"

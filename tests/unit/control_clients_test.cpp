@@ -1,4 +1,4 @@
-#include "daemon/control_clients.h"
+#include "daemon/master/control_clients.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

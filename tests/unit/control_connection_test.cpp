@@ -1,4 +1,4 @@
-#include "daemon/control_connection.h"
+#include "daemon/master/control_connection.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

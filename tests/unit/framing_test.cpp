@@ -1,4 +1,4 @@
-#include "daemon/framing.h"
+#include "daemon/serve/framing.h"
 
 #include <gtest/gtest.h>
 

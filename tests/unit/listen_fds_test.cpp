@@ -1,4 +1,4 @@
-#include "daemon/listen_fds.h"
+#include "daemon/master/listen_fds.h"
 
 #include <gtest/gtest.h>
 

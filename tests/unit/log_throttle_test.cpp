@@ -1,4 +1,4 @@
-#include "daemon/log_throttle.h"
+#include "daemon/log/log_throttle.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // PidFile: written atomically, and, as root in a directory another user can
 // write, never through a link that user planted (issue 15, item 4).
-#include "daemon/pidfile.h"
+#include "daemon/master/pidfile.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "daemon/process_table.h"
+#include "daemon/master/process_table.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/reply_budget.h"
+#include "daemon/serve/reply_budget.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

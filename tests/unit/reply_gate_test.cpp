@@ -1,6 +1,6 @@
 // ReplyGate: a reply is released once every stage confirmed its message,
 // failed as soon as one stage fails it, and never reaches a waiter that is gone.
-#include "daemon/reply_gate.h"
+#include "daemon/record/reply_gate.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/status_report.h"
+#include "daemon/master/status_report.h"
 
 #include <gtest/gtest.h>
 

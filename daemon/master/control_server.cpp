@@ -1,0 +1,68 @@
+#include "daemon/master/control_server.h"
+
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "common/syscall.h"
+
+namespace ackd {
+namespace {
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+constexpr auto kWarningInterval = std::chrono::seconds(10);
+
+// The control socket's group, resolved by name ("": none).
+gid_t group_id(const std::string& group) {
+  if (group.empty()) return kUnchangedGid;
+  ::group* entry = getgrnam(group.c_str());
+  if (entry == nullptr) throw std::runtime_error("group: no such group \"" + group + "\"");
+  return entry->gr_gid;
+}
+
+}  // namespace
+
+std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
+                                                   const std::string& group) {
+  ListenerConfig config;
+  config.name = "control";
+  config.protocol = Protocol::kUnix;
+  config.path = path;
+  config.mode = group.empty() ? 0600 : 0660;
+  try {
+    // Born with its group (unix_socket_file.h): no chown, which the
+    // packaged unit would refuse.
+    Listener listener = open_listener(config, group_id(group));
+    return std::unique_ptr<ControlServer>(new ControlServer(std::move(listener)));
+  } catch (const std::exception& e) {
+    spdlog::warn("control socket: {}; ackctl status will not work", e.what());
+    return nullptr;
+  }
+}
+
+ControlServer::~ControlServer() { remove_socket_file(listener_); }
+
+std::optional<ControlServer::TimePoint> ControlServer::resume_at(TimePoint now) const {
+  if (now < paused_until_) return paused_until_;
+  return std::nullopt;
+}
+
+UniqueFd ControlServer::accept(TimePoint now) {
+  UniqueFd client(accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+  if (client || errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return client;
+  // EMFILE and the like: the connection stays queued, and the socket readable.
+  paused_until_ = now + kAcceptPause;
+  if (now >= next_warning_) {
+    next_warning_ = now + kWarningInterval;
+    spdlog::warn("control socket: accept: {}; pausing for {}ms", std::strerror(errno),
+                 kAcceptPause.count());
+  }
+  return client;
+}
+
+}  // namespace ackd

@@ -1,0 +1,92 @@
+#include "daemon/master/status_report.h"
+
+#include <fmt/format.h>
+
+#include "common/duration.h"
+#include "common/json.h"
+
+namespace ackd {
+namespace {
+
+struct Totals {
+  uint64_t open_connections = 0, connections = 0, messages = 0, acks = 0, errors = 0, restarts = 0,
+           dropped = 0;
+};
+
+Totals totals_of(const StatusSnapshot& status) {
+  Totals t;
+  for (const WorkerRow& w : status.workers) {
+    t.open_connections += w.open_connections;
+    t.connections += w.connections;
+    t.messages += w.messages;
+    t.acks += w.acks;
+    t.errors += w.errors;
+    t.restarts += w.restarts;
+    t.dropped += w.dropped;
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string render_status_text(const StatusSnapshot& s) {
+  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode\nconfig {}\n\n",
+                                s.master_pid, format_duration(Duration(s.uptime_ms / 1000 * 1000)),
+                                s.generation, s.mode, s.config_source);
+  out += "LISTENER         PROTOCOL  ADDRESS\n";
+  for (const ListenerRow& l : s.listeners) {
+    out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
+  }
+  out += fmt::format("\n{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
+                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "ACKS", "ERRORS",
+                     "HEARTBEAT", "RESTARTS");
+  for (const WorkerRow& w : s.workers) {
+    out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>7}ms {:>8}\n",
+                       w.pid, w.slot, w.generation, w.state, w.open_connections, w.connections,
+                       w.messages, w.acks, w.errors, w.heartbeat_age_ms, w.restarts);
+  }
+  Totals t = totals_of(s);
+  if (t.dropped > 0)
+    out += fmt::format("udp replies dropped (amplification bound): {}\n", t.dropped);
+  out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
+                     "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
+                     t.connections, t.messages, t.acks, t.errors, "", t.restarts);
+  return out;
+}
+
+std::string render_status_json(const StatusSnapshot& s) {
+  std::string out = fmt::format(
+      "{{\"master_pid\":{},\"uptime_ms\":{},\"generation\":{},\"config\":{},\"mode\":{},"
+      "\"listeners\":[",
+      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode));
+  for (size_t i = 0; i < s.listeners.size(); ++i) {
+    const ListenerRow& l = s.listeners[i];
+    out += fmt::format("{}{{\"name\":{},\"protocol\":{},\"address\":{}}}", i ? "," : "",
+                       json_string(l.name), json_string(l.protocol), json_string(l.address));
+  }
+  out += "],\"workers\":[";
+  for (size_t i = 0; i < s.workers.size(); ++i) {
+    const WorkerRow& w = s.workers[i];
+    out += fmt::format(
+        "{}{{\"pid\":{},\"slot\":{},\"generation\":{},\"state\":{},\"open_connections\":{},"
+        "\"connections\":{},\"messages\":{},\"acks\":{},\"errors\":{},\"dropped\":{},"
+        "\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
+        w.connections, w.messages, w.acks, w.errors, w.dropped, w.heartbeat_age_ms, w.restarts);
+  }
+  Totals t = totals_of(s);
+  out += fmt::format(
+      "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
+      "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}}}\n",
+      s.workers.size(), t.open_connections, t.connections, t.messages, t.acks, t.errors, t.dropped,
+      t.restarts);
+  return out;
+}
+
+std::string status_line(const StatusSnapshot& s) {
+  Totals t = totals_of(s);
+  return fmt::format("{} workers, {} acks, {} errors, {} udp replies dropped", s.workers.size(),
+                     t.acks, t.errors, t.dropped);
+}
+
+}  // namespace ackd

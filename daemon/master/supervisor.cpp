@@ -1,0 +1,656 @@
+#include "daemon/master/supervisor.h"
+
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/log/logging.h"
+#include "daemon/master/as_workers.h"
+#include "daemon/master/listener_set.h"
+#include "daemon/master/notify.h"
+#include "daemon/record/spool.h"
+#include "daemon/safe_path.h"
+#include "daemon/serve/worker.h"
+#include "daemon/spawn.h"
+
+namespace ackd {
+namespace {
+
+constexpr size_t kScoreboardCapacity = 4096;  // current and draining workers
+constexpr size_t kMaxWorkers = 1024;
+constexpr auto kUpgradeTimeout = std::chrono::seconds(30);
+constexpr auto kKillGrace = std::chrono::seconds(2);  // for SIGKILLed processes to be reaped
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    std::string text = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                       strsignal(WTERMSIG(status)) + ")";
+    if (WCOREDUMP(status)) text += ", core dumped";
+    return text;
+  }
+  return "status " + std::to_string(status);
+}
+
+// Gives the log file the master just opened to the workers' user, if it is
+// root's (the master made it) or already theirs: never another user's file.
+void give_log_file(int fd, const Credentials& workers) {
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) return;
+  if (st.st_uid != geteuid() && st.st_uid != workers.uid) {
+    spdlog::warn("log_file is owned by uid {}: not giving it to user {}", st.st_uid, workers.user);
+    return;
+  }
+  try {
+    change_owner(fd, {workers.uid, workers.gid}, "log_file");
+  } catch (const std::system_error& e) {
+    spdlog::warn("{}", e.what());
+  }
+}
+
+// Unix socket files the master binds get the workers' group when their
+// listener names none: local clients are let in by being in that group.
+gid_t socket_group(const std::optional<Credentials>& workers) {
+  return workers ? workers->gid : kUnchangedGid;
+}
+
+// The spool directory is the workers': made for them and given to them,
+// never through a link on the way (safe_path.h). Then, as them, what each
+// worker will do first, write there: a worker that cannot would die at
+// start. Recovery cuts files they own: done as them too.
+void prepare_spool(const SpoolConfig& spool, const std::optional<Credentials>& workers,
+                   bool recover) {
+  FileOwner owner;
+  if (workers) owner = {workers->uid, workers->gid};
+  make_directory(spool.path, 0750, owner);
+  run_as_workers(workers, [&] {
+    if (access(spool.path.c_str(), W_OK | X_OK) != 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot write to the spool directory " + spool.path);
+    }
+    if (recover) recover_spool(spool);
+  });
+}
+
+}  // namespace
+
+Supervisor::Supervisor(Config config, std::string config_path, std::vector<std::string> argv)
+    : config_(std::move(config)),
+      config_path_(std::move(config_path)),
+      signals_({SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU}),
+      scoreboard_(kScoreboardCapacity),
+      watchdog_(Watchdog::from_environment()),
+      binary_(current_binary_path()),
+      argv_(std::move(argv)) {}
+
+Supervisor::~Supervisor() {
+  if (handed_over_) return;  // the new master serves these files now
+  for (const Listener& listener : listeners_) remove_socket_file(listener);
+}
+
+void Supervisor::start(std::vector<PassedSocket> passed) {
+  started_ms_ = steady_now_ms();
+  if (!config_.daemon.pidfile.empty()) {
+    const char* from = std::getenv(kUpgradeFromVariable);  // the old master holds it
+    pidfile_ = std::make_unique<PidFile>(config_.daemon.pidfile,
+                                         from != nullptr ? static_cast<pid_t>(std::atol(from)) : 0);
+  }
+  credentials_ = resolve_credentials(config_.daemon);
+  if (!config_.daemon.user.empty() && !credentials_) {
+    spdlog::warn("daemon.user = \"{}\" ignored: the master does not run as root",
+                 config_.daemon.user);
+  }
+  if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
+  open_listeners(std::move(passed));
+  if (!config_.daemon.control_socket.empty()) {
+    control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
+  }
+  ignore_sigpipe();
+  // Orphaned connection processes of fork mode are reparented to us, and reaped.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  target_workers_ = configured_pool_size();
+  table_.resize(target_workers_);
+}
+
+// Sockets passed by systemd or by the previous master are used as they are;
+// the others are bound here.
+void Supervisor::open_listeners(std::vector<PassedSocket> passed) {
+  bool upgrading = std::getenv(kUpgradeFromVariable) != nullptr;
+  // systemd-socket-activate without --fdname: unnamed sockets, taken in order.
+  bool unnamed = std::all_of(passed.begin(), passed.end(), [](auto& p) { return p.name.empty(); });
+  if (!passed.empty() && unnamed && passed.size() == config_.listeners.size()) {
+    for (size_t i = 0; i < passed.size(); ++i) passed[i].name = config_.listeners[i].name;
+  }
+  for (const ListenerConfig& config : config_.listeners) {
+    if (auto adopted = adopt_passed_socket(passed, config, /*owns_path=*/upgrading)) {
+      listeners_.push_back(std::move(*adopted));
+      spdlog::info("serving {} ({}) on the socket passed by {}", config.describe(), config.name,
+                   upgrading ? "the previous master" : "the service manager");
+    } else {
+      listeners_.push_back(open_listener(config, socket_group(credentials_)));
+      spdlog::info("listening on {} ({})", config.describe(), config.name);
+    }
+  }
+  reject_unclaimed(passed);
+}
+
+size_t Supervisor::configured_pool_size() const {
+  // Fork mode: dispatchers accept and fork a process per connection.
+  return config_.daemon.mode == ProcessMode::kFork ? config_.daemon.resolved_dispatchers()
+                                                   : config_.daemon.resolved_workers();
+}
+
+int Supervisor::run() {
+  maintain_pool(Clock::now());
+  while (true) {
+    flush_log();
+    wait_for_events(Clock::now());
+    Requests requests = take_requests();
+    TimePoint now = Clock::now();
+    if (requests.reap) reap_children(now);
+    if (stopping_) {
+      if (requests.fast_stop && !killed_) kill_workers(now);
+      // The master exits last: fork mode's connection processes are in their
+      // dispatcher's group, and those it leaves behind are reparented to us.
+      bool given_up = killed_ && now >= stop_deadline_;
+      if (table_.running() == 0 && (stop_groups_.prune() || given_up)) break;
+      if (!killed_ && now >= stop_deadline_) {
+        spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
+                     format_duration(config_.daemon.shutdown_timeout), table_.running());
+        kill_workers(now);
+      }
+      continue;
+    }
+    kill_hung_workers();
+    watchdog_.tick(now, workers_healthy());
+    tick_status(now);
+    if (requests.upgrade) start_upgrade(now);
+    check_upgrade(now);
+    if (requests.reload) control_clients_.answer_awaiting(reload(now), Clock::now());
+    if (requests.reopen) reopen_logs();
+    if (requests.resize != 0) resize_pool(requests.resize);
+    if (requests.stop) {
+      begin_stop(requests.fast_stop, now);
+      continue;
+    }
+    if (table_.recovered(now)) spdlog::info("workers are stable again: respawn throttling ended");
+    maintain_pool(now);
+    if (!ready_ && generation_serves()) announce_ready();
+  }
+  spdlog::info("stopped");
+  flush_log();
+  return 0;
+}
+
+// Ready means served: only once every worker of the current generation
+// reports serving in the scoreboard (a worker that dies first frees its
+// entry, so it never counts). Then, in an upgrade, the old master is told.
+bool Supervisor::generation_serves() const {
+  size_t serving = 0;
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    if (e.generation.load(std::memory_order_relaxed) == generation_ &&
+        e.state.load(std::memory_order_relaxed) == WorkerState::kServing) {
+      ++serving;
+    }
+  }
+  return serving >= target_workers_;
+}
+
+void Supervisor::announce_ready() {
+  ready_ = true;
+  if (pid_t old_master = finish_upgrade_handshake()) {
+    spdlog::info("binary upgrade: took over from the previous master (pid {})", old_master);
+  }
+  notify("READY=1\nMAINPID=" + std::to_string(getpid()));
+  notify_status();
+  spdlog::info("ready: {} {} with config {}", table_.running(),
+               config_.daemon.mode == ProcessMode::kFork ? "fork-mode dispatcher(s)" : "worker(s)",
+               config_.source);
+}
+
+void Supervisor::wait_for_events(TimePoint now) {
+  TimePoint wake = now + std::chrono::seconds(1);
+  for (std::optional<TimePoint> t :
+       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping(),
+        control_clients_.next_deadline(), control_ ? control_->resume_at(now) : std::nullopt}) {
+    if (t) wake = std::min(wake, *t);
+  }
+  auto until = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+  int timeout_ms = static_cast<int>(std::clamp<int64_t>(until + 1, 0, 1000));
+  // At its bound of clients the listening socket waits: new ones queue in its backlog.
+  bool accepting = control_ && !control_clients_.full();
+  std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0},
+                             {accepting ? control_->poll_fd(now) : -1, POLLIN, 0},
+                             {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0},
+                             {serving_.read.get(), POLLIN, 0}};
+  constexpr size_t kClientsFrom = 4;
+  control_clients_.add_poll_fds(fds);
+  int ready = poll(fds.data(), fds.size(), timeout_ms);
+  TimePoint after = Clock::now();
+  auto handler = [this](std::string_view request) { return handle_control(request); };
+  control_clients_.handle(std::span(fds).subspan(kClientsFrom), after, handler);
+  if (ready > 0 && (fds[1].revents & POLLIN)) control_clients_.accept_from(*control_, after);
+  if (fds[3].revents & POLLIN) serving_.drain();  // the loop then checks the scoreboard
+}
+
+Supervisor::Requests Supervisor::take_requests() {
+  Requests requests = std::exchange(pending_, Requests{});
+  SignalSet signals = signals_.take();
+  requests.reap |= signals.has(SIGCHLD);
+  requests.reload |= signals.has(SIGHUP);
+  requests.reopen |= signals.has(SIGUSR1);
+  requests.stop |= signals.has(SIGTERM) || signals.has(SIGINT) || signals.has(SIGQUIT);
+  // A second ^C while stopping: stop now.
+  requests.fast_stop |= stopping_ && signals.has(SIGINT);
+  requests.resize += (signals.has(SIGTTIN) ? 1 : 0) - (signals.has(SIGTTOU) ? 1 : 0);
+  requests.upgrade |= signals.has(SIGUSR2);
+  return requests;
+}
+
+// The reply to a control request; none yet for a reload, answered once the
+// loop has done it (answer_awaiting), with its outcome.
+std::optional<std::string> Supervisor::handle_control(std::string_view request) {
+  if (request == "status") return render_status_text(snapshot());
+  if (request == "status json") return render_status_json(snapshot());
+  if (request == "reload") {
+    if (stopping_) return "ERR reload failed: ackd is stopping\n";
+    pending_.reload = true;
+    return std::nullopt;
+  }
+  if (request == "stop") {
+    pending_.stop = true;
+    return "stopping\n";
+  }
+  return "ERR unknown request (expected status, status json, reload or stop)\n";
+}
+
+void Supervisor::reap_children(TimePoint now) {
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (upgrade_ && pid == upgrade_->pid()) {
+      abandon_upgrade("the new master (pid " + std::to_string(pid) + ") " + describe_exit(status));
+      continue;
+    }
+    if (auto entry = scoreboard_.find(pid)) {
+      scoreboard_.release(*entry);
+      note_orphans(pid);
+    }
+    // A worker that got our TERM before its own handlers were set dies of it.
+    bool clean =
+        (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+        ((stopping_ || !table_.owns(pid)) && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    std::optional<WorkerExit> exit = table_.exited(pid, now, clean);
+    if (!exit) continue;  // a retired worker, or an orphaned connection process
+    if (clean) {
+      spdlog::debug("worker {} (pid {}) exited", exit->slot, pid);
+      continue;
+    }
+    spdlog::warn("worker {} (pid {}) {}", exit->slot, pid, describe_exit(status));
+    if (exit->throttling_started) {
+      spdlog::warn("workers die young: throttling respawns ({} at first, doubling)",
+                   format_duration(exit->respawn_delay));
+    } else if (exit->died_young) {
+      spdlog::warn("still dying young: next respawn in {}", format_duration(exit->respawn_delay));
+    }
+  }
+  orphans_.prune();
+}
+
+// A dead dispatcher's connection processes are ours now (we are the
+// subreaper) but in no worker's group: keep their group, to stop them with
+// the rest. They drain on their own (their parent-death signal is TERM).
+void Supervisor::note_orphans(pid_t worker) {
+  if (!has_children_in_group(worker)) return;
+  spdlog::info("connection processes of pid {} live on; they drain and exit", worker);
+  orphans_.add(worker);
+  if (!stopping_) return;
+  stop_groups_.add(worker);
+  kill(-worker, killed_ ? SIGKILL : SIGTERM);
+}
+
+// A worker whose heartbeat is older than worker_timeout is stuck (a busy
+// loop, a SIGSTOP, a deadlock): kill it; the reap respawns it.
+void Supervisor::kill_hung_workers() {
+  int64_t now_ms = steady_now_ms();
+  int64_t limit = config_.daemon.worker_timeout.count();
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    ScoreboardEntry& e = scoreboard_.entry(i);
+    WorkerState state = e.state.load(std::memory_order_relaxed);
+    pid_t pid = e.pid.load(std::memory_order_relaxed);
+    if (state == WorkerState::kFree || pid <= 0) continue;
+    int64_t silent = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
+    if (silent <= limit) continue;
+    spdlog::error(
+        "worker {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
+        "killing it",
+        e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+    kill(pid, SIGKILL);
+    e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);  // one kill, one log line
+  }
+}
+
+// Returns the reply to `ackctl reload`: the new generation, or why not.
+std::string Supervisor::reload(TimePoint now) {
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(steady_now_ms() * 1000));
+  spdlog::info("reloading {}", config_path_.empty() ? "the embedded default" : config_path_);
+  Config fresh;
+  std::optional<Credentials> credentials;
+  ReconciledListeners reconciled;
+  try {
+    fresh = config_path_.empty() ? default_config() : load_config(config_path_);
+    credentials = resolve_credentials(fresh.daemon);
+    if (fresh.spool.enabled() && fresh.spool.path != config_.spool.path) {
+      prepare_spool(fresh.spool, credentials, /*recover=*/false);
+    }
+    reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
+  } catch (const ConfigError& e) {
+    for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
+    spdlog::error("reload failed: still running the previous configuration");
+    if (ready_) notify("READY=1");
+    return reload_failed(e.problems());
+  } catch (const std::exception& e) {
+    spdlog::error("reload failed: {}; still running the previous configuration", e.what());
+    if (ready_) notify("READY=1");
+    return reload_failed({e.what()});
+  }
+  for (const Listener& removed : reconciled.removed) {
+    spdlog::info("closed listener {} ({})", removed.describe(), removed.config.name);
+    remove_socket_file(removed);
+  }
+  reconciled.removed.clear();  // closed now: the new generation must not inherit them
+  for (const Listener& listener : reconciled.listeners) {
+    if (!config_.find_listener(listener.config.name)) {
+      spdlog::info("listening on {} ({})", listener.describe(), listener.config.name);
+    }
+  }
+  listeners_ = std::move(reconciled.listeners);
+  config_ = std::move(fresh);
+  credentials_ = credentials;
+  ++generation_;
+  // The new generation starts first; the old one then stops accepting and
+  // drains. Both share the listening sockets, so no client is refused.
+  std::vector<pid_t> old = table_.resize(0);
+  target_workers_ = configured_pool_size();
+  table_.resize(target_workers_);
+  maintain_pool(now);
+  retire(old);
+  std::string done =
+      fmt::format("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
+  spdlog::info("{}", done);
+  if (ready_) notify("READY=1");  // not before the first generation serves
+  notify_status();
+  return done + "\n";
+}
+
+// A first line for ackctl to tell the failure by, then one line per problem.
+std::string Supervisor::reload_failed(const std::vector<std::string>& problems) const {
+  std::string reply =
+      "ERR reload failed, still running generation " + std::to_string(generation_) + ":\n";
+  for (const std::string& problem : problems) reply += problem + "\n";
+  return reply;
+}
+
+void Supervisor::start_upgrade(TimePoint now) {
+  if (upgrade_) {
+    spdlog::warn("USR2: an upgrade is already under way (new master pid {})", upgrade_->pid());
+    return;
+  }
+  spdlog::info("USR2: starting {} with our listening sockets", binary_);
+  control_.reset();  // the new master opens it under the same name
+  try {
+    upgrade_ = Upgrade::start(binary_, argv_, listeners_, now + kUpgradeTimeout);
+  } catch (const std::exception& e) {
+    abandon_upgrade(e.what());
+  }
+}
+
+// Once the new master is ready: tell systemd who the main process is now,
+// then drain and exit, leaving the socket files to the new master.
+void Supervisor::check_upgrade(TimePoint now) {
+  if (!upgrade_) return;
+  if (upgrade_->ready()) {
+    pid_t pid = upgrade_->pid();
+    spdlog::info("binary upgrade: new master (pid {}) is ready; draining and exiting", pid);
+    notify("MAINPID=" + std::to_string(pid) + "\nSTATUS=handed over to pid " + std::to_string(pid));
+    handed_over_ = true;
+    upgrade_.reset();
+    begin_stop(/*fast=*/false, now);
+  } else if (now >= upgrade_->deadline()) {
+    kill(upgrade_->pid(), SIGKILL);
+    abandon_upgrade("the new master (pid " + std::to_string(upgrade_->pid()) +
+                    ") was not ready within " + format_duration(kUpgradeTimeout));
+  }
+}
+
+void Supervisor::abandon_upgrade(const std::string& why) {
+  spdlog::error("binary upgrade failed: {}; still serving", why);
+  drop_upgrade();
+  if (!control_ && !config_.daemon.control_socket.empty()) {
+    control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
+  }
+}
+
+// Forgets the upgrade under way (its new master failed or was killed).
+void Supervisor::drop_upgrade() {
+  // The new master may have replaced the pidfile, and removed it as it
+  // failed: ours again. It may still hold the lock for a moment if killed.
+  if (pidfile_ && upgrade_ && !pidfile_->in_place()) {
+    try {
+      pidfile_ = std::make_unique<PidFile>(pidfile_->path(), upgrade_->pid());
+    } catch (const std::exception& e) {
+      spdlog::error("cannot write the pidfile again: {}", e.what());
+    }
+  }
+  upgrade_.reset();
+}
+
+// For the watchdog: some worker has shown progress within worker_timeout.
+bool Supervisor::workers_healthy() const {
+  int64_t oldest = steady_now_ms() - config_.daemon.worker_timeout.count();
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    if (e.state.load(std::memory_order_relaxed) != WorkerState::kFree &&
+        e.heartbeat_ms.load(std::memory_order_relaxed) >= oldest) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Supervisor::tick_status(TimePoint now) {
+  if (now < next_status_) return;
+  next_status_ = now + std::chrono::seconds(1);
+  if (config_.spool.enabled()) enforce_spool_limit(config_.spool);
+  if (++status_ticks_ % 5 == 0) notify_status();
+}
+
+void Supervisor::reopen_logs() {
+  // Workers run as `user` by now: the new file must be theirs to open (as
+  // nginx does). Given through the fd the master opened, never by name.
+  if (reopen_log_file() && credentials_) give_log_file(log_file_fd(), *credentials_);
+  signal_workers(SIGUSR1);
+  spdlog::info("log files reopened");
+}
+
+void Supervisor::resize_pool(int delta) {
+  if (config_.daemon.mode == ProcessMode::kFork) {
+    spdlog::warn("TTIN/TTOU ignored in fork mode: the config's dispatchers sets their number");
+    return;
+  }
+  auto wanted = static_cast<int64_t>(target_workers_) + delta;
+  size_t target = static_cast<size_t>(std::clamp<int64_t>(wanted, 1, kMaxWorkers));
+  if (target == target_workers_) return;
+  target_workers_ = target;
+  retire(table_.resize(target));
+  spdlog::info("pool size now {} worker(s)", target);
+}
+
+void Supervisor::begin_stop(bool fast, TimePoint now) {
+  if (stopping_) return;
+  // A new master not ready yet would come up after we stopped, with the
+  // sockets we passed it (and without the socket files we remove).
+  if (upgrade_ && !handed_over_) {
+    spdlog::warn("stopping: the binary upgrade (new master pid {}) is abandoned", upgrade_->pid());
+    kill(upgrade_->pid(), SIGKILL);
+    drop_upgrade();
+  }
+  spdlog::info("stopping {}(shutdown_timeout {})", fast ? "now " : "gracefully ",
+               format_duration(config_.daemon.shutdown_timeout));
+  notify("STOPPING=1");
+  stopping_ = true;
+  stop_deadline_ = now + config_.daemon.shutdown_timeout;
+  control_.reset();  // the clients already accepted are still answered
+  control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
+  for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
+  collect_stop_groups();
+  if (fast) {
+    kill_workers(now);
+  } else if (handed_over_) {
+    retire(table_.pids());  // the new master's workers serve their clients next
+  } else {
+    signal_workers(SIGTERM);
+    orphans_.signal(SIGTERM);  // they drain, as the workers do
+  }
+}
+
+void Supervisor::maintain_pool(TimePoint now) {
+  for (size_t slot : table_.due_slots(now)) spawn_worker(slot, now);
+}
+
+void Supervisor::spawn_worker(size_t slot, TimePoint now) {
+  std::optional<size_t> entry =
+      scoreboard_.claim(generation_, static_cast<uint32_t>(slot), steady_now_ms());
+  if (!entry) {
+    spdlog::error("scoreboard full ({} workers): not starting worker {}", kScoreboardCapacity,
+                  slot);
+    table_.failed_to_start(slot, now);
+    return;
+  }
+  WorkerSpec spec;
+  spec.config = &config_;
+  spec.listeners = &listeners_;
+  bool fork_mode = config_.daemon.mode == ProcessMode::kFork;
+  spec.role = (fork_mode ? "dispatcher " : "worker ") + std::to_string(slot);
+  if (fork_mode) spec.max_children = config_.daemon.max_children_of(slot);
+  spec.credentials = credentials_;
+  spec.master_pid = getpid();
+  spec.scoreboard = &scoreboard_.entry(*entry);
+  spec.reply_budget = &reply_budget_;
+  spec.serving_fd = serving_.write.get();
+  spec.close_in_child.push_back(serving_.read.get());
+  if (control_) spec.close_in_child.push_back(control_->fd());
+  for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
+  if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
+  try {
+    // Each worker leads a process group that its connection processes (fork
+    // mode) join, so kill_workers() reaches those too. Set on both sides of
+    // the fork, so that neither can act before it is in place.
+    pid_t pid = spawn_child(
+        [&] {
+          setpgid(0, 0);
+          return run_worker(spec);
+        },
+        SIGTERM);
+    setpgid(pid, pid);
+    scoreboard_.entry(*entry).pid.store(pid, std::memory_order_relaxed);
+    table_.started(slot, pid, now);
+    spdlog::debug("started {} (pid {}, generation {})", spec.role, pid, generation_);
+  } catch (const std::system_error& e) {
+    // Out of processes or memory: retry after a backoff, as for a crash.
+    spdlog::error("{}: {}", spec.role, e.what());
+    scoreboard_.release(*entry);
+    table_.failed_to_start(slot, now);
+  }
+}
+
+// Others take over these workers' clients: they drain without dropping
+// idle keep-alive connections.
+void Supervisor::retire(const std::vector<pid_t>& pids) {
+  for (pid_t pid : pids) {
+    if (auto entry = scoreboard_.find(pid)) {
+      scoreboard_.entry(*entry).successor.store(true, std::memory_order_relaxed);
+    }
+    kill(pid, SIGTERM);
+  }
+}
+
+void Supervisor::signal_workers(int signo) {
+  for (pid_t pid : table_.pids()) kill(pid, signo);
+}
+
+// Stops at once: the workers and, in fork mode, their connection processes,
+// which would otherwise get only their parent's death signal (and a stopped
+// or stuck one ignores it), and those of dead dispatchers. Waits for them
+// for a grace period at most.
+void Supervisor::kill_workers(TimePoint now) {
+  collect_stop_groups();
+  stop_groups_.prune();  // only groups still holding our children: never a stranger's
+  stop_groups_.signal(SIGKILL);
+  killed_ = true;
+  stop_deadline_ = now + kKillGrace;
+}
+
+// The groups a stop waits for: the workers' (a group outlives its leader,
+// so a worker gone already may have left connection processes behind) and
+// the orphans'.
+void Supervisor::collect_stop_groups() {
+  for (pid_t pid : table_.pids()) stop_groups_.add(pid);
+  for (pid_t group : orphans_.groups()) stop_groups_.add(group);
+}
+
+StatusSnapshot Supervisor::snapshot() const {
+  StatusSnapshot s;
+  s.master_pid = getpid();
+  s.uptime_ms = steady_now_ms() - started_ms_;
+  s.generation = generation_;
+  s.config_source = config_.source;
+  s.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
+  for (const Listener& listener : listeners_) {
+    s.listeners.push_back(
+        {listener.config.name, std::string(to_string(listener.config.protocol)),
+         is_unix(listener.config.protocol) ? listener.config.path : listener.bound.to_string()});
+  }
+  int64_t now_ms = steady_now_ms();
+  for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard_.entry(i);
+    WorkerState state = e.state.load(std::memory_order_relaxed);
+    if (state == WorkerState::kFree) continue;
+    WorkerRow row;
+    row.pid = e.pid.load(std::memory_order_relaxed);
+    row.slot = e.slot.load(std::memory_order_relaxed);
+    row.generation = e.generation.load(std::memory_order_relaxed);
+    row.state = to_string(state);
+    row.open_connections = e.open_connections.load(std::memory_order_relaxed);
+    row.connections = e.connections.load(std::memory_order_relaxed);
+    row.messages = e.messages.load(std::memory_order_relaxed);
+    row.acks = e.acks.load(std::memory_order_relaxed);
+    row.errors = e.errors.load(std::memory_order_relaxed);
+    row.dropped = e.dropped.load(std::memory_order_relaxed);
+    row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
+    row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
+    s.workers.push_back(row);
+  }
+  std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {
+    return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
+  });
+  return s;
+}
+
+void Supervisor::notify_status() {
+  StatusSnapshot s = snapshot();
+  notify("STATUS=" + status_line(s));
+}
+
+}  // namespace ackd

@@ -1,0 +1,69 @@
+#include "daemon/serve/connection_set.h"
+
+#include <spdlog/spdlog.h>
+
+namespace ackd {
+
+ConnectionSet::ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimits limits)
+    : loop_(loop), recorder_(recorder), limits_(limits) {}
+
+// Every read lands here and is framed before the call returns, so one
+// buffer serves every connection of the (single-threaded) process. In .bss:
+// a fork-mode connection process gets fresh zero pages for the bytes it
+// reads, instead of copies of heap pages shared with its dispatcher.
+std::span<char> ConnectionSet::read_buffer() {
+  static char buffer[64 * 1024];
+  return buffer;
+}
+
+ConnectionSet::~ConnectionSet() = default;
+
+void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
+  auto connection = std::make_unique<StreamConnection>(*this, std::move(fd), peer, listener);
+  StreamConnection* raw = connection.get();
+  raw->index = open_.size();
+  open_.push_back(std::move(connection));
+  raw->start();
+}
+
+void ConnectionSet::closed(StreamConnection* connection) {
+  size_t index = connection->index;
+  std::swap(open_[index], open_.back());
+  open_[index]->index = index;
+  closed_.push_back(std::move(open_.back()));
+  open_.pop_back();
+}
+
+void ConnectionSet::failed(const ServedListener& listener, const std::system_error& error) {
+  recorder_.count_error();
+  if (auto note = failure_log_.admit(now_)) {
+    spdlog::warn("listener {}: closed a connection: {}{}", listener.config->name, error.what(),
+                 *note);
+  }
+}
+
+void ConnectionSet::drain_all(bool keep_idle) {
+  // begin_drain may close (and so move) connections: walk a snapshot.
+  std::vector<StreamConnection*> snapshot;
+  snapshot.reserve(open_.size());
+  for (auto& connection : open_) snapshot.push_back(connection.get());
+  for (StreamConnection* connection : snapshot) connection->begin_drain(keep_idle);
+}
+
+void ConnectionSet::sweep(SteadyTime now) {
+  std::vector<StreamConnection*> snapshot;
+  snapshot.reserve(open_.size());
+  for (auto& connection : open_) snapshot.push_back(connection.get());
+  for (StreamConnection* connection : snapshot) connection->check_deadline(now);
+}
+
+void ConnectionSet::collect() { closed_.clear(); }
+
+void ConnectionSet::flush_released() {
+  // Closed connections stay allocated until collect(): flush skips them.
+  std::vector<StreamConnection*> pending;
+  pending.swap(to_flush_);
+  for (StreamConnection* connection : pending) connection->flush_released();
+}
+
+}  // namespace ackd

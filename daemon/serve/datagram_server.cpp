@@ -1,0 +1,108 @@
+#include "daemon/serve/datagram_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "common/socket_address.h"
+
+namespace ackd {
+namespace {
+constexpr int kReceiveBatch = 64;
+constexpr size_t kMaxUdpPayload = 65507;  // an IPv4 datagram's 64 KiB less its headers
+
+// Room for the largest message the listener takes, and one byte to tell a
+// longer one. A unix datagram may be larger than any UDP payload.
+size_t buffer_size(const ListenerConfig& config) {
+  size_t largest = config.protocol == Protocol::kUnixgram
+                       ? config.max_message
+                       : std::min(config.max_message, kMaxUdpPayload);
+  return largest + 1;
+}
+}  // namespace
+
+DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Recorder& recorder,
+                               ReplyBudget& budget, uint64_t reply_burst)
+    : loop_(loop),
+      listener_(listener),
+      recorder_(recorder),
+      buffer_(buffer_size(*listener.config)),
+      budget_(budget),
+      reply_burst_(reply_burst) {
+  loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+}
+
+void DatagramServer::handle_event(uint32_t /*events*/) {
+  for (int i = 0; i < kReceiveBatch; ++i) {
+    SocketAddress peer;
+    peer.length = sizeof(peer.storage);
+    // MSG_TRUNC: the real length, even of a datagram larger than the buffer.
+    ssize_t n =
+        recvfrom(listener_.fd, buffer_.data(), buffer_.size(), MSG_TRUNC, peer.get(), &peer.length);
+    if (n < 0) return;  // EAGAIN, or an ICMP error left by an earlier reply
+    // Linux reports an unbound unix sender with an address length of 0.
+    if (peer.length == 0) peer.storage.ss_family = AF_UNIX;
+    size_t length = static_cast<size_t>(n);
+    bool too_long = length > listener_.config->max_message || length > buffer_.size();
+    serve(std::string_view(buffer_.data(), std::min(length, buffer_.size())), peer, too_long);
+  }
+}
+
+void DatagramServer::serve(std::string_view message, const SocketAddress& peer, bool too_long) {
+  reply_.clear();
+  if (too_long) {
+    recorder_.count_error();
+    reply_.append(kErrTooLong);
+  } else {
+    // Formatting the address costs more than the rest of the exchange: only
+    // when the log or the spool takes it.
+    std::string peer_text = recorder_.wants_peer() ? peer.to_raw_string() : std::string();
+    Ticket ticket = recorder_.record(listener_.config->name, peer_text, message, this);
+    listener_.service->respond(message, reply_);
+    if (ticket != 0) {
+      held_.push_back({ticket, peer, message.size(), reply_});
+      return;
+    }
+    recorder_.count_ack();
+  }
+  reply(peer, message.size(), reply_);
+}
+
+void DatagramServer::settled(Ticket ticket, std::string_view error) {
+  for (auto it = held_.begin(); it != held_.end(); ++it) {
+    if (it->ticket != ticket) continue;
+    if (error.empty()) {
+      recorder_.count_ack();
+      reply(it->peer, it->received, it->reply);
+    } else {
+      recorder_.count_error();
+      reply(it->peer, it->received, "ERR " + std::string(error));
+    }
+    held_.erase(it);
+    return;
+  }
+}
+
+void DatagramServer::reply(const SocketAddress& peer, size_t received, std::string_view reply) {
+  if (peer.is_unnamed_unix() || listener_.fd < 0) return;  // nobody to answer, or closed
+  bool inet = peer.family() == AF_INET || peer.family() == AF_INET6;
+  if (inet && !budget_.allow(peer, received, reply.size(), reply_burst_,
+                             std::chrono::steady_clock::now())) {
+    recorder_.count_dropped();  // over the amplification bound
+    return;
+  }
+  // A full socket buffer or a vanished peer drops the reply, as UDP may.
+  sendto(listener_.fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
+         peer.length);
+}
+
+void DatagramServer::close() {
+  if (listener_.fd < 0) return;
+  loop_.remove(listener_.fd);
+  ::close(listener_.fd);
+  listener_.fd = -1;
+}
+
+}  // namespace ackd

@@ -1,0 +1,89 @@
+#include "daemon/serve/stream_acceptor.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+namespace ackd {
+namespace {
+// One accept per readiness event, as nginx does without multi_accept: the
+// listener is level-triggered, so the next loop turn reports it again while
+// connections wait, and a loop until EAGAIN would spend one failing accept4
+// per wakeup (a third of a connection's system calls at low load).
+constexpr int kAcceptBatch = 1;
+constexpr auto kFdExhaustedPause = std::chrono::milliseconds(100);
+}  // namespace
+
+StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink)
+    : loop_(loop), listener_(listener), sink_(sink) {}
+
+void StreamAcceptor::handle_event(uint32_t /*events*/) {
+  // The sink is shared: another listener's connection may have filled it
+  // since this one was last armed. Accept nothing more (max_connections).
+  if (sink_.full()) {
+    pause();
+    return;
+  }
+  for (int i = 0; i < kAcceptBatch && !paused_; ++i) {
+    SocketAddress peer;
+    peer.length = sizeof(peer.storage);
+    int fd = accept4(listener_.fd, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        pause();
+        back_off(std::chrono::steady_clock::now(), std::string("accept: ") + std::strerror(errno));
+      } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        spdlog::error("listener {}: accept: {}", listener_.config->name, std::strerror(errno));
+      }
+      return;
+    }
+    if (auto note = trouble_log_.end_run()) {
+      spdlog::info("listener {}: accepting again{}", listener_.config->name, *note);
+    }
+    sink_.accepted(UniqueFd(fd), peer, listener_);
+    if (sink_.full()) pause();
+  }
+}
+
+void StreamAcceptor::pause() {
+  if (paused_ || closed_) return;
+  loop_.remove(listener_.fd);
+  paused_ = true;
+}
+
+void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
+  if (!paused_ || closed_ || now < retry_at_ || sink_.full()) return;
+  try {
+    loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  } catch (const std::system_error& e) {
+    back_off(now, e.what());  // out of epoll watches or memory: the worker lives on
+    return;
+  }
+  paused_ = false;
+}
+
+// Stays paused for a while; the warning is logged once per interval, with
+// the count of those suppressed, however often the retries fail.
+void StreamAcceptor::back_off(std::chrono::steady_clock::time_point now,
+                              const std::string& trouble) {
+  retry_at_ = now + kFdExhaustedPause;
+  if (auto note = trouble_log_.admit(now)) {
+    spdlog::warn("listener {}: {}; pausing accepts for {}ms{}", listener_.config->name, trouble,
+                 kFdExhaustedPause.count(), *note);
+  }
+}
+
+void StreamAcceptor::close() {
+  pause();
+  closed_ = true;
+  if (listener_.fd >= 0) ::close(listener_.fd);
+  listener_.fd = -1;
+}
+
+}  // namespace ackd

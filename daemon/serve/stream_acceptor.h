@@ -1,0 +1,54 @@
+// StreamAcceptor: accepts connections on one listening stream socket and
+// hands them to an AcceptSink (served in this process, or forked off).
+// Stops accepting, rather than accept-and-drop, when the sink is full or the
+// process is out of file descriptors (EMFILE): the kernel backlog holds
+// clients meanwhile, and there is no busy loop. Out of descriptors or epoll
+// watches, it retries after a pause and warns at a bounded rate.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/socket_address.h"
+#include "common/unique_fd.h"
+#include "daemon/log/log_throttle.h"
+#include "daemon/serve/event_loop.h"
+#include "daemon/serve/served_listener.h"
+
+namespace ackd {
+
+class AcceptSink {
+ public:
+  virtual void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) = 0;
+  virtual bool full() const = 0;
+
+ protected:
+  ~AcceptSink() = default;
+};
+
+class StreamAcceptor final : public EventHandler {
+ public:
+  StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink);
+
+  void handle_event(uint32_t events) override;
+  void pause();
+  // Resumes unless closed, or paused for want of a resource (EMFILE, epoll
+  // watches) less than a backoff ago.
+  void resume_if_due(std::chrono::steady_clock::time_point now);
+  bool paused() const { return paused_; }
+  // Stops for good and closes this process's copy of the socket.
+  void close();
+
+ private:
+  void back_off(std::chrono::steady_clock::time_point now, const std::string& trouble);
+
+  EventLoop& loop_;
+  ServedListener& listener_;
+  AcceptSink& sink_;
+  bool paused_ = true;
+  bool closed_ = false;
+  std::chrono::steady_clock::time_point retry_at_{};
+  LogThrottle trouble_log_;
+};
+
+}  // namespace ackd

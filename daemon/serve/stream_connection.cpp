@@ -1,0 +1,339 @@
+#include "daemon/serve/stream_connection.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "daemon/serve/connection_set.h"
+
+namespace ackd {
+
+StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
+                                   const ServedListener& listener)
+    : owner_(owner),
+      fd_(std::move(fd)),
+      peer_(peer),
+      listener_(listener),
+      framer_(listener.config->max_message) {}
+
+void StreamConnection::start() {
+  owner_.recorder().count_connection();
+  deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  interest_ = EPOLLIN;
+  // The message has usually arrived with the connection: serve it at once,
+  // and join the event loop only if the connection outlives that (a
+  // connection per message then costs no epoll_ctl at all).
+  on_readable();
+  if (state_ == State::kClosed) return;
+  try {
+    owner_.loop().add(fd_.get(), interest_, this);
+  } catch (const std::system_error& e) {
+    fail(e);
+    return;
+  }
+  registered_ = true;
+}
+
+void StreamConnection::handle_event(uint32_t events) {
+  if (state_ == State::kClosed) return;
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    if (state_ == State::kLingering) {
+      linger_read();
+      return;
+    }
+    if (state_ == State::kReading) on_readable();
+  }
+  if (state_ != State::kClosed && (events & EPOLLOUT)) flush();
+}
+
+void StreamConnection::on_readable() {
+  std::span<char> buffer = owner_.read_buffer();
+  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    close();  // reset or other error: nobody left to answer
+    return;
+  }
+  FrameStatus status;
+  bool had_partial = framer_.has_partial();
+  uint64_t messages_before = messages_;
+  auto sink = [this](std::string_view message) { return on_message(message); };
+  if (n == 0) {
+    peer_eof_ = true;
+    status = framer_.finish(sink);
+  } else {
+    status = framer_.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), sink);
+  }
+  // More may be on its way: a full buffer, or lines beyond the last one served.
+  if (static_cast<size_t>(n) == buffer.size() ||
+      (status == FrameStatus::kStopped && framer_.dropped_input())) {
+    peer_may_send_ = true;
+  }
+  if (status == FrameStatus::kTooLong) {
+    reply_error(kErrTooLong);
+  } else if (status == FrameStatus::kStopped || peer_eof_) {
+    close_after_flush();
+  }
+  // The line left partial is the one that was partial before only if no
+  // line ended in this read; else a new message started in it.
+  if (state_ == State::kReading) refresh_deadline(had_partial && messages_ == messages_before);
+  flush();
+}
+
+// Idle: no byte for idle_timeout. Slowloris: a started message must be
+// complete within message_timeout of its first byte, however slowly it trickles.
+void StreamConnection::refresh_deadline(bool same_partial) {
+  if (!framer_.has_partial()) {
+    deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  } else if (!same_partial) {
+    deadline_ = owner_.now() + owner_.limits().message_timeout;
+  }
+}
+
+// The reply goes out at once unless it waits for a stage, or behind one
+// that does.
+bool StreamConnection::on_message(std::string_view message) {
+  const ListenerConfig& config = *listener_.config;
+  Recorder& recorder = owner_.recorder();
+  Ticket ticket = recorder.record(
+      config.name, recorder.wants_peer() ? peer_text() : std::string_view(), message, this);
+  ++messages_;
+  if (ticket == 0 && held_.empty()) {
+    listener_.service->respond(message, out_);
+    out_ += '\n';
+    recorder.count_ack();
+  } else {
+    size_t before = held_text_.size();
+    listener_.service->respond(message, held_text_);
+    held_text_ += '\n';
+    held_.push_back(
+        {ticket, static_cast<uint32_t>(held_text_.size() - before), ticket == 0, true, {}});
+  }
+  return config.messages_per_connection == 0 || messages_ < config.messages_per_connection;
+}
+
+void StreamConnection::settled(Ticket ticket, std::string_view error) {
+  for (HeldReply& reply : held_) {
+    if (reply.ticket != ticket || reply.settled) continue;
+    reply.settled = true;
+    reply.error = error;
+    break;
+  }
+  release_settled();
+  if (out_sent_ < out_.size() && !flush_queued_) {
+    flush_queued_ = true;
+    owner_.queue_flush(this);  // once per loop turn, however many settle
+  }
+}
+
+// Settled replies at the head of the queue move to the output, in order.
+void StreamConnection::release_settled() {
+  Recorder& recorder = owner_.recorder();
+  while (!held_.empty() && held_.front().settled) {
+    HeldReply& reply = held_.front();
+    if (!reply.error.empty()) {
+      out_ += "ERR ";
+      out_ += reply.error;
+      out_ += '\n';
+      recorder.count_error();
+    } else {
+      out_.append(held_text_, held_start_, reply.size);
+      if (reply.is_ack) recorder.count_ack();
+    }
+    held_start_ += reply.size;
+    held_.pop_front();
+  }
+  if (held_.empty()) {
+    held_text_.clear();
+    held_start_ = 0;
+  }
+}
+
+void StreamConnection::flush_released() {
+  flush_queued_ = false;
+  if (state_ != State::kClosed) flush();
+}
+
+void StreamConnection::reply_error(std::string_view line) {
+  peer_may_send_ = true;  // the rest of a line too long or too slow
+  owner_.recorder().count_error();
+  if (held_.empty()) {
+    out_.append(line);
+    out_ += '\n';
+  } else {
+    held_text_.append(line);
+    held_text_ += '\n';
+    held_.push_back({0, static_cast<uint32_t>(line.size() + 1), true, false, {}});
+  }
+  close_after_flush();
+}
+
+// Draining: the connection closes with the next ack that leaves, the FIN
+// in its segment, so a client that looks for the close before it sends
+// again never sends into a closing connection. One idle between messages
+// is closed now when the daemon stops; when it is retired (another serves
+// the client next) it stays open until it speaks, or shutdown_timeout.
+void StreamConnection::begin_drain(bool keep_idle) {
+  draining_ = true;
+  if (state_ != State::kReading) return;
+  bool idle = answered_everything() && out_sent_ == out_.size() && messages_ > 0;
+  if (idle && !keep_idle && !input_waiting()) {
+    discard_input_and_close();
+    return;
+  }
+  flush();
+}
+
+bool StreamConnection::answered_everything() const {
+  return !framer_.has_partial() && held_.empty();
+}
+
+// Bytes the client sent that this process has not read yet.
+bool StreamConnection::input_waiting() const {
+  char byte;
+  return recv(fd_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+// Right before the last released ack goes out: if nothing else is to be
+// answered, it carries the FIN. On TCP the FIN rides in the ack's segment
+// (MSG_MORE, then shutdown), so a client sees both at once. A unix socket
+// has no segments: the client may read the ack before the shutdown; so the
+// socket stops taking input first (SHUT_RD: a send from the client now
+// fails with EPIPE, and it knows that message was not delivered), and what
+// was already queued is served before the close.
+void StreamConnection::close_if_draining() {
+  if (!draining_ || state_ != State::kReading || !answered_everything()) return;
+  if (out_sent_ == out_.size()) return;
+  if (peer_.family() == AF_UNIX) shutdown(fd_.get(), SHUT_RD);
+  if (input_waiting()) return;
+  close_after_flush();
+}
+
+void StreamConnection::close_after_flush() {
+  if (state_ != State::kReading) return;
+  state_ = State::kClosing;
+  deadline_ = owner_.now() + owner_.limits().linger;  // for a peer that never reads
+}
+
+void StreamConnection::flush() {
+  close_if_draining();
+  // Closing: the FIN that after_flush() sends rides on the last reply's
+  // segment instead of a packet of its own.
+  bool last = state_ == State::kClosing && held_.empty();
+  int flags = MSG_NOSIGNAL | (last ? MSG_MORE : 0);
+  while (out_sent_ < out_.size()) {
+    ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, flags);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      close();
+      return;
+    }
+    out_sent_ += static_cast<size_t>(n);
+  }
+  if (out_sent_ == out_.size()) {
+    out_.clear();
+    out_sent_ = 0;
+    after_flush();
+  }
+  if (state_ != State::kClosed) update_interest();
+}
+
+// All output is out: a closing connection sends its FIN now (once no reply
+// is still held). With nothing unread, close() sends it; lingering
+// (shutdown, then reading until the peer's EOF) is for a peer that may
+// still be sending, whose next byte would otherwise meet a closed socket and
+// draw a reset that can destroy the acks in flight (nginx's lingering_close
+// "on" judges the same way). A draining close always lingers: the client
+// may have sent its next message before it saw the FIN.
+void StreamConnection::after_flush() {
+  if (state_ != State::kClosing || !held_.empty()) return;
+  bool linger =
+      peer_may_send_ || draining_ || listener_.config->lingering_close == LingeringClose::kAlways;
+  if (peer_eof_ || !linger) {
+    close();
+    return;
+  }
+  shutdown(fd_.get(), SHUT_WR);
+  state_ = State::kLingering;
+  deadline_ = owner_.now() + owner_.limits().linger;
+}
+
+void StreamConnection::linger_read() {
+  std::span<char> buffer = owner_.read_buffer();
+  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) close();  // EOF or error: the peer is done
+}
+
+// Stopping without a reply to carry the FIN (a deadline passed): what the
+// client already sent is read first, so the close is a FIN, not a reset.
+void StreamConnection::discard_input_and_close() {
+  std::span<char> buffer = owner_.read_buffer();
+  while (recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) {
+  }
+  close();
+}
+
+void StreamConnection::update_interest() {
+  uint32_t wanted = 0;
+  size_t unsent = out_.size() - out_sent_;
+  size_t pending = unsent + held_text_.size() - held_start_;
+  if (state_ == State::kLingering) {
+    wanted = EPOLLIN;
+  } else if (state_ == State::kReading && pending < owner_.limits().max_pending_output) {
+    wanted = EPOLLIN;
+  }
+  if (unsent > 0) wanted |= EPOLLOUT;
+  if (wanted != interest_) {
+    interest_ = wanted;
+    try {
+      if (registered_) owner_.loop().modify(fd_.get(), interest_, this);
+    } catch (const std::system_error& e) {
+      fail(e);
+    }
+  }
+}
+
+void StreamConnection::check_deadline(SteadyTime now) {
+  if (now < deadline_ || state_ == State::kClosed) return;
+  if (state_ == State::kReading && framer_.has_partial()) {
+    reply_error(kErrMessageTimeout);
+    flush();
+  } else if (state_ == State::kReading && held_.empty()) {
+    discard_input_and_close();  // idle
+  } else if (state_ != State::kReading) {
+    close();  // lingering, or a peer that does not read its acks
+  }
+}
+
+void StreamConnection::close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  // close() leaves the epoll set by itself once no other process holds the
+  // socket: one system call less per connection.
+  if (registered_ && !owner_.fds_private()) owner_.loop().remove(fd_.get());
+  fd_.reset();
+  for (const HeldReply& reply : held_) {
+    if (!reply.settled) owner_.recorder().gate().forget(reply.ticket);
+  }
+  held_.clear();
+  owner_.closed(this);
+}
+
+// epoll_ctl failed for this connection (ENOSPC at fs.epoll.max_user_watches,
+// ENOMEM): it cannot be served, but the others can. It alone is closed.
+void StreamConnection::fail(const std::system_error& error) {
+  owner_.failed(listener_, error);
+  close();
+}
+
+const std::string& StreamConnection::peer_text() {
+  if (peer_text_.empty()) {
+    // Unix stream clients are usually unnamed: name the socket they came through.
+    peer_text_ = peer_.is_unnamed_unix() ? "unix:" + listener_.config->path : peer_.to_raw_string();
+  }
+  return peer_text_;
+}
+
+}  // namespace ackd
