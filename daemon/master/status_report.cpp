@@ -8,26 +8,60 @@
 namespace ackd {
 namespace {
 
-struct Totals {
-  uint64_t open_connections = 0, connections = 0, messages = 0, acks = 0, errors = 0, restarts = 0,
-           dropped = 0;
-};
-
-Totals totals_of(const StatusSnapshot& status) {
-  Totals t;
-  for (const WorkerRow& w : status.workers) {
-    t.open_connections += w.open_connections;
-    t.connections += w.connections;
-    t.messages += w.messages;
-    t.acks += w.acks;
-    t.errors += w.errors;
-    t.restarts += w.restarts;
-    t.dropped += w.dropped;
+// Restarts of the processes that serve clients, since the daemon started.
+uint64_t serving_restarts(const StatusSnapshot& s) {
+  uint64_t restarts = 0;
+  for (const RoleTotals& role : s.roles) {
+    if (serves_clients(role.role)) restarts += role.restarts;
   }
-  return t;
+  return restarts;
+}
+
+bool worth_a_row(const RoleTotals& role) {
+  return role.running + role.restarts + role.throttled + role.hung_killed > 0;
+}
+
+std::string render_roles_text(const StatusSnapshot& s) {
+  std::string out = fmt::format("\n{:<12} {:>7} {:>8} {:>9} {:>11}\n", "ROLE", "RUNNING",
+                                "RESTARTS", "THROTTLED", "HUNG-KILLED");
+  for (const RoleTotals& role : s.roles) {
+    if (!worth_a_row(role)) continue;
+    out += fmt::format("{:<12} {:>7} {:>8} {:>9} {:>11}\n", to_string(role.role), role.running,
+                       role.restarts, role.throttled, role.hung_killed);
+  }
+  out += fmt::format("reloads: {} ok, {} failed; upgrades: {} ok, {} failed\n", s.reloads_ok,
+                     s.reloads_failed, s.upgrades_ok, s.upgrades_failed);
+  return out;
+}
+
+std::string render_roles_json(const StatusSnapshot& s) {
+  std::string out = ",\"roles\":[";
+  bool first = true;
+  for (const RoleTotals& role : s.roles) {
+    if (!worth_a_row(role)) continue;
+    out += fmt::format(
+        "{}{{\"role\":{},\"running\":{},\"restarts\":{},\"throttled\":{},\"hung_killed\":{}}}",
+        first ? "" : ",", json_string(to_string(role.role)), role.running, role.restarts,
+        role.throttled, role.hung_killed);
+    first = false;
+  }
+  out += fmt::format(
+      "],\"reloads\":{{\"ok\":{},\"failed\":{}}},\"upgrades\":{{\"ok\":{},\"failed\":{}}}",
+      s.reloads_ok, s.reloads_failed, s.upgrades_ok, s.upgrades_failed);
+  return out;
 }
 
 }  // namespace
+
+void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard) {
+  status.totals = serve_totals(scoreboard);
+  status.roles = role_totals(scoreboard);
+  const MasterCounters& c = scoreboard.counters();
+  status.reloads_ok = c.reloads_ok.load(std::memory_order_relaxed);
+  status.reloads_failed = c.reloads_failed.load(std::memory_order_relaxed);
+  status.upgrades_ok = c.upgrades_ok.load(std::memory_order_relaxed);
+  status.upgrades_failed = c.upgrades_failed.load(std::memory_order_relaxed);
+}
 
 std::string render_status_text(const StatusSnapshot& s) {
   std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode\nconfig {}\n\n",
@@ -45,13 +79,15 @@ std::string render_status_text(const StatusSnapshot& s) {
                        w.pid, w.slot, w.generation, w.state, w.open_connections, w.connections,
                        w.messages, w.acks, w.errors, w.heartbeat_age_ms, w.restarts);
   }
-  Totals t = totals_of(s);
-  if (t.dropped > 0)
-    out += fmt::format("udp replies dropped (amplification bound): {}\n", t.dropped);
-  out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
-                     "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
-                     t.connections, t.messages, t.acks, t.errors, "", t.restarts);
-  return out;
+  const ServeCounts& t = s.totals.counts;
+  out +=
+      fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n", "total",
+                  "", "", fmt::format("{} wkrs", s.workers.size()), s.totals.open_connections,
+                  t.connections, t.messages, t.replies, t.errors, "", serving_restarts(s));
+  out += "(totals since ackd started: exited workers and earlier masters included)\n";
+  if (t.udp_dropped > 0)
+    out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
+  return out + render_roles_text(s);
 }
 
 std::string render_status_json(const StatusSnapshot& s) {
@@ -74,19 +110,19 @@ std::string render_status_json(const StatusSnapshot& s) {
         i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
         w.connections, w.messages, w.acks, w.errors, w.dropped, w.heartbeat_age_ms, w.restarts);
   }
-  Totals t = totals_of(s);
+  const ServeCounts& t = s.totals.counts;
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}}}\n",
-      s.workers.size(), t.open_connections, t.connections, t.messages, t.acks, t.errors, t.dropped,
-      t.restarts);
-  return out;
+      "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
+      s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.errors,
+      t.udp_dropped, serving_restarts(s));
+  return out + render_roles_json(s) + "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {
-  Totals t = totals_of(s);
+  const ServeCounts& t = s.totals.counts;
   return fmt::format("{} workers, {} acks, {} errors, {} udp replies dropped", s.workers.size(),
-                     t.acks, t.errors, t.dropped);
+                     t.replies, t.errors, t.udp_dropped);
 }
 
 }  // namespace ackd

@@ -1,5 +1,7 @@
 // Status reports: what `ackctl status` shows, rendered by the master from
-// its own state and the scoreboard, as a text table or as JSON.
+// its own state and the scoreboard, as a text table or as JSON. The totals
+// are the daemon's since it started (exited workers included), the numbers
+// the metrics exporter serves.
 #pragma once
 
 #include <sys/types.h>
@@ -7,6 +9,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "daemon/scoreboard_totals.h"
 
 namespace ackd {
 
@@ -39,7 +43,15 @@ struct StatusSnapshot {
   std::string mode;
   std::vector<ListenerRow> listeners;
   std::vector<WorkerRow> workers;
+  // Since the daemon started, across restarts, reloads and upgrades.
+  ServeTotals totals;
+  std::vector<RoleTotals> roles;
+  uint64_t reloads_ok = 0, reloads_failed = 0, upgrades_ok = 0, upgrades_failed = 0;
 };
+
+// The snapshot's part that the scoreboard holds: totals, roles, the
+// masters' reloads and upgrades.
+void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard);
 
 std::string render_status_text(const StatusSnapshot& status);
 std::string render_status_json(const StatusSnapshot& status);

@@ -111,6 +111,7 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
                  config_.daemon.user);
   }
   if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
+  adopt_scoreboard(take_passed_fd(passed, kScoreboardFdName));
   open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -120,6 +121,18 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
+}
+
+// At a binary upgrade: the previous master's scoreboard, shared from now on
+// (its draining workers keep their entries), so no counter starts again.
+void Supervisor::adopt_scoreboard(UniqueFd fd) {
+  if (!fd) return;
+  try {
+    scoreboard_ = Scoreboard(std::move(fd));
+    spdlog::info("binary upgrade: sharing the previous master's scoreboard: the counters go on");
+  } catch (const std::exception& e) {
+    spdlog::warn("binary upgrade: {}: the counters start again from zero", e.what());
+  }
 }
 
 // Sockets passed by systemd or by the previous master are used as they are;
@@ -142,6 +155,11 @@ void Supervisor::open_listeners(std::vector<PassedSocket> passed) {
     }
   }
   reject_unclaimed(passed);
+}
+
+ProcessRole Supervisor::serving_role() const {
+  return config_.daemon.mode == ProcessMode::kFork ? ProcessRole::kDispatcher
+                                                   : ProcessRole::kWorker;
 }
 
 size_t Supervisor::configured_pool_size() const {
@@ -197,9 +215,11 @@ int Supervisor::run() {
 // entry, so it never counts). Then, in an upgrade, the old master is told.
 bool Supervisor::generation_serves() const {
   size_t serving = 0;
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     const ScoreboardEntry& e = scoreboard_.entry(i);
-    if (e.generation.load(std::memory_order_relaxed) == generation_ &&
+    if (held_by(e, self) && serves_clients(e.role.load(std::memory_order_relaxed)) &&
+        e.generation.load(std::memory_order_relaxed) == generation_ &&
         e.state.load(std::memory_order_relaxed) == WorkerState::kServing) {
       ++serving;
     }
@@ -298,6 +318,9 @@ void Supervisor::reap_children(TimePoint now) {
       continue;
     }
     spdlog::warn("worker {} (pid {}) {}", exit->slot, pid, describe_exit(status));
+    RoleCounters& counters = scoreboard_.counters().role(serving_role());
+    counters.restarts.fetch_add(1, std::memory_order_relaxed);
+    if (exit->died_young) counters.throttled.fetch_add(1, std::memory_order_relaxed);
     if (exit->throttling_started) {
       spdlog::warn("workers die young: throttling respawns ({} at first, doubling)",
                    format_duration(exit->respawn_delay));
@@ -320,22 +343,26 @@ void Supervisor::note_orphans(pid_t worker) {
   kill(-worker, killed_ ? SIGKILL : SIGTERM);
 }
 
-// A worker whose heartbeat is older than worker_timeout is stuck (a busy
-// loop, a SIGSTOP, a deadlock): kill it; the reap respawns it.
+// A process whose heartbeat is older than worker_timeout is stuck (a busy
+// loop, a SIGSTOP, a deadlock): kill it; the reap respawns it. Workers and
+// auxiliary processes alike: each has its entry.
 void Supervisor::kill_hung_workers() {
   int64_t now_ms = steady_now_ms();
   int64_t limit = config_.daemon.worker_timeout.count();
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     ScoreboardEntry& e = scoreboard_.entry(i);
     WorkerState state = e.state.load(std::memory_order_relaxed);
     pid_t pid = e.pid.load(std::memory_order_relaxed);
-    if (state == WorkerState::kFree || pid <= 0) continue;
+    if (!held_by(e, self) || pid <= 0) continue;
     int64_t silent = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     if (silent <= limit) continue;
+    ProcessRole role = e.role.load(std::memory_order_relaxed);
     spdlog::error(
-        "worker {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
+        "{} {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
         "killing it",
-        e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+        to_string(role), e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+    scoreboard_.counters().role(role).hung_killed.fetch_add(1, std::memory_order_relaxed);
     kill(pid, SIGKILL);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);  // one kill, one log line
   }
@@ -358,10 +385,12 @@ std::string Supervisor::reload(TimePoint now) {
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
+    scoreboard_.counters().reloads_failed.fetch_add(1, std::memory_order_relaxed);
     if (ready_) notify("READY=1");
     return reload_failed(e.problems());
   } catch (const std::exception& e) {
     spdlog::error("reload failed: {}; still running the previous configuration", e.what());
+    scoreboard_.counters().reloads_failed.fetch_add(1, std::memory_order_relaxed);
     if (ready_) notify("READY=1");
     return reload_failed({e.what()});
   }
@@ -386,6 +415,7 @@ std::string Supervisor::reload(TimePoint now) {
   table_.resize(target_workers_);
   maintain_pool(now);
   retire(old);
+  scoreboard_.counters().reloads_ok.fetch_add(1, std::memory_order_relaxed);
   std::string done =
       fmt::format("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
   spdlog::info("{}", done);
@@ -410,7 +440,8 @@ void Supervisor::start_upgrade(TimePoint now) {
   spdlog::info("USR2: starting {} with our listening sockets", binary_);
   control_.reset();  // the new master opens it under the same name
   try {
-    upgrade_ = Upgrade::start(binary_, argv_, listeners_, now + kUpgradeTimeout);
+    upgrade_ = Upgrade::start(binary_, argv_, listeners_, {{scoreboard_.fd(), kScoreboardFdName}},
+                              now + kUpgradeTimeout);
   } catch (const std::exception& e) {
     abandon_upgrade(e.what());
   }
@@ -425,6 +456,7 @@ void Supervisor::check_upgrade(TimePoint now) {
     spdlog::info("binary upgrade: new master (pid {}) is ready; draining and exiting", pid);
     notify("MAINPID=" + std::to_string(pid) + "\nSTATUS=handed over to pid " + std::to_string(pid));
     handed_over_ = true;
+    scoreboard_.counters().upgrades_ok.fetch_add(1, std::memory_order_relaxed);
     upgrade_.reset();
     begin_stop(/*fast=*/false, now);
   } else if (now >= upgrade_->deadline()) {
@@ -436,6 +468,7 @@ void Supervisor::check_upgrade(TimePoint now) {
 
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
+  scoreboard_.counters().upgrades_failed.fetch_add(1, std::memory_order_relaxed);
   drop_upgrade();
   if (!control_ && !config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -459,9 +492,10 @@ void Supervisor::drop_upgrade() {
 // For the watchdog: some worker has shown progress within worker_timeout.
 bool Supervisor::workers_healthy() const {
   int64_t oldest = steady_now_ms() - config_.daemon.worker_timeout.count();
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     const ScoreboardEntry& e = scoreboard_.entry(i);
-    if (e.state.load(std::memory_order_relaxed) != WorkerState::kFree &&
+    if (held_by(e, self) && serves_clients(e.role.load(std::memory_order_relaxed)) &&
         e.heartbeat_ms.load(std::memory_order_relaxed) >= oldest) {
       return true;
     }
@@ -531,7 +565,7 @@ void Supervisor::maintain_pool(TimePoint now) {
 
 void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   std::optional<size_t> entry =
-      scoreboard_.claim(generation_, static_cast<uint32_t>(slot), steady_now_ms());
+      scoreboard_.claim(serving_role(), generation_, static_cast<uint32_t>(slot), steady_now_ms());
   if (!entry) {
     spdlog::error("scoreboard full ({} workers): not starting worker {}", kScoreboardCapacity,
                   slot);
@@ -549,10 +583,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.scoreboard = &scoreboard_.entry(*entry);
   spec.reply_budget = &reply_budget_;
   spec.serving_fd = serving_.write.get();
-  spec.close_in_child.push_back(serving_.read.get());
-  if (control_) spec.close_in_child.push_back(control_->fd());
-  for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
-  if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
+  spec.close_in_child = master_fds();
   try {
     // Each worker leads a process group that its connection processes (fork
     // mode) join, so kill_workers() reaches those too. Set on both sides of
@@ -573,6 +604,15 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
     scoreboard_.release(*entry);
     table_.failed_to_start(slot, now);
   }
+}
+
+// What only the master may hold, closed in every child it starts.
+std::vector<int> Supervisor::master_fds() const {
+  std::vector<int> fds = {serving_.read.get(), scoreboard_.fd()};  // the mapping is inherited
+  if (control_) fds.push_back(control_->fd());
+  for (int fd : control_clients_.fds()) fds.push_back(fd);
+  if (pidfile_) fds.push_back(pidfile_->fd());
+  return fds;
 }
 
 // Others take over these workers' clients: they drain without dropping
@@ -623,10 +663,11 @@ StatusSnapshot Supervisor::snapshot() const {
          is_unix(listener.config.protocol) ? listener.config.path : listener.bound.to_string()});
   }
   int64_t now_ms = steady_now_ms();
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     const ScoreboardEntry& e = scoreboard_.entry(i);
     WorkerState state = e.state.load(std::memory_order_relaxed);
-    if (state == WorkerState::kFree) continue;
+    if (!held_by(e, self) || !serves_clients(e.role.load(std::memory_order_relaxed))) continue;
     WorkerRow row;
     row.pid = e.pid.load(std::memory_order_relaxed);
     row.slot = e.slot.load(std::memory_order_relaxed);
@@ -645,6 +686,7 @@ StatusSnapshot Supervisor::snapshot() const {
   std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {
     return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
   });
+  add_scoreboard_totals(s, scoreboard_);
   return s;
 }
 

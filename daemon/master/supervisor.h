@@ -56,6 +56,8 @@ class Supervisor {
   void wait_for_events(TimePoint now);
   Requests take_requests();
   std::optional<std::string> handle_control(std::string_view request);
+  void adopt_scoreboard(UniqueFd fd);
+  std::vector<int> master_fds() const;
   void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
   void start_upgrade(TimePoint now);
@@ -78,6 +80,7 @@ class Supervisor {
   void collect_stop_groups();
   void drop_upgrade();
   size_t configured_pool_size() const;
+  ProcessRole serving_role() const;  // worker, or fork mode's dispatcher
   StatusSnapshot snapshot() const;
   void notify_status();
 
