@@ -21,6 +21,29 @@ bool worth_a_row(const RoleTotals& role) {
   return role.running + role.restarts + role.throttled + role.hung_killed > 0;
 }
 
+std::string render_aux_text(const StatusSnapshot& s) {
+  if (s.aux.empty()) return "";
+  std::string out = fmt::format("\n{:<12} {:>8} {:<9} {:>9} {:>8}\n", "PROCESS", "PID", "STATE",
+                                "HEARTBEAT", "RESTARTS");
+  for (const AuxProcessRow& a : s.aux) {
+    out += fmt::format("{:<12} {:>8} {:<9} {:>7}ms {:>8}\n", a.role, a.pid, a.state,
+                       a.heartbeat_age_ms, a.restarts);
+  }
+  return out;
+}
+
+std::string render_aux_json(const StatusSnapshot& s) {
+  std::string out = ",\"aux\":[";
+  for (size_t i = 0; i < s.aux.size(); ++i) {
+    const AuxProcessRow& a = s.aux[i];
+    out += fmt::format(
+        "{}{{\"role\":{},\"pid\":{},\"state\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        i ? "," : "", json_string(a.role), a.pid, json_string(a.state), a.heartbeat_age_ms,
+        a.restarts);
+  }
+  return out + "]";
+}
+
 std::string render_roles_text(const StatusSnapshot& s) {
   std::string out = fmt::format("\n{:<12} {:>7} {:>8} {:>9} {:>11}\n", "ROLE", "RUNNING",
                                 "RESTARTS", "THROTTLED", "HUNG-KILLED");
@@ -87,7 +110,7 @@ std::string render_status_text(const StatusSnapshot& s) {
   out += "(totals since ackd started: exited workers and earlier masters included)\n";
   if (t.udp_dropped > 0)
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
-  return out + render_roles_text(s);
+  return out + render_aux_text(s) + render_roles_text(s);
 }
 
 std::string render_status_json(const StatusSnapshot& s) {
@@ -116,7 +139,7 @@ std::string render_status_json(const StatusSnapshot& s) {
       "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
       s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.errors,
       t.udp_dropped, serving_restarts(s));
-  return out + render_roles_json(s) + "}\n";
+  return out + render_aux_json(s) + render_roles_json(s) + "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {

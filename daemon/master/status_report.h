@@ -35,6 +35,14 @@ struct WorkerRow {
   uint64_t restarts = 0;
 };
 
+struct AuxProcessRow {  // an auxiliary process of the master (the metrics exporter)
+  std::string role;
+  pid_t pid = 0;      // 0: waiting to be respawned
+  std::string state;  // as its scoreboard entry says
+  int64_t heartbeat_age_ms = 0;
+  uint64_t restarts = 0;
+};
+
 struct StatusSnapshot {
   pid_t master_pid = 0;
   int64_t uptime_ms = 0;
@@ -43,6 +51,7 @@ struct StatusSnapshot {
   std::string mode;
   std::vector<ListenerRow> listeners;
   std::vector<WorkerRow> workers;
+  std::vector<AuxProcessRow> aux;
   // Since the daemon started, across restarts, reloads and upgrades.
   ServeTotals totals;
   std::vector<RoleTotals> roles;

@@ -16,6 +16,7 @@
 
 #include "daemon/log/logging.h"
 #include "daemon/master/as_workers.h"
+#include "daemon/master/exit_status.h"
 #include "daemon/master/listener_set.h"
 #include "daemon/master/notify.h"
 #include "daemon/record/spool.h"
@@ -30,17 +31,6 @@ constexpr size_t kScoreboardCapacity = 4096;  // current and draining workers
 constexpr size_t kMaxWorkers = 1024;
 constexpr auto kUpgradeTimeout = std::chrono::seconds(30);
 constexpr auto kKillGrace = std::chrono::seconds(2);  // for SIGKILLed processes to be reaped
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    std::string text = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-                       strsignal(WTERMSIG(status)) + ")";
-    if (WCOREDUMP(status)) text += ", core dumped";
-    return text;
-  }
-  return "status " + std::to_string(status);
-}
 
 // Gives the log file the master just opened to the workers' user, if it is
 // root's (the master made it) or already theirs: never another user's file.
@@ -100,6 +90,9 @@ Supervisor::~Supervisor() {
 
 void Supervisor::start(std::vector<PassedSocket> passed) {
   started_ms_ = steady_now_ms();
+  started_unix_ = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
   if (!config_.daemon.pidfile.empty()) {
     const char* from = std::getenv(kUpgradeFromVariable);  // the old master holds it
     pidfile_ = std::make_unique<PidFile>(config_.daemon.pidfile,
@@ -112,6 +105,7 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
   }
   if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
   adopt_scoreboard(take_passed_fd(passed, kScoreboardFdName));
+  open_metrics(take_passed_fd(passed, kMetricsFdName));
   open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -121,6 +115,43 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
+  want_metrics();
+}
+
+// [metrics]: its socket (passed by the previous master, or bound now, as
+// root) and the exporter binary, opened once for this master's lifetime.
+void Supervisor::open_metrics(UniqueFd passed) {
+  if (!config_.metrics.enabled()) return;
+  try {
+    metrics_socket_ = open_metrics_socket(config_.metrics, std::move(passed));
+    exporter_binary_ = open_exporter_binary();
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(std::string("[metrics]: ") + e.what());
+  }
+  spdlog::info("metrics on http://{}/metrics", metrics_socket_->bound.to_string());
+}
+
+// The exporter runs while [metrics] is there, with the settings of now.
+void Supervisor::want_metrics() {
+  if (!config_.metrics.enabled()) {
+    aux_.drop(ProcessRole::kMetrics);
+    return;
+  }
+  ExporterLaunch launch;
+  launch.binary_fd = exporter_binary_.get();
+  launch.listen_fd = metrics_socket_->fd.get();
+  launch.scoreboard_fd = scoreboard_.fd();
+  launch.log_fd = log_file_fd();
+  launch.credentials = credentials_;
+  ExporterOptions& o = launch.options;
+  o.allow = config_.metrics.allow;
+  o.spool = config_.spool.path;
+  o.log_level = config_.daemon.log_level;
+  o.log_target = launch.log_fd >= 0 ? "stderr" : config_.daemon.log_target;
+  o.generation = generation_;
+  o.started = started_unix_;
+  o.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
+  aux_.want(metrics_role(std::move(launch)));
 }
 
 // At a binary upgrade: the previous master's scoreboard, shared from now on
@@ -181,7 +212,8 @@ int Supervisor::run() {
       // The master exits last: fork mode's connection processes are in their
       // dispatcher's group, and those it leaves behind are reparented to us.
       bool given_up = killed_ && now >= stop_deadline_;
-      if (table_.running() == 0 && (stop_groups_.prune() || given_up)) break;
+      bool none_left = table_.running() == 0 && aux_.running() == 0;
+      if (none_left && (stop_groups_.prune() || given_up)) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
                      format_duration(config_.daemon.shutdown_timeout), table_.running());
@@ -242,7 +274,8 @@ void Supervisor::announce_ready() {
 void Supervisor::wait_for_events(TimePoint now) {
   TimePoint wake = now + std::chrono::seconds(1);
   for (std::optional<TimePoint> t :
-       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping(),
+       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(),
+        stopping_ ? std::nullopt : aux_.next_due(), watchdog_.next_ping(),
         control_clients_.next_deadline(), control_ ? control_->resume_at(now) : std::nullopt}) {
     if (t) wake = std::min(wake, *t);
   }
@@ -307,6 +340,7 @@ void Supervisor::reap_children(TimePoint now) {
       scoreboard_.release(*entry);
       note_orphans(pid);
     }
+    if (aux_.reaped(pid, status, now, stopping_)) continue;
     // A worker that got our TERM before its own handlers were set dies of it.
     bool clean =
         (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
@@ -375,12 +409,14 @@ std::string Supervisor::reload(TimePoint now) {
   Config fresh;
   std::optional<Credentials> credentials;
   ReconciledListeners reconciled;
+  FreshMetrics metrics;
   try {
     fresh = config_path_.empty() ? default_config() : load_config(config_path_);
     credentials = resolve_credentials(fresh.daemon);
     if (fresh.spool.enabled() && fresh.spool.path != config_.spool.path) {
       prepare_spool(fresh.spool, credentials, /*recover=*/false);
     }
+    metrics = prepare_metrics(fresh.metrics);
     reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
@@ -407,12 +443,15 @@ std::string Supervisor::reload(TimePoint now) {
   listeners_ = std::move(reconciled.listeners);
   config_ = std::move(fresh);
   credentials_ = credentials;
+  swap_metrics(std::move(metrics));
   ++generation_;
   // The new generation starts first; the old one then stops accepting and
   // drains. Both share the listening sockets, so no client is refused.
   std::vector<pid_t> old = table_.resize(0);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
+  want_metrics();
+  aux_.restart(ProcessRole::kMetrics);  // it serves the new generation's settings
   maintain_pool(now);
   retire(old);
   scoreboard_.counters().reloads_ok.fetch_add(1, std::memory_order_relaxed);
@@ -422,6 +461,33 @@ std::string Supervisor::reload(TimePoint now) {
   if (ready_) notify("READY=1");  // not before the first generation serves
   notify_status();
   return done + "\n";
+}
+
+// For a reload, before anything changes: a socket for a new [metrics]
+// address, and the exporter binary if [metrics] is new. Throws.
+Supervisor::FreshMetrics Supervisor::prepare_metrics(const MetricsConfig& wanted) const {
+  FreshMetrics fresh;
+  fresh.keep = keeps_metrics_socket(metrics_socket_, wanted);
+  if (!wanted.enabled() || fresh.keep) return fresh;
+  try {
+    fresh.socket = open_metrics_socket(wanted);
+    if (!exporter_binary_) fresh.binary = open_exporter_binary();
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(std::string("[metrics]: ") + e.what());
+  }
+  return fresh;
+}
+
+// After a reload's swap: the old socket closes if the address changed or
+// [metrics] went away.
+void Supervisor::swap_metrics(FreshMetrics fresh) {
+  if (fresh.binary) exporter_binary_ = std::move(fresh.binary);
+  if (fresh.keep) return;
+  if (metrics_socket_) spdlog::info("metrics off {}", metrics_socket_->bound.to_string());
+  metrics_socket_ = std::move(fresh.socket);
+  if (metrics_socket_) {
+    spdlog::info("metrics on http://{}/metrics", metrics_socket_->bound.to_string());
+  }
 }
 
 // A first line for ackctl to tell the failure by, then one line per problem.
@@ -440,7 +506,9 @@ void Supervisor::start_upgrade(TimePoint now) {
   spdlog::info("USR2: starting {} with our listening sockets", binary_);
   control_.reset();  // the new master opens it under the same name
   try {
-    upgrade_ = Upgrade::start(binary_, argv_, listeners_, {{scoreboard_.fd(), kScoreboardFdName}},
+    int metrics_fd = metrics_socket_ ? metrics_socket_->fd.get() : -1;
+    upgrade_ = Upgrade::start(binary_, argv_, listeners_,
+                              {{scoreboard_.fd(), kScoreboardFdName}, {metrics_fd, kMetricsFdName}},
                               now + kUpgradeTimeout);
   } catch (const std::exception& e) {
     abandon_upgrade(e.what());
@@ -515,6 +583,7 @@ void Supervisor::reopen_logs() {
   // nginx does). Given through the fd the master opened, never by name.
   if (reopen_log_file() && credentials_) give_log_file(log_file_fd(), *credentials_);
   signal_workers(SIGUSR1);
+  aux_.restart(ProcessRole::kMetrics);  // the exporter writes to the fd it was given
   spdlog::info("log files reopened");
 }
 
@@ -548,6 +617,8 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   control_.reset();  // the clients already accepted are still answered
   control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
+  metrics_socket_.reset();
+  aux_.stop();
   collect_stop_groups();
   if (fast) {
     kill_workers(now);
@@ -561,6 +632,7 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
 
 void Supervisor::maintain_pool(TimePoint now) {
   for (size_t slot : table_.due_slots(now)) spawn_worker(slot, now);
+  aux_.maintain(now, generation_, master_fds());
 }
 
 void Supervisor::spawn_worker(size_t slot, TimePoint now) {
@@ -612,6 +684,8 @@ std::vector<int> Supervisor::master_fds() const {
   if (control_) fds.push_back(control_->fd());
   for (int fd : control_clients_.fds()) fds.push_back(fd);
   if (pidfile_) fds.push_back(pidfile_->fd());
+  if (metrics_socket_) fds.push_back(metrics_socket_->fd.get());  // the exporter's
+  if (exporter_binary_) fds.push_back(exporter_binary_.get());
   return fds;
 }
 
@@ -638,6 +712,7 @@ void Supervisor::kill_workers(TimePoint now) {
   collect_stop_groups();
   stop_groups_.prune();  // only groups still holding our children: never a stranger's
   stop_groups_.signal(SIGKILL);
+  aux_.signal_all(SIGKILL);
   killed_ = true;
   stop_deadline_ = now + kKillGrace;
 }
@@ -686,6 +761,17 @@ StatusSnapshot Supervisor::snapshot() const {
   std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {
     return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
   });
+  for (const AuxRow& aux : aux_.rows()) {
+    AuxProcessRow row{to_string(aux.role), aux.pid, "starting", 0, aux.restarts};
+    if (auto entry = aux.pid > 0 ? scoreboard_.find(aux.pid) : std::nullopt) {
+      const ScoreboardEntry& e = scoreboard_.entry(*entry);
+      row.state = to_string(e.state.load(std::memory_order_relaxed));
+      row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
+    } else if (aux.pid == 0) {
+      row.state = "respawning";
+    }
+    s.aux.push_back(row);
+  }
   add_scoreboard_totals(s, scoreboard_);
   return s;
 }

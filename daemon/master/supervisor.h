@@ -14,6 +14,7 @@
 
 #include "daemon/config/config.h"
 #include "daemon/listener.h"
+#include "daemon/master/aux_processes.h"
 #include "daemon/master/control_clients.h"
 #include "daemon/master/control_server.h"
 #include "daemon/master/listen_fds.h"
@@ -23,6 +24,8 @@
 #include "daemon/master/status_report.h"
 #include "daemon/master/upgrade.h"
 #include "daemon/master/watchdog.h"
+#include "daemon/metrics/metrics_process.h"
+#include "daemon/metrics/metrics_socket.h"
 #include "daemon/privileges.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/reply_budget.h"
@@ -45,6 +48,12 @@ class Supervisor {
   int run();
 
  private:
+  struct FreshMetrics {  // what a reload prepares for [metrics]
+    bool keep = false;   // the same address: the same socket
+    std::optional<Listener> socket;
+    UniqueFd binary;
+  };
+
   struct Requests {  // what the loop has to do, from signals or the control socket
     bool reap = false, reload = false, reopen = false, stop = false, fast_stop = false;
     bool upgrade = false;
@@ -57,6 +66,10 @@ class Supervisor {
   Requests take_requests();
   std::optional<std::string> handle_control(std::string_view request);
   void adopt_scoreboard(UniqueFd fd);
+  void open_metrics(UniqueFd passed);
+  void want_metrics();
+  FreshMetrics prepare_metrics(const MetricsConfig& wanted) const;
+  void swap_metrics(FreshMetrics fresh);
   std::vector<int> master_fds() const;
   void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
@@ -91,6 +104,9 @@ class Supervisor {
   SignalPipe signals_;
   ProcessTable table_;
   Scoreboard scoreboard_;
+  AuxProcesses aux_{scoreboard_};  // the metrics exporter
+  std::optional<Listener> metrics_socket_;
+  UniqueFd exporter_binary_;  // run by every exporter this master starts
   ReplyBudget reply_budget_;  // UDP's amplification bound, for the whole daemon
   std::unique_ptr<ControlServer> control_;
   ControlClients control_clients_;
@@ -108,6 +124,7 @@ class Supervisor {
   uint32_t generation_ = 1;
   size_t target_workers_ = 1;
   int64_t started_ms_ = 0;
+  int64_t started_unix_ = 0;  // seconds
   bool stopping_ = false;
   bool killed_ = false;
   // Groups of dead fork-mode dispatchers whose connection processes live on.
