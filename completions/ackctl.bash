@@ -3,10 +3,10 @@
 # Options come from `ackctl COMMAND --help` when ackctl runs, so new options
 # complete without a change here; the lists below are the fallback.
 
-_ackctl_commands="send bench status reload stop spool"
+_ackctl_commands="send bench status top reload stop spool"
 # Options that take a value, which is not an operand.
 _ackctl_value_options="--timeout --retries --mode -c --concurrency -t --threads -d --duration
-    -n --messages -s --size --ack --idle"
+    -n --messages -s --size --ack --idle --interval --count"
 
 # The long options of a command (or of ackctl itself when $2 is empty).
 _ackctl_options()
@@ -28,6 +28,7 @@ _ackctl_options()
             bench) options="--unix --unixgram --mode --concurrency --threads --duration
                 --messages --size --timeout --ack --idle --json --help" ;;
             status) options="--socket --timeout --json --help" ;;
+            top) options="--socket --timeout --interval --count --help" ;;
             reload | stop) options="--socket --timeout --help" ;;
             "spool cat" | "spool stats") options="--json --help" ;;
             *) options="--help" ;;
