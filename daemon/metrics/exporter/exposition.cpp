@@ -42,8 +42,9 @@ void add_serving(std::vector<MetricFamily>& out, const ServeTotals& t) {
                        static_cast<double>(t.open_connections)));
   out.push_back(single("ackd_messages_total", "Messages received, over every protocol", counter,
                        static_cast<double>(c.messages)));
-  out.push_back(
-      single("ackd_replies_total", "Replies sent", counter, static_cast<double>(c.replies)));
+  out.push_back(single("ackd_replies_total",
+                       "Replies of the services sent (acks); ERR answers count as errors", counter,
+                       static_cast<double>(c.replies)));
   out.push_back(single("ackd_errors_total",
                        "Protocol errors and messages not stored, answered with ERR", counter,
                        static_cast<double>(c.errors)));
