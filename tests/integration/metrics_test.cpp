@@ -137,7 +137,9 @@ TEST(Metrics, CountersNeverGoBackAcrossRestartsReloadsAndUpgrades) {
   send_messages(port, 10), sent += 10;
   settle("the first messages");
 
-  pid_t victim = daemon_status(daemon.control_socket())->workers.at(0).pid;
+  std::optional<DaemonStatus> before = daemon_status(daemon.control_socket());
+  ASSERT_TRUE(before && !before->workers.empty());
+  pid_t victim = before->workers[0].pid;
   kill(victim, SIGKILL);
   ASSERT_TRUE(wait_until(
       [&] {
@@ -150,13 +152,19 @@ TEST(Metrics, CountersNeverGoBackAcrossRestartsReloadsAndUpgrades) {
   std::string body = settle("kill -9 of a worker");
   EXPECT_EQ(value_in(body, "ackd_process_restarts_total{role=\"worker\"}"), 1);
 
+  auto workers_are = [&](size_t count) {
+    return wait_until(
+        [&] {
+          std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+          return status && status->workers.size() == count;
+        },
+        5s);
+  };
   daemon.signal(SIGTTIN);
-  ASSERT_TRUE(
-      wait_until([&] { return daemon_status(daemon.control_socket())->workers.size() == 3; }, 5s));
+  ASSERT_TRUE(workers_are(3));
   send_messages(port, 5), sent += 5;
   daemon.signal(SIGTTOU);
-  ASSERT_TRUE(
-      wait_until([&] { return daemon_status(daemon.control_socket())->workers.size() == 2; }, 5s));
+  ASSERT_TRUE(workers_are(2));
   send_messages(port, 5), sent += 5;
   settle("TTIN and TTOU");
 
