@@ -105,7 +105,7 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
   }
   if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
   adopt_scoreboard(take_passed_fd(passed, kScoreboardFdName));
-  open_metrics(take_passed_fd(passed, kMetricsFdName));
+  metrics_.open(config_.metrics, take_passed_fd(passed, kMetricsFdName));
   open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -118,19 +118,6 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
   want_metrics();
 }
 
-// [metrics]: its socket (passed by the previous master, or bound now, as
-// root) and the exporter binary, opened once for this master's lifetime.
-void Supervisor::open_metrics(UniqueFd passed) {
-  if (!config_.metrics.enabled()) return;
-  try {
-    metrics_socket_ = open_metrics_socket(config_.metrics, std::move(passed));
-    exporter_binary_ = open_exporter_binary();
-  } catch (const std::system_error& e) {
-    throw std::runtime_error(std::string("[metrics]: ") + e.what());
-  }
-  spdlog::info("metrics on http://{}/metrics", metrics_socket_->bound.to_string());
-}
-
 // The exporter runs while [metrics] is there, with the settings of now.
 void Supervisor::want_metrics() {
   if (!config_.metrics.enabled()) {
@@ -138,8 +125,6 @@ void Supervisor::want_metrics() {
     return;
   }
   ExporterLaunch launch;
-  launch.binary_fd = exporter_binary_.get();
-  launch.listen_fd = metrics_socket_->fd.get();
   launch.scoreboard_fd = scoreboard_.fd();
   launch.log_fd = log_file_fd();
   launch.credentials = credentials_;
@@ -151,7 +136,7 @@ void Supervisor::want_metrics() {
   o.generation = generation_;
   o.started = started_unix_;
   o.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
-  aux_.want(metrics_role(std::move(launch)));
+  aux_.want(metrics_.role(std::move(launch)));
 }
 
 // At a binary upgrade: the previous master's scoreboard, shared from now on
@@ -409,14 +394,14 @@ std::string Supervisor::reload(TimePoint now) {
   Config fresh;
   std::optional<Credentials> credentials;
   ReconciledListeners reconciled;
-  FreshMetrics metrics;
+  MetricsEndpoint::Plan metrics;
   try {
     fresh = config_path_.empty() ? default_config() : load_config(config_path_);
     credentials = resolve_credentials(fresh.daemon);
     if (fresh.spool.enabled() && fresh.spool.path != config_.spool.path) {
       prepare_spool(fresh.spool, credentials, /*recover=*/false);
     }
-    metrics = prepare_metrics(fresh.metrics);
+    metrics = metrics_.prepare(fresh.metrics);
     reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
@@ -443,7 +428,7 @@ std::string Supervisor::reload(TimePoint now) {
   listeners_ = std::move(reconciled.listeners);
   config_ = std::move(fresh);
   credentials_ = credentials;
-  swap_metrics(std::move(metrics));
+  metrics_.swap(std::move(metrics));
   ++generation_;
   // The new generation starts first; the old one then stops accepting and
   // drains. Both share the listening sockets, so no client is refused.
@@ -463,33 +448,6 @@ std::string Supervisor::reload(TimePoint now) {
   return done + "\n";
 }
 
-// For a reload, before anything changes: a socket for a new [metrics]
-// address, and the exporter binary if [metrics] is new. Throws.
-Supervisor::FreshMetrics Supervisor::prepare_metrics(const MetricsConfig& wanted) const {
-  FreshMetrics fresh;
-  fresh.keep = keeps_metrics_socket(metrics_socket_, wanted);
-  if (!wanted.enabled() || fresh.keep) return fresh;
-  try {
-    fresh.socket = open_metrics_socket(wanted);
-    if (!exporter_binary_) fresh.binary = open_exporter_binary();
-  } catch (const std::system_error& e) {
-    throw std::runtime_error(std::string("[metrics]: ") + e.what());
-  }
-  return fresh;
-}
-
-// After a reload's swap: the old socket closes if the address changed or
-// [metrics] went away.
-void Supervisor::swap_metrics(FreshMetrics fresh) {
-  if (fresh.binary) exporter_binary_ = std::move(fresh.binary);
-  if (fresh.keep) return;
-  if (metrics_socket_) spdlog::info("metrics off {}", metrics_socket_->bound.to_string());
-  metrics_socket_ = std::move(fresh.socket);
-  if (metrics_socket_) {
-    spdlog::info("metrics on http://{}/metrics", metrics_socket_->bound.to_string());
-  }
-}
-
 // A first line for ackctl to tell the failure by, then one line per problem.
 std::string Supervisor::reload_failed(const std::vector<std::string>& problems) const {
   std::string reply =
@@ -506,10 +464,10 @@ void Supervisor::start_upgrade(TimePoint now) {
   spdlog::info("USR2: starting {} with our listening sockets", binary_);
   control_.reset();  // the new master opens it under the same name
   try {
-    int metrics_fd = metrics_socket_ ? metrics_socket_->fd.get() : -1;
-    upgrade_ = Upgrade::start(binary_, argv_, listeners_,
-                              {{scoreboard_.fd(), kScoreboardFdName}, {metrics_fd, kMetricsFdName}},
-                              now + kUpgradeTimeout);
+    upgrade_ = Upgrade::start(
+        binary_, argv_, listeners_,
+        {{scoreboard_.fd(), kScoreboardFdName}, {metrics_.socket_fd(), kMetricsFdName}},
+        now + kUpgradeTimeout);
   } catch (const std::exception& e) {
     abandon_upgrade(e.what());
   }
@@ -617,7 +575,7 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   control_.reset();  // the clients already accepted are still answered
   control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
-  metrics_socket_.reset();
+  metrics_.close();
   aux_.stop();
   collect_stop_groups();
   if (fast) {
@@ -684,8 +642,7 @@ std::vector<int> Supervisor::master_fds() const {
   if (control_) fds.push_back(control_->fd());
   for (int fd : control_clients_.fds()) fds.push_back(fd);
   if (pidfile_) fds.push_back(pidfile_->fd());
-  if (metrics_socket_) fds.push_back(metrics_socket_->fd.get());  // the exporter's
-  if (exporter_binary_) fds.push_back(exporter_binary_.get());
+  for (int fd : metrics_.fds()) fds.push_back(fd);  // the exporter's
   return fds;
 }
 

@@ -24,8 +24,7 @@
 #include "daemon/master/status_report.h"
 #include "daemon/master/upgrade.h"
 #include "daemon/master/watchdog.h"
-#include "daemon/metrics/metrics_process.h"
-#include "daemon/metrics/metrics_socket.h"
+#include "daemon/metrics/metrics_endpoint.h"
 #include "daemon/privileges.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/reply_budget.h"
@@ -48,12 +47,6 @@ class Supervisor {
   int run();
 
  private:
-  struct FreshMetrics {  // what a reload prepares for [metrics]
-    bool keep = false;   // the same address: the same socket
-    std::optional<Listener> socket;
-    UniqueFd binary;
-  };
-
   struct Requests {  // what the loop has to do, from signals or the control socket
     bool reap = false, reload = false, reopen = false, stop = false, fast_stop = false;
     bool upgrade = false;
@@ -66,10 +59,7 @@ class Supervisor {
   Requests take_requests();
   std::optional<std::string> handle_control(std::string_view request);
   void adopt_scoreboard(UniqueFd fd);
-  void open_metrics(UniqueFd passed);
   void want_metrics();
-  FreshMetrics prepare_metrics(const MetricsConfig& wanted) const;
-  void swap_metrics(FreshMetrics fresh);
   std::vector<int> master_fds() const;
   void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
@@ -105,8 +95,7 @@ class Supervisor {
   ProcessTable table_;
   Scoreboard scoreboard_;
   AuxProcesses aux_{scoreboard_};  // the metrics exporter
-  std::optional<Listener> metrics_socket_;
-  UniqueFd exporter_binary_;  // run by every exporter this master starts
+  MetricsEndpoint metrics_;
   ReplyBudget reply_budget_;  // UDP's amplification bound, for the whole daemon
   std::unique_ptr<ControlServer> control_;
   ControlClients control_clients_;
