@@ -25,7 +25,6 @@ struct ScoreboardEntry {
   std::atomic<uint32_t> slot{0};
   std::atomic<WorkerState> state{WorkerState::kFree};
   std::atomic<int64_t> heartbeat_ms{0};  // steady clock, milliseconds
-  std::atomic<int64_t> started_ms{0};
   std::atomic<uint64_t> open_connections{0};
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> messages{0};
