@@ -15,11 +15,14 @@
 namespace ackd::client {
 namespace {
 
+// A daemon that refuses the caller answers before it reads: the send may
+// then fail (EPIPE), and the reply that says why is read all the same.
 void send_request(int fd, const std::string& line, const SocketAddress& peer) {
   size_t sent = 0;
   while (sent < line.size()) {
     ssize_t n = send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return;
     if (n < 0) throw_socket_error("send", peer, errno);
     sent += static_cast<size_t>(n);
   }
