@@ -1,6 +1,7 @@
 // The echo service (`service = "echo"`) through every listener kind, in
 // both process modes, against the real ackd: each reply is the message
-// itself, byte for byte, beside an ack listener in the same daemon.
+// itself, byte for byte, beside an ack listener in the same daemon; and
+// ackctl send prints echoes as they are.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -113,6 +114,23 @@ TEST_P(EchoService, StatusCountsEchoesAsReplies) {
       2s, 50ms));
   ASSERT_TRUE(status);
   EXPECT_EQ(status->total_replies, 5u) << status->json;
+}
+
+// ackctl send prints each echo as it is, even one that looks like an error
+// line: the reply is the message it sent, not the server refusing it.
+TEST_P(EchoService, AckctlSendPrintsEchoes) {
+  RunResult tcp = ackctl({"send", "127.0.0.1", std::to_string(port_), "hello, echo"});
+  EXPECT_EQ(tcp.exit_code, 0) << tcp.err;
+  EXPECT_EQ(tcp.out, "hello, echo\n");
+  RunResult udp = ackctl({"send", "--udp", "127.0.0.1", std::to_string(port_), "ERR not an error"});
+  EXPECT_EQ(udp.exit_code, 0) << udp.err;
+  EXPECT_EQ(udp.out, "ERR not an error\n");
+  RunResult unix_stream = ackctl({"send", "--unix", stream_path(), "ERR not an error"});
+  EXPECT_EQ(unix_stream.exit_code, 0) << unix_stream.err;
+  EXPECT_EQ(unix_stream.out, "ERR not an error\n");
+  RunResult gram = ackctl({"send", "--unixgram", gram_path(), "gram"});
+  EXPECT_EQ(gram.exit_code, 0) << gram.err;
+  EXPECT_EQ(gram.out, "gram\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, EchoService, ::testing::Values("prefork", "fork"));
