@@ -41,9 +41,10 @@ constexpr const char* kDaemonKeys[] = {"mode",
                                        "control_socket",
                                        "udp_reply_burst"};
 constexpr const char* kListenerKeys[] = {
-    "name",    "protocol",        "address",     "path",        "mode",
-    "owner",   "group",           "service",     "max_message", "messages_per_connection",
-    "backlog", "lingering_close", "defer_accept"};
+    "name",    "protocol",        "address",      "path",        "mode",
+    "owner",   "group",           "service",      "max_message", "messages_per_connection",
+    "backlog", "lingering_close", "defer_accept",
+};
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
