@@ -47,7 +47,7 @@ TEST(ServiceRegistry, OneEntryPerName) {
   EXPECT_EQ(service_names_text(), "ack or echo");
 }
 
-TEST(ServiceRegistry, KnowsWhichKeysAreAServices) {
+TEST(ServiceRegistry, KnowsWhichKeysBelongToAService) {
   EXPECT_TRUE(is_service_key("ack"));
   EXPECT_FALSE(is_service_key("max_message"));  // every listener's
   EXPECT_FALSE(is_service_key("nope"));
