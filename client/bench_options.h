@@ -25,7 +25,8 @@ struct BenchOptions {
   int64_t messages = 0;  // signed, so that -1 is refused rather than wrapped
   size_t size = 16;
   std::string timeout = "5s";
-  std::string ack = "I got your message";
+  std::string expect = "ack";
+  std::optional<std::string> ack;  // unset: "I got your message"
   unsigned idle = 0;
   bool json = false;
 };
@@ -35,6 +36,12 @@ enum class BenchPattern {
   kConnection,  // conn: connect, one message, its ack, close
   kKeepAlive,   // keep, unix: one message at a time on a long-lived connection
   kDatagram,    // udp, unixgram: one datagram at a time
+};
+
+// What each reply must be.
+enum class BenchExpect {
+  kAck,   // the --ack line
+  kEcho,  // the message itself (a listener with service = "echo")
 };
 
 struct BenchPlan {
@@ -49,7 +56,8 @@ struct BenchPlan {
   uint64_t messages = 0;  // 0: no count limit
   size_t size = 16;
   Duration timeout = std::chrono::seconds(5);
-  std::string ack;
+  BenchExpect expect = BenchExpect::kAck;
+  std::string ack;    // with kAck
   unsigned idle = 0;  // extra connections held open (stream modes)
   bool json = false;
 

@@ -76,6 +76,14 @@ void raise_fd_limit(const BenchPlan& plan) {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// The reply each message must get: the ack line, or (--expect echo) the
+// message itself, without the LF a stream message ends with.
+std::string_view expected_reply(const BenchPlan& plan, std::string_view message) {
+  if (plan.expect == BenchExpect::kAck) return plan.ack;
+  if (!plan.datagram()) message.remove_suffix(1);
+  return message;
+}
+
 // The clients, the idle connections and --messages, shared out evenly.
 std::vector<WorkerSetup> worker_setups(const BenchPlan& plan, const SocketAddress& address,
                                        std::string_view message) {
@@ -98,7 +106,7 @@ std::vector<WorkerSetup> worker_setups(const BenchPlan& plan, const SocketAddres
     clients_before += setup.clients;
     setup.timeout = plan.timeout;
     setup.message = message;
-    setup.ack = plan.ack;
+    setup.reply = expected_reply(plan, message);
     setup.stop = &interrupted;
   }
   return setups;

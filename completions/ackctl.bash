@@ -6,7 +6,7 @@
 _ackctl_commands="send bench status reload stop spool"
 # Options that take a value, which is not an operand.
 _ackctl_value_options="--timeout --retries --mode -c --concurrency -t --threads -d --duration
-    -n --messages -s --size --ack --idle"
+    -n --messages -s --size --expect --ack --idle"
 
 # The long options of a command (or of ackctl itself when $2 is empty).
 _ackctl_options()
@@ -26,7 +26,7 @@ _ackctl_options()
             "") options="--help --version" ;;
             send) options="--udp --unix --unixgram --timeout --retries --help" ;;
             bench) options="--unix --unixgram --mode --concurrency --threads --duration
-                --messages --size --timeout --ack --idle --json --help" ;;
+                --messages --size --timeout --expect --ack --idle --json --help" ;;
             status) options="--socket --timeout --json --help" ;;
             reload | stop) options="--socket --timeout --help" ;;
             "spool cat" | "spool stats") options="--json --help" ;;
@@ -67,6 +67,10 @@ _ackctl()
             ;;
         --mode)
             mapfile -t COMPREPLY < <(compgen -W "conn keep udp unix unixgram" -- "$cur")
+            return
+            ;;
+        --expect)
+            mapfile -t COMPREPLY < <(compgen -W "ack echo" -- "$cur")
             return
             ;;
     esac

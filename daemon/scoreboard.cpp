@@ -42,7 +42,7 @@ std::optional<size_t> Scoreboard::claim(uint32_t generation, uint32_t slot, int6
     e.slot.store(slot, std::memory_order_relaxed);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);
     for (auto* counter :
-         {&e.open_connections, &e.connections, &e.messages, &e.acks, &e.errors, &e.dropped}) {
+         {&e.open_connections, &e.connections, &e.messages, &e.replies, &e.errors, &e.dropped}) {
       counter->store(0, std::memory_order_relaxed);
     }
     e.successor.store(false, std::memory_order_relaxed);

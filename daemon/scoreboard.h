@@ -28,7 +28,7 @@ struct ScoreboardEntry {
   std::atomic<uint64_t> open_connections{0};
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> messages{0};
-  std::atomic<uint64_t> acks{0};
+  std::atomic<uint64_t> replies{0};  // by the listeners' services (acks, echoes)
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
   // Set by the master before it retires the worker (reload, upgrade, fewer

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,8 @@ enum class ProcessMode { kPrefork, kFork };
 // read, or the close answers an error); always: every time.
 enum class LingeringClose { kAuto, kAlways };
 
+class ServiceOptions;  // daemon/service/service.h: opaque here
+
 std::string_view to_string(Protocol protocol);
 bool is_stream(Protocol protocol);
 bool is_unix(Protocol protocol);
@@ -41,7 +44,9 @@ struct ListenerConfig {
   std::string owner;   // unix, unixgram: owner and group of the socket file
   std::string group;   //   (empty: unchanged; the group: the workers', as root)
   std::string service = "ack";
-  std::string ack = "I got your message";
+  // The service's own keys (`ack`), as it parsed them: only the service
+  // looks inside (service_registry.h). nullptr: the service's defaults.
+  std::shared_ptr<const ServiceOptions> service_options;
   size_t max_message = 65536;
   uint64_t messages_per_connection = 0;  // 0: no limit
   int backlog = 511;

@@ -635,7 +635,7 @@ StatusSnapshot Supervisor::snapshot() const {
     row.open_connections = e.open_connections.load(std::memory_order_relaxed);
     row.connections = e.connections.load(std::memory_order_relaxed);
     row.messages = e.messages.load(std::memory_order_relaxed);
-    row.acks = e.acks.load(std::memory_order_relaxed);
+    row.replies = e.replies.load(std::memory_order_relaxed);
     row.errors = e.errors.load(std::memory_order_relaxed);
     row.dropped = e.dropped.load(std::memory_order_relaxed);
     row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);

@@ -101,7 +101,7 @@ bool StreamConnection::on_message(std::string_view message) {
   if (ticket == 0 && held_.empty()) {
     listener_.service->respond(message, out_);
     out_ += '\n';
-    recorder.count_ack();
+    recorder.count_reply();
   } else {
     size_t before = held_text_.size();
     listener_.service->respond(message, held_text_);
@@ -138,7 +138,7 @@ void StreamConnection::release_settled() {
       recorder.count_error();
     } else {
       out_.append(held_text_, held_start_, reply.size);
-      if (reply.is_ack) recorder.count_ack();
+      if (reply.is_ack) recorder.count_reply();
     }
     held_start_ += reply.size;
     held_.pop_front();

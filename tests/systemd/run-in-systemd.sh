@@ -494,7 +494,7 @@ check_start_active() {
 
 check_status_text() {
   local text; text=$(box systemctl show -P StatusText ackd.service)
-  [[ $text == *worker* ]] && pass "$1" || fail "$1" "STATUS= is '$text', expected a line like '2 workers, 1234 acks, 0 errors'"
+  [[ $text == *worker* ]] && pass "$1" || fail "$1" "STATUS= is '$text', expected a line like '2 workers, 1234 replies, 0 errors'"
 }
 
 check_tcp_ack() { local why; why=$(acked send_tcp "hello over tcp") && pass "$1" || fail "$1" "no ack over TCP: $why"; }
