@@ -3,7 +3,7 @@
 # Options come from `ackctl COMMAND --help` when ackctl runs, so new options
 # complete without a change here; the lists below are the fallback.
 
-_ackctl_commands="send bench status reload stop spool"
+_ackctl_commands="send bench status reload upgrade stop spool"
 # Options that take a value, which is not an operand.
 _ackctl_value_options="--timeout --retries --mode -c --concurrency -t --threads -d --duration
     -n --messages -s --size --ack --idle"
@@ -28,7 +28,7 @@ _ackctl_options()
             bench) options="--unix --unixgram --mode --concurrency --threads --duration
                 --messages --size --timeout --ack --idle --json --help" ;;
             status) options="--socket --timeout --json --help" ;;
-            reload | stop) options="--socket --timeout --help" ;;
+            reload | upgrade | stop) options="--socket --timeout --help" ;;
             "spool cat" | "spool stats") options="--json --help" ;;
             *) options="--help" ;;
         esac

@@ -176,7 +176,7 @@ int Supervisor::run() {
     tick_status(now);
     if (requests.upgrade) start_upgrade(now);
     check_upgrade(now);
-    if (requests.reload) control_clients_.answer_awaiting(reload(now), Clock::now());
+    if (requests.reload) control_clients_.answer_awaiting("reload", reload(now), Clock::now());
     if (requests.reopen) reopen_logs();
     if (requests.resize != 0) resize_pool(requests.resize);
     if (stop_requested(requests, now)) continue;
@@ -256,14 +256,19 @@ Supervisor::Requests Supervisor::take_requests() {
   return requests;
 }
 
-// The reply to a control request; none yet for a reload, answered once the
-// loop has done it (answer_awaiting), with its outcome.
+// The reply to a control request; none yet for a reload or an upgrade,
+// answered with its outcome once the loop knows it (answer_awaiting).
 std::optional<std::string> Supervisor::handle_control(std::string_view request) {
   if (request == "status") return render_status_text(snapshot());
   if (request == "status json") return render_status_json(snapshot());
   if (request == "reload") {
     if (stopping_) return "ERR reload failed: ackd is stopping\n";
     pending_.reload = true;
+    return std::nullopt;
+  }
+  if (request == "upgrade") {
+    if (stopping_ || draining_) return "ERR upgrade failed: ackd is stopping\n";
+    pending_.upgrade = true;
     return std::nullopt;
   }
   if (request == "stop") {
@@ -274,7 +279,7 @@ std::optional<std::string> Supervisor::handle_control(std::string_view request) 
     }
     return "stopping\n";
   }
-  return "ERR unknown request (expected status, status json, reload or stop)\n";
+  return "ERR unknown request (expected status, status json, reload, upgrade or stop)\n";
 }
 
 void Supervisor::reap_children(TimePoint now) {
@@ -430,6 +435,8 @@ void Supervisor::check_upgrade(TimePoint now) {
   if (upgrade_->ready()) {
     pid_t pid = upgrade_->pid();
     spdlog::info("binary upgrade: new master (pid {}) is ready; draining and exiting", pid);
+    control_clients_.answer_awaiting("upgrade", fmt::format("upgraded: new master pid {}\n", pid),
+                                     now);
     notify("MAINPID=" + std::to_string(pid) + "\nSTATUS=handed over to pid " + std::to_string(pid));
     handed_over_ = true;
     upgrade_.reset();
@@ -443,6 +450,7 @@ void Supervisor::check_upgrade(TimePoint now) {
 
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
+  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n", Clock::now());
   drop_upgrade();
   scoreboard_.set_daemon_state(DaemonState::kServing);
   if (!control_ && !config_.daemon.control_socket.empty()) {
@@ -550,7 +558,8 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   stopping_ = true;
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
   control_.reset();  // the clients already accepted are still answered
-  control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
+  control_clients_.answer_awaiting("reload", "ERR reload failed: ackd is stopping\n", now);
+  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
   collect_stop_groups();
   if (fast) {
