@@ -2,7 +2,9 @@
 # Proves ackd under a real systemd: boots systemd as PID 1 of a throwaway box
 # (private PID, mount, network, UTS, IPC and cgroup namespaces, on an overlay
 # of / whose writes go to a tmpfs), installs ackd into it (the Debian package,
-# or cmake --install), and runs the checks of issue 4. Also checks socket
+# or cmake --install), and runs the checks of issue 4, and of issue 18's
+# package upgrades in place under a connection-per-message load (the .deb,
+# repacked with a higher version, and the RPM). Also checks socket
 # activation without systemd (systemd-socket-activate), outside the box.
 #
 # Prints one line per check: "PASS name", "FAIL name: why", "SKIP name: why";
