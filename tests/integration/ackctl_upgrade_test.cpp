@@ -18,9 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string config(uint16_t port) {
-  return "[daemon]\nworkers = 1\n" + tcp_listener("tcp", port);
-}
+std::string config(uint16_t port) { return "[daemon]\nworkers = 1\n" + tcp_listener("tcp", port); }
 
 TEST(AckctlUpgrade, ReportsTheNewMasterOnceItServes) {
   uint16_t port = free_port();
@@ -66,14 +64,12 @@ TEST(AckctlUpgrade, ReportsWhyItFailed) {
 // A stop before the new master is ready answers the upgrade too.
 TEST(AckctlUpgrade, RefusedWhileStopping) {
   uint16_t port = free_port();
-  Daemon daemon("[daemon]\nworkers = 1\ndrain_before_stop = \"30s\"\n" +
-                tcp_listener("tcp", port));
+  Daemon daemon("[daemon]\nworkers = 1\ndrain_before_stop = \"30s\"\n" + tcp_listener("tcp", port));
   RunResult stop = ackctl({"stop", "--socket", daemon.control_socket()});
   ASSERT_EQ(stop.exit_code, 0) << stop.err;
   RunResult upgrade = ackctl({"upgrade", "--socket", daemon.control_socket()});
   EXPECT_EQ(upgrade.exit_code, 1) << upgrade.out << upgrade.err;
-  EXPECT_NE(upgrade.err.find("upgrade failed: ackd is stopping"), std::string::npos)
-      << upgrade.err;
+  EXPECT_NE(upgrade.err.find("upgrade failed: ackd is stopping"), std::string::npos) << upgrade.err;
 }
 
 }  // namespace
