@@ -86,6 +86,14 @@ void add_load_options(CLI::App& bench, BenchOptions& options) {
                   "Also hold N idle connections open during the run (one exchange each first)")
       ->type_name("N");
   bench.add_flag("--json", options.json, "Print one JSON object for scripts");
+  bench.add_flag("--proxy-v1", options.proxy_v1,
+                 "Begin each connection with a PROXY protocol v1 header (HAProxy's send-proxy)");
+  bench.add_flag("--proxy-v2", options.proxy_v2,
+                 "Begin each connection with a PROXY protocol v2 header (send-proxy-v2)");
+  bench
+      .add_option("--proxy-source", options.proxy_source,
+                  "The client address and port the PROXY header announces")
+      ->type_name("ADDR:PORT");
 }
 
 }  // namespace

@@ -135,6 +135,12 @@ BenchPlan make_bench_plan(const BenchOptions& options, unsigned cpus) {
   parse_load(options, cpus, plan);
   parse_message(options, plan);
   parse_expect(options, plan);
+  try {
+    plan.proxy = make_proxy_preamble(options.proxy_v1, options.proxy_v2, options.proxy_source,
+                                     plan.datagram());
+  } catch (const std::invalid_argument& e) {
+    usage_error(e.what());
+  }
   return plan;
 }
 

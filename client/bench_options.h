@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client/proxy_preamble.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
 
@@ -29,6 +30,9 @@ struct BenchOptions {
   std::optional<std::string> ack;  // unset: "I got your message"
   unsigned idle = 0;
   bool json = false;
+  bool proxy_v1 = false;     // --proxy-v1: a PROXY header first on each connection
+  bool proxy_v2 = false;     // --proxy-v2
+  std::string proxy_source;  // --proxy-source ADDR:PORT
 };
 
 // How each client exchanges messages.
@@ -60,6 +64,7 @@ struct BenchPlan {
   std::string ack;    // with kAck
   unsigned idle = 0;  // extra connections held open (stream modes)
   bool json = false;
+  ProxyPreamble proxy;  // stream modes: a PROXY header first on each connection
 
   bool datagram() const { return pattern == BenchPattern::kDatagram; }
   // "tcp 127.0.0.1:51717", "unix /run/ackd/ackd.sock", for the report.

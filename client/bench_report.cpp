@@ -58,6 +58,10 @@ std::string format_bench_text(const BenchPlan& plan, const BenchResult& result) 
       << (plan.expect == BenchExpect::kEcho ? "expecting their echoes"
                                             : "expecting \"" + plan.ack + "\"")
       << "\n";
+  if (plan.proxy.enabled()) {
+    out << "  proxy:    a PROXY " << (plan.proxy.version == ProxyVersion::kV1 ? "v1" : "v2")
+        << " header first on each connection, from " << plan.proxy.source.to_string() << "\n";
+  }
   if (plan.idle > 0) out << "  idle:     " << c.idle_held << " of " << plan.idle << " held open\n";
   out << "  acks:     " << c.acks << " in " << number(result.seconds, 2) << " s\n";
   out << "  rate:     " << number(rate(result), 0) << " acks/s\n";

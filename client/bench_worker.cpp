@@ -87,6 +87,7 @@ BenchWorker::BenchWorker(const WorkerSetup& setup)
     : setup_(setup),
       expected_(setup.reply),
       buffer_(kBufferSize),
+      first_message_(std::string(setup.preamble) + std::string(setup.message)),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       clients_(setup.clients + setup.idle),
       budget_left_(setup.budget) {
@@ -258,12 +259,18 @@ bool BenchWorker::open_socket(Client& client) {
   return true;
 }
 
+// A new connection begins with the preamble (nothing allocated per exchange).
+std::string_view BenchWorker::bytes_to_send(const Client& client) const {
+  return client.reused || setup_.preamble.empty() ? setup_.message
+                                                  : std::string_view(first_message_);
+}
+
 void BenchWorker::send_message(Client& client) {
   // keep: the connection's setup is not part of the first exchange's latency.
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
     client.started = Clock::now();
   }
-  std::string_view message = setup_.message;
+  std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
     ssize_t n =
         ::send(client.fd, message.data() + client.sent, message.size() - client.sent, MSG_NOSIGNAL);
@@ -278,6 +285,7 @@ void BenchWorker::send_message(Client& client) {
         // delivered; it goes on a new connection.
         close_client(client);
         if (!open_socket(client) || client.state == Client::State::kRetryConnect) return;
+        message = bytes_to_send(client);  // a new connection: the preamble again
         continue;
       }
       fail(client, kind_of(errno));

@@ -50,6 +50,7 @@ struct WorkerSetup {
   uint64_t budget = kNoBudget;  // exchanges this worker may start
   Duration timeout = std::chrono::seconds(5);
   std::string_view message;                 // the bytes of one message; outlives the worker
+  std::string_view preamble;                // sent first on each connection (a PROXY header)
   std::string_view reply;                   // the expected reply, without its LF; outlives it
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C): start no more exchanges
 };
@@ -94,6 +95,7 @@ class BenchWorker {
   void start_exchange(Client& client, Clock::time_point now);
   bool open_socket(Client& client);
   void send_message(Client& client);
+  std::string_view bytes_to_send(const Client& client) const;
   void read_ack(Client& client, uint32_t events);
   void read_datagram_ack(Client& client);
   void on_ack(Client& client);
@@ -106,6 +108,7 @@ class BenchWorker {
   WorkerSetup setup_;
   ExpectedReply expected_;
   std::vector<char> buffer_;  // every client reads into it: replies are checked, not kept
+  std::string first_message_;  // the preamble and the message: a new connection's first bytes
   UniqueFd epoll_;
   std::vector<Client> clients_;  // the active ones first, then the idle ones
   std::array<epoll_event, 256> events_{};

@@ -55,6 +55,13 @@ void add_transport_options(CLI::App& send, SendOptions& options) {
       ->type_name("DURATION")
       ->check(duration_validator())
       ->capture_default_str();
+  send.add_flag("--proxy-v1", options.proxy_v1,
+                "Begin each connection with a PROXY protocol v1 header (HAProxy's send-proxy)");
+  send.add_flag("--proxy-v2", options.proxy_v2,
+                "Begin each connection with a PROXY protocol v2 header (send-proxy-v2)");
+  send.add_option("--proxy-source", options.proxy_source,
+                  "The client address and port the PROXY header announces")
+      ->type_name("ADDR:PORT");
   send.add_option("--retries", options.retries,
                   "Datagram resends without a reply, after 250ms, 500ms, 1s...")
       ->type_name("N")
@@ -130,14 +137,17 @@ void send_datagrams(const SendTarget& target, const std::vector<SocketAddress>& 
 // A server that closes after some acks (draining, messages_per_connection)
 // took none of the messages after them: those go on a new connection.
 // Each connection makes progress, or stream_exchange throws.
+// With --proxy-v1/-v2, each connection begins with the PROXY header.
 void send_stream(const std::vector<SocketAddress>& addresses,
-                 const std::vector<std::string>& messages, const Deadline& deadline) {
+                 const std::vector<std::string>& messages, const ProxyPreamble& proxy,
+                 const Deadline& deadline) {
   ReplyPrinter printer(messages);
   AckHandler on_reply = [&printer](std::string_view reply) { printer(reply); };
   std::vector<std::string> rest = messages;
   while (!rest.empty()) {
     Connection connection = connect_stream(addresses, deadline);
-    size_t acked = stream_exchange(connection.fd.get(), connection.peer, rest, deadline, on_reply);
+    size_t acked = stream_exchange(connection.fd.get(), connection.peer, rest, deadline, on_reply,
+                                   proxy.header_for(connection.peer));
     rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(acked));
   }
 }
@@ -165,7 +175,7 @@ int run_send(const SendOptions& options) {
   if (is_datagram(target.transport)) {
     send_datagrams(target, addresses, messages, deadline);
   } else {
-    send_stream(addresses, messages, deadline);
+    send_stream(addresses, messages, target.proxy, deadline);
   }
   return kExitOk;
 }

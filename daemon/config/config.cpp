@@ -15,6 +15,7 @@
 
 #include "common/socket_address.h"
 #include "daemon/config/config_reader.h"
+#include "daemon/config/fleet_keys.h"
 #include "daemon/service/service_registry.h"
 
 namespace ackd {
@@ -39,11 +40,12 @@ constexpr const char* kDaemonKeys[] = {"mode",
                                        "message_timeout",
                                        "pidfile",
                                        "control_socket",
-                                       "udp_reply_burst"};
+                                       "udp_reply_burst",
+                                       "drain_before_stop"};
 constexpr const char* kListenerKeys[] = {
-    "name",    "protocol",        "address",      "path",        "mode",
-    "owner",   "group",           "service",      "max_message", "messages_per_connection",
-    "backlog", "lingering_close", "defer_accept",
+    "name",    "protocol",        "address",      "path",           "mode",
+    "owner",   "group",           "service",      "max_message",    "messages_per_connection",
+    "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
 };
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
@@ -245,6 +247,7 @@ void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& d
           reader.get_parsed<std::string>(table, p, "control_socket", "a path", check_socket_path)) {
     daemon.control_socket = *v;
   }
+  read_drain_key(reader, table, p, daemon);
 }
 
 // Keys that only make sense for one family of protocols.
@@ -348,6 +351,7 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
                                            parse_defer_accept)) {
     listener.defer_accept = *v;
   }
+  read_proxy_keys(reader, table, p, listener);
   return listener;
 }
 

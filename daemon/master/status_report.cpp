@@ -30,9 +30,11 @@ Totals totals_of(const StatusSnapshot& status) {
 }  // namespace
 
 std::string render_status_text(const StatusSnapshot& s) {
-  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode\nconfig {}\n\n",
+  // The state is named when it is not the usual one.
+  std::string state = s.state == "serving" ? "" : ", " + s.state;
+  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode{}\nconfig {}\n\n",
                                 s.master_pid, format_duration(Duration(s.uptime_ms / 1000 * 1000)),
-                                s.generation, s.mode, s.config_source);
+                                s.generation, s.mode, state, s.config_source);
   out += "LISTENER         PROTOCOL  ADDRESS\n";
   for (const ListenerRow& l : s.listeners) {
     out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
@@ -59,8 +61,9 @@ std::string render_status_text(const StatusSnapshot& s) {
 std::string render_status_json(const StatusSnapshot& s) {
   std::string out = fmt::format(
       "{{\"master_pid\":{},\"uptime_ms\":{},\"generation\":{},\"config\":{},\"mode\":{},"
-      "\"listeners\":[",
-      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode));
+      "\"state\":{},\"listeners\":[",
+      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode),
+      json_string(s.state));
   for (size_t i = 0; i < s.listeners.size(); ++i) {
     const ListenerRow& l = s.listeners[i];
     out += fmt::format("{}{{\"name\":{},\"protocol\":{},\"address\":{}}}", i ? "," : "",

@@ -37,6 +37,7 @@ struct StatusSnapshot {
   uint32_t generation = 0;
   std::string config_source;
   std::string mode;
+  std::string state = "serving";  // or draining, upgrading, stopping (DaemonState)
   std::vector<ListenerRow> listeners;
   std::vector<WorkerRow> workers;
 };

@@ -56,5 +56,18 @@ TEST(StatusReport, JsonKeepsAcksAsAnAlias) {
   EXPECT_NE(json.find("\"replies\":12,\"acks\":12,"), std::string::npos) << json;
 }
 
+// The daemon's state (for a load balancer's agent) is in the JSON always,
+// and in the text when it is not the usual one.
+TEST(StatusReport, NamesTheDaemonState) {
+  StatusSnapshot status;
+  status.master_pid = 42;
+  status.mode = "prefork";
+  EXPECT_NE(render_status_json(status).find("\"state\":\"serving\""), std::string::npos);
+  EXPECT_NE(render_status_text(status).find("prefork mode\n"), std::string::npos);
+  status.state = "draining";
+  EXPECT_NE(render_status_json(status).find("\"state\":\"draining\""), std::string::npos);
+  EXPECT_NE(render_status_text(status).find("prefork mode, draining\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ackd
