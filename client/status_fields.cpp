@@ -93,7 +93,7 @@ StatusFields parse_status_fields(std::string_view json) {
   s.open_connections = number(totals, "open_connections");
   s.connections = number(totals, "connections");
   s.messages = number(totals, "messages");
-  s.replies = number(totals, "acks");
+  s.replies = number(totals, "replies");
   s.errors = number(totals, "errors");
   s.udp_dropped = number(totals, "dropped");
   for (std::string_view o : json_array_objects(json_value_of(json, "roles"))) {

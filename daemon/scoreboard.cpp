@@ -52,7 +52,7 @@ template <class Entry, class F>
 void for_each_counter(Entry& e, F f) {
   f(e.connections, e.carried.connections);
   f(e.messages, e.carried.messages);
-  f(e.acks, e.carried.replies);
+  f(e.replies, e.carried.replies);
   f(e.errors, e.carried.errors);
   f(e.dropped, e.carried.udp_dropped);
 }
@@ -88,6 +88,20 @@ const char* to_string(WorkerState state) {
   return "?";
 }
 
+const char* to_string(DaemonState state) {
+  switch (state) {
+    case DaemonState::kServing:
+      return "serving";
+    case DaemonState::kDraining:
+      return "draining";
+    case DaemonState::kUpgrading:
+      return "upgrading";
+    case DaemonState::kStopping:
+      return "stopping";
+  }
+  return "?";
+}
+
 ServeCounts& ServeCounts::operator+=(const ServeCounts& other) {
   connections += other.connections;
   messages += other.messages;
@@ -104,6 +118,7 @@ Scoreboard::Scoreboard(size_t capacity) {
     throw_errno("ftruncate", "scoreboard");
   }
   map(capacity);
+  map_daemon_state();
   new (header_) ScoreboardHeader();
   header_->capacity = capacity;
   for (size_t i = 0; i < capacity; ++i) new (&entries_[i]) ScoreboardEntry();
@@ -127,6 +142,14 @@ Scoreboard::Scoreboard(UniqueFd fd) : fd_(std::move(fd)) {
     throw std::runtime_error("the scoreboard passed has layout " + layout +
                              " (this build reads layout " + std::to_string(kLayoutVersion) + ")");
   }
+  map_daemon_state();
+}
+
+void Scoreboard::map_daemon_state() {
+  void* page = mmap(nullptr, sizeof(std::atomic<DaemonState>), PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) throw_errno("mmap", "daemon state");
+  daemon_state_ = new (page) std::atomic<DaemonState>(DaemonState::kServing);
 }
 
 void Scoreboard::map(size_t capacity) {
@@ -140,21 +163,25 @@ void Scoreboard::map(size_t capacity) {
 
 Scoreboard::~Scoreboard() {
   if (header_ != nullptr) munmap(header_, mapping_size(capacity_));
+  if (daemon_state_ != nullptr) munmap(daemon_state_, sizeof(std::atomic<DaemonState>));
 }
 
 Scoreboard::Scoreboard(Scoreboard&& other) noexcept
     : fd_(std::move(other.fd_)),
       capacity_(std::exchange(other.capacity_, 0)),
       header_(std::exchange(other.header_, nullptr)),
-      entries_(std::exchange(other.entries_, nullptr)) {}
+      entries_(std::exchange(other.entries_, nullptr)),
+      daemon_state_(std::exchange(other.daemon_state_, nullptr)) {}
 
 Scoreboard& Scoreboard::operator=(Scoreboard&& other) noexcept {
   if (this == &other) return *this;
   if (header_ != nullptr) munmap(header_, mapping_size(capacity_));
+  if (daemon_state_ != nullptr) munmap(daemon_state_, sizeof(std::atomic<DaemonState>));
   fd_ = std::move(other.fd_);
   capacity_ = std::exchange(other.capacity_, 0);
   header_ = std::exchange(other.header_, nullptr);
   entries_ = std::exchange(other.entries_, nullptr);
+  daemon_state_ = std::exchange(other.daemon_state_, nullptr);
   return *this;
 }
 
@@ -178,7 +205,6 @@ std::optional<size_t> Scoreboard::claim(ProcessRole role, uint32_t generation, u
     e.generation.store(generation, std::memory_order_relaxed);
     e.slot.store(slot, std::memory_order_relaxed);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);
-    e.started_ms.store(now_ms, std::memory_order_relaxed);
     e.open_connections.store(0, std::memory_order_relaxed);
     e.successor.store(false, std::memory_order_relaxed);
     e.state.store(WorkerState::kStarting, std::memory_order_release);

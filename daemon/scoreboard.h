@@ -28,6 +28,15 @@ enum class WorkerState : uint8_t { kFree, kStarting, kServing, kDraining, kClaim
 
 const char* to_string(WorkerState state);
 
+// The daemon as a whole, written by the master for the workers to tell (a
+// load balancer's agent answers "drain" unless it is kServing): draining
+// before a stop (drain_before_stop), handing over to a new binary, stopping.
+// Each master has its own: during an upgrade the old one drains while the
+// new one serves, in one shared table.
+enum class DaemonState : uint8_t { kServing, kDraining, kUpgrading, kStopping };
+
+const char* to_string(DaemonState state);
+
 // The serving counters, as a value: what read_counts() and the totals return.
 struct ServeCounts {
   uint64_t connections = 0;  // accepted
@@ -59,11 +68,10 @@ struct alignas(64) ScoreboardEntry {
   std::atomic<uint32_t> slot{0};
   std::atomic<WorkerState> state{WorkerState::kFree};
   std::atomic<int64_t> heartbeat_ms{0};  // steady clock, milliseconds
-  std::atomic<int64_t> started_ms{0};
   std::atomic<uint64_t> open_connections{0};
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> messages{0};
-  std::atomic<uint64_t> acks{0};
+  std::atomic<uint64_t> replies{0};  // by the listeners' services (acks, echoes)
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
   // Set by the master before it retires the worker (reload, upgrade, fewer
@@ -123,6 +131,13 @@ class Scoreboard {
   // The memfd (CLOEXEC): passed at a binary upgrade and to the exporter.
   int fd() const { return fd_.get(); }
 
+  // Master: sets the daemon's state; anyone: reads it. This master's, in a
+  // page of its own beside the shared table.
+  void set_daemon_state(DaemonState state) {
+    daemon_state_->store(state, std::memory_order_relaxed);
+  }
+  DaemonState daemon_state() const { return daemon_state_->load(std::memory_order_relaxed); }
+
   // Master: claims a free entry for a process about to start, folding the
   // counters of its previous holder into `carried`. Safe against another
   // master claiming in the same table.
@@ -133,11 +148,13 @@ class Scoreboard {
 
  private:
   void map(size_t capacity);
+  void map_daemon_state();
 
   UniqueFd fd_;
   size_t capacity_ = 0;
   ScoreboardHeader* header_ = nullptr;
   ScoreboardEntry* entries_ = nullptr;
+  std::atomic<DaemonState>* daemon_state_ = nullptr;
 };
 
 // The entry holds a process of `owner` (a master's pid): claimed, filled

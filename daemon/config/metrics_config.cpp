@@ -1,34 +1,38 @@
 #include "daemon/config/metrics_config.h"
 
-#include "daemon/metrics/cidr.h"
 
 namespace ackd {
 namespace {
 
 constexpr const char* kMetricsKeys[] = {"address", "allow"};
 
-void read_allow(ConfigReader& reader, const toml::node& node, std::vector<std::string>& allow) {
+void read_allow(ConfigReader& reader, const toml::node& node, CidrList& allow) {
   const std::string key = "metrics.allow";
   const toml::array* array = node.as_array();
   if (array == nullptr) {
-    reader.problem(node.source(), key, "expected a list of address blocks, like [\"10.0.0.0/8\"]");
+    reader.problem(node.source(), key, "expected a list of address ranges, like [\"10.0.0.0/8\"]");
     return;
-  }
-  for (const toml::node& element : *array) {
-    std::optional<std::string> text = element.value<std::string>();
-    if (!element.is_string() || !text) {
-      reader.problem(element.source(), key, "expected an address block, like \"10.0.0.0/8\"");
-      continue;
-    }
-    try {
-      allow.push_back(parse_cidr(*text).to_string());
-    } catch (const std::invalid_argument& e) {
-      reader.problem(element.source(), key, e.what());
-    }
   }
   if (array->empty()) {
     reader.problem(node.source(), key, "empty: nobody could scrape (remove it to allow anyone)");
+    return;
   }
+  std::vector<Cidr> entries;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = (*array)[i];
+    std::string element_key = key + "[" + std::to_string(i) + "]";
+    std::optional<std::string> text = element.value<std::string>();
+    if (!element.is_string() || !text) {
+      reader.problem(element.source(), element_key, "expected a string like \"10.0.0.0/8\"");
+      continue;
+    }
+    try {
+      entries.push_back(parse_cidr(*text));
+    } catch (const std::invalid_argument& e) {
+      reader.problem(element.source(), element_key, e.what());
+    }
+  }
+  allow = CidrList(std::move(entries));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/cidr.h"
 #include "common/endpoint.h"
 #include "daemon/config/config_reader.h"
 
@@ -15,7 +16,7 @@ namespace ackd {
 
 struct MetricsConfig {
   std::optional<Endpoint> address;  // tcp; none: no [metrics], no exporter
-  std::vector<std::string> allow;   // address blocks ("10.0.0.0/8"); empty: anyone
+  CidrList allow;                   // who may scrape; empty: anyone
 
   bool enabled() const { return address.has_value(); }
   bool operator==(const MetricsConfig& other) const;

@@ -87,20 +87,22 @@ void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard)
 }
 
 std::string render_status_text(const StatusSnapshot& s) {
-  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode\nconfig {}\n\n",
+  // The state is named when it is not the usual one.
+  std::string state = s.state == "serving" ? "" : ", " + s.state;
+  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode{}\nconfig {}\n\n",
                                 s.master_pid, format_duration(Duration(s.uptime_ms / 1000 * 1000)),
-                                s.generation, s.mode, s.config_source);
+                                s.generation, s.mode, state, s.config_source);
   out += "LISTENER         PROTOCOL  ADDRESS\n";
   for (const ListenerRow& l : s.listeners) {
     out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
   }
   out += fmt::format("\n{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
-                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "ACKS", "ERRORS",
+                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "REPLIES", "ERRORS",
                      "HEARTBEAT", "RESTARTS");
   for (const WorkerRow& w : s.workers) {
     out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>7}ms {:>8}\n",
                        w.pid, w.slot, w.generation, w.state, w.open_connections, w.connections,
-                       w.messages, w.acks, w.errors, w.heartbeat_age_ms, w.restarts);
+                       w.messages, w.replies, w.errors, w.heartbeat_age_ms, w.restarts);
   }
   const ServeCounts& t = s.totals.counts;
   out +=
@@ -113,11 +115,14 @@ std::string render_status_text(const StatusSnapshot& s) {
   return out + render_aux_text(s) + render_roles_text(s);
 }
 
+// "acks" is the old name of "replies", kept beside it for the JSON readers
+// of 0.1 until 0.3 (docs/operations.md).
 std::string render_status_json(const StatusSnapshot& s) {
   std::string out = fmt::format(
       "{{\"master_pid\":{},\"uptime_ms\":{},\"generation\":{},\"config\":{},\"mode\":{},"
-      "\"listeners\":[",
-      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode));
+      "\"state\":{},\"listeners\":[",
+      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode),
+      json_string(s.state));
   for (size_t i = 0; i < s.listeners.size(); ++i) {
     const ListenerRow& l = s.listeners[i];
     out += fmt::format("{}{{\"name\":{},\"protocol\":{},\"address\":{}}}", i ? "," : "",
@@ -128,23 +133,24 @@ std::string render_status_json(const StatusSnapshot& s) {
     const WorkerRow& w = s.workers[i];
     out += fmt::format(
         "{}{{\"pid\":{},\"slot\":{},\"generation\":{},\"state\":{},\"open_connections\":{},"
-        "\"connections\":{},\"messages\":{},\"acks\":{},\"errors\":{},\"dropped\":{},"
-        "\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        "\"connections\":{},\"messages\":{},\"replies\":{},\"acks\":{},\"errors\":{},"
+        "\"dropped\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
         i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
-        w.connections, w.messages, w.acks, w.errors, w.dropped, w.heartbeat_age_ms, w.restarts);
+        w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.heartbeat_age_ms,
+        w.restarts);
   }
   const ServeCounts& t = s.totals.counts;
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
-      s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.errors,
-      t.udp_dropped, serving_restarts(s));
+      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
+      s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.replies,
+      t.errors, t.udp_dropped, serving_restarts(s));
   return out + render_aux_json(s) + render_roles_json(s) + "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {
   const ServeCounts& t = s.totals.counts;
-  return fmt::format("{} workers, {} acks, {} errors, {} udp replies dropped", s.workers.size(),
+  return fmt::format("{} workers, {} replies, {} errors, {} udp replies dropped", s.workers.size(),
                      t.replies, t.errors, t.udp_dropped);
 }
 

@@ -65,7 +65,7 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
       held_.push_back({ticket, peer, message.size(), reply_});
       return;
     }
-    recorder_.count_ack();
+    recorder_.count_reply();
   }
   reply(peer, message.size(), reply_);
 }
@@ -74,7 +74,7 @@ void DatagramServer::settled(Ticket ticket, std::string_view error) {
   for (auto it = held_.begin(); it != held_.end(); ++it) {
     if (it->ticket != ticket) continue;
     if (error.empty()) {
-      recorder_.count_ack();
+      recorder_.count_reply();
       reply(it->peer, it->received, it->reply);
     } else {
       recorder_.count_error();

@@ -145,11 +145,11 @@ void ServeLoop::publish(WorkerState state) {
   entry_->connections.store(c.connections + forked, relaxed);
   // Added, not stored: a dispatcher's connection processes add theirs too.
   entry_->messages.fetch_add(c.messages - published_messages_, relaxed);
-  entry_->acks.fetch_add(c.acks - published_acks_, relaxed);
+  entry_->replies.fetch_add(c.replies - published_replies_, relaxed);
   entry_->errors.fetch_add(c.errors - published_errors_, relaxed);
   entry_->dropped.store(c.dropped, relaxed);
   published_messages_ = c.messages;
-  published_acks_ = c.acks;
+  published_replies_ = c.replies;
   published_errors_ = c.errors;
 }
 
@@ -157,7 +157,7 @@ void ServeLoop::accumulate_counters() {
   if (entry_ == nullptr || !accumulate_) return;
   const MessageCounters& c = recorder_.counters();
   entry_->messages.fetch_add(c.messages, std::memory_order_relaxed);
-  entry_->acks.fetch_add(c.acks, std::memory_order_relaxed);
+  entry_->replies.fetch_add(c.replies, std::memory_order_relaxed);
   entry_->errors.fetch_add(c.errors, std::memory_order_relaxed);
 }
 
@@ -209,8 +209,8 @@ int ServeLoop::run(bool exit_when_idle) {
   accumulate_counters();
   flush_log();
   const MessageCounters& c = recorder_.counters();
-  spdlog::debug("exiting: {} connections, {} messages, {} acks, {} errors", c.connections,
-                c.messages, c.acks, c.errors);
+  spdlog::debug("exiting: {} connections, {} messages, {} replies, {} errors", c.connections,
+                c.messages, c.replies, c.errors);
   return 0;
 }
 

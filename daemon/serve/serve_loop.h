@@ -93,7 +93,7 @@ class ServeLoop final : public EventHandler {
   ScoreboardEntry* entry_;
   bool accumulate_;
   uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
-  uint64_t published_messages_ = 0, published_acks_ = 0, published_errors_ = 0;
+  uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0;
   bool signalled_ = false;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};

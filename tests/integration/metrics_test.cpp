@@ -197,7 +197,7 @@ TEST(Metrics, CountersNeverGoBackAcrossRestartsReloadsAndUpgrades) {
   auto status = daemon_status(daemon.control_socket());
   ASSERT_TRUE(status);
   EXPECT_EQ(status->master_pid, new_master);
-  EXPECT_EQ(status->total_acks, static_cast<uint64_t>(sent)) << status->json;
+  EXPECT_EQ(status->total_replies, static_cast<uint64_t>(sent)) << status->json;
 }
 
 // A new master that cannot share the scoreboard it was passed (another

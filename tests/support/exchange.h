@@ -36,7 +36,7 @@ struct WorkerStatus {
   uint64_t generation = 0;
   std::string state;
   uint64_t open_connections = 0;
-  uint64_t acks = 0;
+  uint64_t replies = 0;
 };
 
 struct AuxStatus {  // an auxiliary process of the master (the metrics exporter)
@@ -50,7 +50,7 @@ struct DaemonStatus {
   uint64_t generation = 0;
   std::vector<WorkerStatus> workers;
   std::vector<AuxStatus> aux;
-  uint64_t total_acks = 0;
+  uint64_t total_replies = 0;
   std::string json;  // as ackctl printed it
 
   // Connections accepted and held open, summed over the workers (or the

@@ -11,12 +11,12 @@ TEST(Exposition, TheScoreboardsTotalsAsPrometheusText) {
   Scoreboard board(4);
   size_t gone = *board.claim(ProcessRole::kWorker, 1, 0, 0);
   board.entry(gone).messages.store(7);
-  board.entry(gone).acks.store(6);
+  board.entry(gone).replies.store(6);
   board.entry(gone).errors.store(1);
   board.release(gone);
   size_t live = *board.claim(ProcessRole::kWorker, 2, 0, 0);
   board.entry(live).messages.store(3);
-  board.entry(live).acks.store(3);
+  board.entry(live).replies.store(3);
   board.entry(live).connections.store(2);
   board.entry(live).open_connections.store(1);
   board.claim(ProcessRole::kMetrics, 2, 0, 0);

@@ -15,10 +15,10 @@ TEST(MetricsConfig, NoSectionNoExporter) {
 
 TEST(MetricsConfig, AddressAndAllowList) {
   Config c = parse_config(
-      kListener + "[metrics]\naddress = '[::1]:9751'\nallow = ['10.1.2.3/8', '::1']\n", "x");
+      kListener + "[metrics]\naddress = '[::1]:9751'\nallow = ['10.0.0.0/8', '::1']\n", "x");
   ASSERT_TRUE(c.metrics.enabled());
   EXPECT_EQ(c.metrics.address->to_string(), "[::1]:9751");
-  EXPECT_EQ(c.metrics.allow, (std::vector<std::string>{"10.0.0.0/8", "::1/128"}));
+  EXPECT_EQ(c.metrics.allow.to_string(), "10.0.0.0/8, ::1/128");
   Config same = parse_config(
       kListener + "[metrics]\naddress = '[::1]:9751'\nallow = ['10.0.0.0/8', '::1/128']\n", "x");
   EXPECT_TRUE(c.metrics == same.metrics);
@@ -55,10 +55,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_key", "[metrics]\naddress = '127.0.0.1:9'\npath = '/m'\n",
                 "/etc/ackd/ackd.conf:7:1: metrics.path: unknown key"},
         BadCase{"allow_not_a_list", "[metrics]\naddress = '127.0.0.1:9'\nallow = '10.0.0.0/8'\n",
-                "/etc/ackd/ackd.conf:7:9: metrics.allow: expected a list of address blocks"},
+                "/etc/ackd/ackd.conf:7:9: metrics.allow: expected a list of address ranges"},
         BadCase{"allow_bad_block",
                 "[metrics]\naddress = '127.0.0.1:9'\nallow = ['10.0.0.0/8', '10.0.0.0/40']\n",
-                "/etc/ackd/ackd.conf:7:24: metrics.allow: prefix length 40 is over 32"},
+                "/etc/ackd/ackd.conf:7:24: metrics.allow[1]: \"10.0.0.0/40\": the prefix length "
+                "must be 0 to 32"},
+        BadCase{"allow_host_bits", "[metrics]\naddress = '127.0.0.1:9'\nallow = ['10.1.0.0/8']\n",
+                "/etc/ackd/ackd.conf:7:10: metrics.allow[0]: \"10.1.0.0/8\" has address bits set"},
         BadCase{"allow_empty", "[metrics]\naddress = '127.0.0.1:9'\nallow = []\n",
                 "/etc/ackd/ackd.conf:7:9: metrics.allow: empty"},
         BadCase{"a_listeners_address", "[metrics]\naddress = '127.0.0.1:1'\n",

@@ -17,7 +17,7 @@ namespace {
 void count(ScoreboardEntry& e, uint64_t connections, uint64_t messages, uint64_t errors) {
   e.connections.store(connections);
   e.messages.fetch_add(messages);
-  e.acks.fetch_add(messages - errors);
+  e.replies.fetch_add(messages - errors);
   e.errors.fetch_add(errors);
 }
 

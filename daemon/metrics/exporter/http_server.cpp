@@ -60,16 +60,16 @@ void log_from_library(void*, const char* format, va_list arguments) {
   spdlog::warn("http: {}", line);
 }
 
-std::string peer_text(const sockaddr* peer) {
+SocketAddress address_of(const sockaddr* peer) {
   SocketAddress address;
   address.length = peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   std::memcpy(&address.storage, peer, address.length);
-  return address.to_string();
+  return address;
 }
 
 }  // namespace
 
-HttpServer::HttpServer(int listen_fd, std::vector<Cidr> allow, Render render)
+HttpServer::HttpServer(int listen_fd, CidrList allow, Render render)
     : allow_(std::move(allow)), render_(std::move(render)) {
   // External polling with epoll: one fd for our poll loop, no thread.
   unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
@@ -100,9 +100,10 @@ int HttpServer::timeout_ms(int at_most) const {
 void HttpServer::run() { MHD_run(daemon_); }
 
 bool HttpServer::admits(const sockaddr* peer) {
-  if (cidr_allows(allow_, peer)) return true;
+  SocketAddress address = address_of(peer);
+  if (allow_.empty() || allow_.contains(address)) return true;
   if (auto note = refused_log_.admit(std::chrono::steady_clock::now())) {
-    spdlog::warn("refused a scrape from {}: not in metrics.allow{}", peer_text(peer), *note);
+    spdlog::warn("refused a scrape from {}: not in metrics.allow{}", address.to_string(), *note);
   }
   return false;
 }

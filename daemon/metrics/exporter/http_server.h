@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "daemon/log/log_throttle.h"
-#include "daemon/metrics/cidr.h"
+#include "common/cidr.h"
 
 struct MHD_Daemon;
 
@@ -21,7 +21,7 @@ class HttpServer {
   using Render = std::function<std::string()>;
 
   // Throws std::runtime_error if libmicrohttpd cannot start on `listen_fd`.
-  HttpServer(int listen_fd, std::vector<Cidr> allow, Render render);
+  HttpServer(int listen_fd, CidrList allow, Render render);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -36,7 +36,7 @@ class HttpServer {
   const std::string& render_body() { return body_ = render_(); }
 
  private:
-  std::vector<Cidr> allow_;
+  CidrList allow_;
   Render render_;
   std::string body_;
   LogThrottle refused_log_;

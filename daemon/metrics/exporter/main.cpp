@@ -50,10 +50,10 @@ class SpoolWatch {
   LogThrottle throttle_;
 };
 
-std::vector<Cidr> parse_allow(const std::vector<std::string>& blocks) {
+CidrList parse_allow(const std::vector<std::string>& ranges) {
   std::vector<Cidr> allow;
-  for (const std::string& block : blocks) allow.push_back(parse_cidr(block));
-  return allow;
+  for (const std::string& range : ranges) allow.push_back(parse_cidr(range));
+  return CidrList(std::move(allow));
 }
 
 int serve(const ExporterOptions& options) {
