@@ -1,9 +1,11 @@
-// ServedListener: what a worker holds for one listener: its socket (shared
-// with the master and the other workers), its config and its service.
+// ServedListener: what a worker holds for one listener: its copy of the
+// socket (shared with the master and the other workers), its config and
+// its service.
 #pragma once
 
 #include <memory>
 
+#include "common/unique_fd.h"
 #include "daemon/config/config.h"
 #include "daemon/service/service.h"
 
@@ -11,7 +13,7 @@ namespace ackd {
 
 struct ServedListener {
   const ListenerConfig* config = nullptr;
-  int fd = -1;  // owned by the Listener the worker inherited
+  UniqueFd fd;  // this process's copy; closed when it stops serving the listener
   std::unique_ptr<Service> service;
 };
 

@@ -35,7 +35,7 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
   for (Listener& listener : listeners) {
     ServedListener s;
     s.config = &listener.config;
-    s.fd = listener.fd.release();  // this process now owns its copy
+    s.fd = std::move(listener.fd);  // this process now owns its copy
     s.service = make_service(listener.config);
     served.push_back(std::move(s));
   }
