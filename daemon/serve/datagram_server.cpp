@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "common/socket_address.h"
+#include "daemon/serve/handle_message.h"
 
 namespace ackd {
 namespace {
@@ -55,16 +56,12 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
     recorder_.count_error();
     reply_.append(kErrTooLong);
   } else {
-    // Formatting the address costs more than the rest of the exchange: only
-    // when the log or the spool takes it.
-    std::string peer_text = recorder_.wants_peer() ? peer.to_raw_string() : std::string();
-    Ticket ticket = recorder_.record(listener_.config->name, peer_text, message, this);
-    listener_.service->respond(message, reply_);
+    Ticket ticket = handle_message(
+        listener_, recorder_, message, [&peer] { return peer.to_raw_string(); }, this, reply_);
     if (ticket != 0) {
       held_.push_back({ticket, peer, message.size(), reply_});
       return;
     }
-    recorder_.count_ack();
   }
   reply(peer, message.size(), reply_);
 }

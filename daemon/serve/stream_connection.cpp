@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "daemon/serve/connection_set.h"
+#include "daemon/serve/handle_message.h"
 
 namespace ackd {
 
@@ -93,23 +94,27 @@ void StreamConnection::refresh_deadline(bool same_partial) {
 // The reply goes out at once unless it waits for a stage, or behind one
 // that does.
 bool StreamConnection::on_message(std::string_view message) {
-  const ListenerConfig& config = *listener_.config;
-  Recorder& recorder = owner_.recorder();
-  Ticket ticket = recorder.record(
-      config.name, recorder.wants_peer() ? peer_text() : std::string_view(), message, this);
   ++messages_;
-  if (ticket == 0 && held_.empty()) {
-    listener_.service->respond(message, out_);
-    out_ += '\n';
-    recorder.count_ack();
-  } else {
-    size_t before = held_text_.size();
-    listener_.service->respond(message, held_text_);
-    held_text_ += '\n';
-    held_.push_back(
-        {ticket, static_cast<uint32_t>(held_text_.size() - before), ticket == 0, true, {}});
-  }
+  bool behind = !held_.empty();
+  std::string& text = behind ? held_text_ : out_;
+  size_t start = text.size();
+  Ticket ticket = handle_message(
+      listener_, owner_.recorder(), message, [this]() -> const std::string& { return peer_text(); },
+      this, text, behind ? ReplyOrder::kBehindHeld : ReplyOrder::kNext);
+  text += '\n';
+  if (ticket != 0 || behind) hold(ticket, text, start);
+  const ListenerConfig& config = *listener_.config;
   return config.messages_per_connection == 0 || messages_ < config.messages_per_connection;
+}
+
+// The reply just appended to `text` (from `start` on) is held, in order.
+void StreamConnection::hold(Ticket ticket, std::string& text, size_t start) {
+  size_t size = text.size() - start;
+  if (&text == &out_) {  // the first one held: nothing else is
+    held_text_.append(out_, start, size);
+    out_.resize(start);
+  }
+  held_.push_back({ticket, static_cast<uint32_t>(size), ticket == 0, true, {}});
 }
 
 void StreamConnection::settled(Ticket ticket, std::string_view error) {

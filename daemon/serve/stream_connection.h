@@ -63,6 +63,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void on_readable();
   void linger_read();
   bool on_message(std::string_view message);
+  void hold(Ticket ticket, std::string& text, size_t start);
   void release_settled();
   void reply_error(std::string_view line);
   void close_after_flush();
