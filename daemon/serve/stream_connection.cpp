@@ -4,12 +4,11 @@
 
 #include <cerrno>
 
-#include "daemon/serve/connection_set.h"
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
 
-StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
+StreamConnection::StreamConnection(ConnectionOwner& owner, UniqueFd fd, const SocketAddress& peer,
                                    const ServedListener& listener)
     : owner_(owner),
       fd_(std::move(fd)),

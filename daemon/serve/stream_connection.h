@@ -19,18 +19,16 @@
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
 #include "daemon/record/reply_gate.h"
+#include "daemon/serve/connection_owner.h"
 #include "daemon/serve/event_loop.h"
 #include "daemon/serve/framing.h"
 #include "daemon/serve/served_listener.h"
 
 namespace ackd {
 
-class ConnectionSet;
-using SteadyTime = std::chrono::steady_clock::time_point;
-
 class StreamConnection final : public EventHandler, public ReplyWaiter {
  public:
-  StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
+  StreamConnection(ConnectionOwner& owner, UniqueFd fd, const SocketAddress& peer,
                    const ServedListener& listener);
 
   // Registers with the loop and serves what has already arrived.
@@ -82,7 +80,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   // Recorder::record.
   const std::string& peer_text();
 
-  ConnectionSet& owner_;
+  ConnectionOwner& owner_;
   UniqueFd fd_;
   SocketAddress peer_;
   std::string peer_text_;
