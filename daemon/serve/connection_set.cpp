@@ -10,7 +10,8 @@ ConnectionSet::ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimi
 ConnectionSet::~ConnectionSet() = default;
 
 void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
-  auto connection = std::make_unique<StreamConnection>(*this, std::move(fd), peer, listener);
+  auto connection = std::make_unique<StreamConnection>(
+      *this, listener.transport->open(std::move(fd), peer), listener);
   StreamConnection* raw = connection.get();
   raw->index = open_.size();
   open_.push_back(std::move(connection));

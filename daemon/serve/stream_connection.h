@@ -7,28 +7,29 @@
 // EOF (lingering), so an unread byte never turns the close into a reset that
 // could destroy the reply in flight. Draining (a stop, a reload, an
 // upgrade), it closes only where the client can tell: with the FIN in the
-// segment of an ack, never with a message unanswered.
+// segment of an ack, never with a message unanswered. Every byte goes
+// through its ByteStream (daemon/transport/), which also names the client.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <system_error>
 
-#include "common/socket_address.h"
-#include "common/unique_fd.h"
 #include "daemon/record/reply_gate.h"
 #include "daemon/serve/connection_owner.h"
 #include "daemon/serve/event_loop.h"
 #include "daemon/serve/framing.h"
 #include "daemon/serve/served_listener.h"
+#include "daemon/transport/byte_stream.h"
 
 namespace ackd {
 
 class StreamConnection final : public EventHandler, public ReplyWaiter {
  public:
-  StreamConnection(ConnectionOwner& owner, UniqueFd fd, const SocketAddress& peer,
+  StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteStream> stream,
                    const ServedListener& listener);
 
   // Registers with the loop and serves what has already arrived.
@@ -66,7 +67,6 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void reply_error(std::string_view line);
   void close_after_flush();
   bool answered_everything() const;
-  bool input_waiting() const;
   void close_if_draining();
   void flush();
   void after_flush();
@@ -76,14 +76,9 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void refresh_deadline(bool same_partial);
   void close();
   void fail(const std::system_error& error);
-  // Formatted on first use (only the log and the spool need it), raw: see
-  // Recorder::record.
-  const std::string& peer_text();
 
   ConnectionOwner& owner_;
-  UniqueFd fd_;
-  SocketAddress peer_;
-  std::string peer_text_;
+  std::unique_ptr<ByteStream> stream_;
   const ServedListener& listener_;
   LineFramer framer_;
   std::string out_;  // released replies

@@ -15,11 +15,13 @@
 #include "daemon/serve/local_sink.h"
 #include "daemon/serve/serve_core.h"
 #include "daemon/serve/worker_loop.h"
+#include "daemon/transport/stream_transport.h"
 
 namespace ackd {
 namespace {
 
-// Takes over the inherited sockets and makes each listener's service.
+// Takes over the inherited sockets and makes each listener's service and,
+// for a stream listener, its transport.
 std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
   std::vector<ServedListener> served;
   for (Listener& listener : listeners) {
@@ -27,6 +29,7 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
     s.config = &listener.config;
     s.fd = std::move(listener.fd);  // this process now owns its copy
     s.service = make_service(listener.config);
+    if (is_stream(listener.config.protocol)) s.transport = make_stream_transport(listener.config);
     served.push_back(std::move(s));
   }
   return served;
