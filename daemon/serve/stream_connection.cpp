@@ -92,7 +92,7 @@ void StreamConnection::refresh_deadline(bool same_partial) {
 // that does.
 bool StreamConnection::on_message(std::string_view message) {
   ++messages_;
-  bool behind = !held_.empty();
+  bool behind = holding();
   std::string& text = behind ? held_text_ : out_;
   size_t start = text.size();
   Ticket ticket = handle_message(
@@ -115,7 +115,8 @@ void StreamConnection::hold(Ticket ticket, std::string& text, size_t start) {
 }
 
 void StreamConnection::settled(Ticket ticket, std::string_view error) {
-  for (HeldReply& reply : held_) {
+  for (size_t i = held_head_; i < held_.size(); ++i) {
+    HeldReply& reply = held_[i];
     if (reply.ticket != ticket || reply.settled) continue;
     reply.settled = true;
     reply.error = error;
@@ -129,10 +130,12 @@ void StreamConnection::settled(Ticket ticket, std::string_view error) {
 }
 
 // Settled replies at the head of the queue move to the output, in order.
+// The queue starts over once it is empty (so it never allocates for a
+// connection that holds nothing).
 void StreamConnection::release_settled() {
   Recorder& recorder = owner_.recorder();
-  while (!held_.empty() && held_.front().settled) {
-    HeldReply& reply = held_.front();
+  while (held_head_ < held_.size() && held_[held_head_].settled) {
+    HeldReply& reply = held_[held_head_];
     if (!reply.error.empty()) {
       out_ += "ERR ";
       out_ += reply.error;
@@ -143,9 +146,11 @@ void StreamConnection::release_settled() {
       if (reply.is_ack) recorder.count_ack();
     }
     held_start_ += reply.size;
-    held_.pop_front();
+    ++held_head_;
   }
-  if (held_.empty()) {
+  if (held_head_ == held_.size()) {
+    held_.clear();
+    held_head_ = 0;
     held_text_.clear();
     held_start_ = 0;
   }
@@ -159,7 +164,7 @@ void StreamConnection::flush_released() {
 void StreamConnection::reply_error(std::string_view line) {
   peer_may_send_ = true;  // the rest of a line too long or too slow
   owner_.recorder().count_error();
-  if (held_.empty()) {
+  if (!holding()) {
     out_.append(line);
     out_ += '\n';
   } else {
@@ -186,9 +191,7 @@ void StreamConnection::begin_drain(bool keep_idle) {
   flush();
 }
 
-bool StreamConnection::answered_everything() const {
-  return !framer_.has_partial() && held_.empty();
-}
+bool StreamConnection::answered_everything() const { return !framer_.has_partial() && !holding(); }
 
 // Right before the last released ack goes out: if nothing else is to be
 // answered, it carries the FIN. On TCP the FIN rides in the ack's segment
@@ -216,7 +219,7 @@ void StreamConnection::flush() {
   close_if_draining();
   // Closing: the FIN that after_flush() sends rides on the last reply's
   // segment instead of a packet of its own.
-  bool last = state_ == State::kClosing && held_.empty();
+  bool last = state_ == State::kClosing && !holding();
   while (out_sent_ < out_.size()) {
     IoResult written = stream_->write({out_.data() + out_sent_, out_.size() - out_sent_}, last);
     if (written.status == IoResult::kWouldBlock) break;
@@ -242,7 +245,7 @@ void StreamConnection::flush() {
 // "on" judges the same way). A draining close always lingers: the client
 // may have sent its next message before it saw the FIN.
 void StreamConnection::after_flush() {
-  if (state_ != State::kClosing || !held_.empty()) return;
+  if (state_ != State::kClosing || holding()) return;
   bool linger =
       peer_may_send_ || draining_ || listener_.config->lingering_close == LingeringClose::kAlways;
   if (peer_eof_ || !linger) {
@@ -291,7 +294,7 @@ void StreamConnection::check_deadline(SteadyTime now) {
   if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);
     flush();
-  } else if (state_ == State::kReading && held_.empty()) {
+  } else if (state_ == State::kReading && !holding()) {
     discard_input_and_close();  // idle
   } else if (state_ != State::kReading) {
     close();  // lingering, or a peer that does not read its acks
@@ -305,10 +308,11 @@ void StreamConnection::close() {
   // socket: one system call less per connection.
   if (registered_ && !owner_.fds_private()) owner_.loop().remove(stream_->fd());
   stream_->close();
-  for (const HeldReply& reply : held_) {
-    if (!reply.settled) owner_.recorder().gate().forget(reply.ticket);
+  for (size_t i = held_head_; i < held_.size(); ++i) {
+    if (!held_[i].settled) owner_.recorder().gate().forget(held_[i].ticket);
   }
   held_.clear();
+  held_head_ = 0;
   owner_.closed(this);
 }
 

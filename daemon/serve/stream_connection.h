@@ -13,10 +13,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "daemon/record/reply_gate.h"
 #include "daemon/serve/connection_owner.h"
@@ -26,6 +26,7 @@
 #include "daemon/transport/byte_stream.h"
 
 namespace ackd {
+
 
 class StreamConnection final : public EventHandler, public ReplyWaiter {
  public:
@@ -64,6 +65,8 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   bool on_message(std::string_view message);
   void hold(Ticket ticket, std::string& text, size_t start);
   void release_settled();
+  // Replies are held (the queue is emptied once they are all released).
+  bool holding() const { return !held_.empty(); }
   void reply_error(std::string_view line);
   void close_after_flush();
   bool answered_everything() const;
@@ -83,7 +86,10 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   LineFramer framer_;
   std::string out_;  // released replies
   size_t out_sent_ = 0;
-  std::deque<HeldReply> held_;
+  // The replies held, oldest first, from held_head_ (a vector: unlike a
+  // deque, it allocates nothing until a reply is held).
+  std::vector<HeldReply> held_;
+  size_t held_head_ = 0;
   std::string held_text_;  // the held replies' text, oldest first, from held_start_
   size_t held_start_ = 0;
   uint64_t messages_ = 0;

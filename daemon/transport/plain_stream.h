@@ -30,6 +30,11 @@ class PlainStream final : public ByteStream {
   void close() override { fd_.reset(); }
   std::string_view peer() override;
 
+  // One stream is made and freed per connection, so per message when each
+  // connection carries one: freed streams are kept for the next ones.
+  static void* operator new(size_t size);
+  static void operator delete(void* memory) noexcept;
+
  private:
   UniqueFd fd_;
   SocketAddress peer_;
