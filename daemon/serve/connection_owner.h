@@ -23,7 +23,7 @@ struct ConnectionLimits {
   std::chrono::milliseconds linger = std::chrono::seconds(5);
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds message_timeout = std::chrono::seconds(10);
-  size_t max_pending_output = 256 * 1024;  // stop reading while more is unsent
+  size_t max_pending_output = size_t{256} * 1024;  // stop reading while more is unsent
 };
 
 class ConnectionOwner {

@@ -16,7 +16,9 @@ namespace {
 // whole process group (a terminal, a careless kill) must not kill the
 // workers. Connection processes inherit these dispositions.
 SignalPipe worker_signals() {
-  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) signal(signo, SIG_IGN);
+  for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) {
+    static_cast<void>(signal(signo, SIG_IGN));  // cannot fail for these
+  }
   ignore_sigpipe();
   return SignalPipe({SIGTERM, SIGINT, SIGQUIT, SIGCHLD, SIGUSR1});
 }
