@@ -27,7 +27,6 @@
 
 namespace ackd {
 
-
 class StreamConnection final : public EventHandler, public ReplyWaiter {
  public:
   StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteStream> stream,

@@ -1,12 +1,14 @@
 // FakeByteStream: a ByteStream for unit tests of what sits above the seam
-// (StreamConnection, and the layers to come). The test scripts the input
-// (chunks, then an end), limits how much each write takes, and reads back
-// what was written and which calls were made. Its fd is an eventfd, so a
-// real EventLoop watches it: readable while scripted input waits, always
+// (StreamConnection, and the layers to come). The test holds the stream's
+// FakeStreamScript, which outlives the stream: it scripts the input
+// (chunks, then an end), limits how much the writes take, and keeps what
+// was written and which calls were made. The stream's fd is an eventfd, so
+// a real EventLoop watches it: readable while scripted input waits, always
 // writable. FakeTransport hands out the streams a test prepared.
 #pragma once
 
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -21,25 +23,25 @@
 
 namespace ackd {
 
-class FakeByteStream final : public ByteStream {
+class FakeStreamScript {
  public:
-  FakeByteStream() : event_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  FakeStreamScript() : event(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
-  // Script: bytes the client sends (each chunk is one read), its end, and
-  // whether reading waits for the other direction first (as TLS may).
+  // The client sends a chunk (each chunk is one read), or ends its output.
   void client_sends(std::string chunk) {
-    input_.push_back(std::move(chunk));
-    signal_input();
+    input.push_back(std::move(chunk));
+    signal_input(true);
   }
   void client_ends() {
-    input_ended_ = true;
-    signal_input();
+    input_ended = true;
+    signal_input(true);
   }
-  void block_reads_until_writable() { blocked_on_write_ = true; }
-  // How many bytes the next writes take in all (the rest: kWouldBlock).
-  void set_write_room(size_t room) { write_room_ = room; }
+  // The next read waits for the other direction first, as SSL_read may.
+  void block_reads_until_writable() { blocked_on_write = true; }
+  // How many bytes the writes take in all from now on (the rest: kWouldBlock).
+  void set_write_room(size_t room) { write_room = room; }
 
-  // What happened.
+  // What the server did.
   std::string written;
   bool fin_follows_last_write = false;
   bool output_shut = false;
@@ -49,86 +51,93 @@ class FakeByteStream final : public ByteStream {
   int reads = 0;
   std::string peer_name = "192.0.2.7:4242";
 
-  int fd() const override { return event_.get(); }
+  // The stream's state.
+  UniqueFd event;
+  std::deque<std::string> input;
+  bool input_ended = false;
+  bool blocked_on_write = false;
+  size_t write_room = SIZE_MAX;
+
+  // Readable (for epoll) while input or its end waits to be read.
+  void signal_input(bool readable) {
+    uint64_t count = 1;
+    if (readable == signalled_ || !event) return;
+    ssize_t n = readable ? ::write(event.get(), &count, sizeof(count))
+                         : ::read(event.get(), &count, sizeof(count));
+    if (n == sizeof(count)) signalled_ = readable;
+  }
+
+ private:
+  bool signalled_ = false;
+};
+
+class FakeByteStream final : public ByteStream {
+ public:
+  explicit FakeByteStream(std::shared_ptr<FakeStreamScript> script) : s_(std::move(script)) {}
+
+  int fd() const override { return s_->event.get(); }
 
   IoResult read(std::span<char> buffer) override {
-    ++reads;
-    if (blocked_on_write_) {  // as SSL_read wanting to write: retried once writable
+    ++s_->reads;
+    if (s_->blocked_on_write) {  // retried once writable (ready() on EPOLLOUT)
       bool retried = read_waits_on_ == EPOLLOUT;
       read_waits_on_ = retried ? EPOLLIN : EPOLLOUT;
-      blocked_on_write_ = !retried;
+      s_->blocked_on_write = !retried;
       if (!retried) return {IoResult::kWouldBlock};
     }
-    if (input_.empty()) {
-      if (input_ended_) return {IoResult::kEnd};
-      clear_input_signal();
+    if (s_->input.empty()) {
+      if (s_->input_ended) return {IoResult::kEnd};
+      s_->signal_input(false);
       return {IoResult::kWouldBlock};
     }
-    std::string& chunk = input_.front();
+    std::string& chunk = s_->input.front();
     size_t n = std::min(chunk.size(), buffer.size());
     std::copy_n(chunk.data(), n, buffer.data());
     chunk.erase(0, n);
-    if (chunk.empty()) input_.pop_front();
-    if (input_.empty() && !input_ended_) clear_input_signal();
+    if (chunk.empty()) s_->input.pop_front();
+    if (s_->input.empty() && !s_->input_ended) s_->signal_input(false);
     return {IoResult::kDone, n};
   }
 
   IoResult write(std::string_view data, bool fin_follows) override {
-    size_t n = std::min(data.size(), write_room_);
+    size_t n = std::min(data.size(), s_->write_room);
     if (n == 0) return {IoResult::kWouldBlock};
-    write_room_ -= n;
-    written.append(data.substr(0, n));
-    fin_follows_last_write = fin_follows;
+    s_->write_room -= n;
+    s_->written.append(data.substr(0, n));
+    s_->fin_follows_last_write = fin_follows;
     return {IoResult::kDone, n};
   }
 
-  void shutdown_write() override { output_shut = true; }
-  void refuse_input() override { input_refused = true; }
-  bool input_waiting() const override { return !input_.empty(); }
+  void shutdown_write() override { s_->output_shut = true; }
+  void refuse_input() override { s_->input_refused = true; }
+  bool input_waiting() const override { return !s_->input.empty(); }
   void discard_input(std::span<char> /*scratch*/) override {
-    input_discarded = true;
-    input_.clear();
+    s_->input_discarded = true;
+    s_->input.clear();
   }
   void close() override {
-    closed = true;
-    event_.reset();
+    s_->closed = true;
+    s_->event.reset();
   }
-  std::string_view peer() override { return peer_name; }
+  std::string_view peer() override { return s_->peer_name; }
 
  private:
-  void signal_input() {
-    uint64_t one = 1;
-    if (!signalled_ && ::write(event_.get(), &one, sizeof(one)) == sizeof(one)) signalled_ = true;
-  }
-  void clear_input_signal() {
-    uint64_t count;
-    if (signalled_ && ::read(event_.get(), &count, sizeof(count)) == sizeof(count)) {
-      signalled_ = false;
-    }
-  }
-
-  UniqueFd event_;
-  std::deque<std::string> input_;
-  bool input_ended_ = false;
-  bool blocked_on_write_ = false;
-  bool signalled_ = false;
-  size_t write_room_ = SIZE_MAX;
+  std::shared_ptr<FakeStreamScript> s_;
 };
 
-// Opens the streams a test made beforehand, in order; the test keeps a
-// pointer to each (the connection owns it).
+// Opens the streams a test prepared, in order.
 class FakeTransport final : public StreamTransport {
  public:
-  FakeByteStream* prepare() {
-    next_ = std::make_unique<FakeByteStream>();
-    return next_.get();
+  std::shared_ptr<FakeStreamScript> prepare() {
+    next_ = std::make_shared<FakeStreamScript>();
+    return next_;
   }
   std::unique_ptr<ByteStream> open(UniqueFd /*fd*/, const SocketAddress& /*peer*/) const override {
-    return std::move(next_);
+    return std::make_unique<FakeByteStream>(std::move(next_));
   }
 
  private:
-  mutable std::unique_ptr<FakeByteStream> next_;
+  mutable std::shared_ptr<FakeStreamScript> next_;
 };
 
 }  // namespace ackd

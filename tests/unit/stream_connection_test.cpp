@@ -54,9 +54,10 @@ class StreamConnectionTest : public testing::Test {
     listener_.transport = std::make_unique<FakeTransport>();
   }
 
-  // A connection over a fresh fake stream, served at once (as accepted).
-  FakeByteStream* open(std::string first_chunk) {
-    FakeByteStream* stream = transport().prepare();
+  // A connection over a fresh fake stream, served at once (as accepted). The
+  // script outlives the stream, which the connection frees once closed.
+  std::shared_ptr<FakeStreamScript> open(std::string first_chunk) {
+    std::shared_ptr<FakeStreamScript> stream = transport().prepare();
     if (!first_chunk.empty()) stream->client_sends(std::move(first_chunk));
     connections_.open(UniqueFd(), SocketAddress(), listener_);
     return stream;
@@ -80,7 +81,7 @@ class StreamConnectionTest : public testing::Test {
 };
 
 TEST_F(StreamConnectionTest, RepliesToEachMessageInOrderAndStaysOpen) {
-  FakeByteStream* stream = open("one\ntwo\n");
+  std::shared_ptr<FakeStreamScript> stream = open("one\ntwo\n");
   turns();
   stream->client_sends("three\n");
   turns();
@@ -92,7 +93,7 @@ TEST_F(StreamConnectionTest, RepliesToEachMessageInOrderAndStaysOpen) {
 
 TEST_F(StreamConnectionTest, LastReplyCarriesTheFin) {
   config_.messages_per_connection = 1;
-  FakeByteStream* stream = open("only\n");
+  std::shared_ptr<FakeStreamScript> stream = open("only\n");
   EXPECT_EQ(stream->written, "ack:only\n");
   EXPECT_TRUE(stream->fin_follows_last_write);
   EXPECT_TRUE(stream->closed);  // nothing unread: the close sends the FIN
@@ -100,7 +101,7 @@ TEST_F(StreamConnectionTest, LastReplyCarriesTheFin) {
 }
 
 TEST_F(StreamConnectionTest, EndOfInputAnswersTheFragmentAndCloses) {
-  FakeByteStream* stream = open("partial");
+  std::shared_ptr<FakeStreamScript> stream = open("partial");
   turns();
   EXPECT_EQ(stream->written, "");
   stream->client_ends();
@@ -111,7 +112,7 @@ TEST_F(StreamConnectionTest, EndOfInputAnswersTheFragmentAndCloses) {
 
 TEST_F(StreamConnectionTest, TooLongGetsErrThenLingers) {
   config_.max_message = 4;
-  FakeByteStream* stream = open("12345");
+  std::shared_ptr<FakeStreamScript> stream = open("12345");
   EXPECT_EQ(stream->written, "ERR message too long\n");
   EXPECT_TRUE(stream->output_shut);  // the rest may still come: read until the client's end
   EXPECT_FALSE(stream->closed);
@@ -122,7 +123,7 @@ TEST_F(StreamConnectionTest, TooLongGetsErrThenLingers) {
 }
 
 TEST_F(StreamConnectionTest, ShortWritesFinishWhenTheStreamTakesMore) {
-  FakeByteStream* stream = transport().prepare();
+  std::shared_ptr<FakeStreamScript> stream = transport().prepare();
   stream->set_write_room(5);
   stream->client_sends("hello\n");
   connections_.open(UniqueFd(), SocketAddress(), listener_);
@@ -133,7 +134,7 @@ TEST_F(StreamConnectionTest, ShortWritesFinishWhenTheStreamTakesMore) {
 }
 
 TEST_F(StreamConnectionTest, ReadWaitingOnWritableIsRetriedWhenWritable) {
-  FakeByteStream* stream = transport().prepare();
+  std::shared_ptr<FakeStreamScript> stream = transport().prepare();
   stream->block_reads_until_writable();
   stream->client_sends("hi\n");
   connections_.open(UniqueFd(), SocketAddress(), listener_);
@@ -145,14 +146,14 @@ TEST_F(StreamConnectionTest, ReadWaitingOnWritableIsRetriedWhenWritable) {
 }
 
 TEST_F(StreamConnectionTest, DrainingClosesAnIdleConnectionAfterReadingItsInput) {
-  FakeByteStream* stream = open("one\n");
+  std::shared_ptr<FakeStreamScript> stream = open("one\n");
   connections_.drain_all(/*keep_idle=*/false);
   EXPECT_TRUE(stream->input_discarded);
   EXPECT_TRUE(stream->closed);
 }
 
 TEST_F(StreamConnectionTest, DrainingWithASuccessorClosesWithTheNextReply) {
-  FakeByteStream* stream = open("one\n");
+  std::shared_ptr<FakeStreamScript> stream = open("one\n");
   connections_.drain_all(/*keep_idle=*/true);
   EXPECT_FALSE(stream->closed);
   stream->client_sends("two\n");
@@ -166,7 +167,7 @@ TEST_F(StreamConnectionTest, DrainingWithASuccessorClosesWithTheNextReply) {
 TEST_F(StreamConnectionTest, TheRecordNamesTheClientTheStreamNames) {
   RecordingStage stage(/*holds=*/false);
   recorder_.add_stage(&stage);
-  FakeByteStream* stream = transport().prepare();
+  std::shared_ptr<FakeStreamScript> stream = transport().prepare();
   stream->peer_name = "203.0.113.9:5000 via 127.0.0.1:41000";
   stream->client_sends("hi\n");
   connections_.open(UniqueFd(), SocketAddress(), listener_);
@@ -177,7 +178,7 @@ TEST_F(StreamConnectionTest, TheRecordNamesTheClientTheStreamNames) {
 TEST_F(StreamConnectionTest, HeldRepliesLeaveInOrderOnceSettled) {
   RecordingStage stage(/*holds=*/true);
   recorder_.add_stage(&stage);
-  FakeByteStream* stream = open("one\ntwo\n");
+  std::shared_ptr<FakeStreamScript> stream = open("one\ntwo\n");
   EXPECT_EQ(stream->written, "");
   ASSERT_EQ(stage.tickets.size(), 2u);
   recorder_.gate().confirm(stage.tickets[1]);
@@ -191,7 +192,7 @@ TEST_F(StreamConnectionTest, HeldRepliesLeaveInOrderOnceSettled) {
 }
 
 TEST_F(StreamConnectionTest, AStartedMessageMustEndWithinTheMessageTimeout) {
-  FakeByteStream* stream = open("slow");
+  std::shared_ptr<FakeStreamScript> stream = open("slow");
   connections_.sweep(std::chrono::steady_clock::now() + 11s);
   EXPECT_EQ(stream->written, "ERR message timeout\n");
 }
