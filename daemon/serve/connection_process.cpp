@@ -42,8 +42,8 @@ int ConnectionProcess::serve(UniqueFd fd, const SocketAddress& peer,
   add_counts_to_dispatcher();
   flush_log();
   const MessageCounters& c = core_.recorder().counters();
-  spdlog::debug("exiting: {} connections, {} messages, {} acks, {} errors", c.connections,
-                c.messages, c.acks, c.errors);
+  spdlog::debug("exiting: {} connections, {} messages, {} replies, {} errors", c.connections,
+                c.messages, c.replies, c.errors);
   return 0;
 }
 
@@ -68,7 +68,7 @@ void ConnectionProcess::on_signals() {
 void ConnectionProcess::add_counts_to_dispatcher() {
   const MessageCounters& c = core_.recorder().counters();
   dispatcher_entry_.messages.fetch_add(c.messages, std::memory_order_relaxed);
-  dispatcher_entry_.acks.fetch_add(c.acks, std::memory_order_relaxed);
+  dispatcher_entry_.replies.fetch_add(c.replies, std::memory_order_relaxed);
   dispatcher_entry_.errors.fetch_add(c.errors, std::memory_order_relaxed);
 }
 

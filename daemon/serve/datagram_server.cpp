@@ -70,7 +70,7 @@ void DatagramServer::settled(Ticket ticket, std::string_view error) {
   for (auto it = held_.begin(); it != held_.end(); ++it) {
     if (it->ticket != ticket) continue;
     if (error.empty()) {
-      recorder_.count_ack();
+      recorder_.count_reply();
       reply(it->peer, it->received, it->reply);
     } else {
       recorder_.count_error();

@@ -34,7 +34,7 @@ Ticket handle_message(const ServedListener& listener, Recorder& recorder, std::s
     ticket = recorder.record(listener.config->name, std::string_view(), message, waiter);
   }
   listener.service->respond(message, reply);
-  if (ticket == 0 && order == ReplyOrder::kNext) recorder.count_ack();
+  if (ticket == 0 && order == ReplyOrder::kNext) recorder.count_reply();
   return ticket;
 }
 

@@ -143,7 +143,7 @@ void StreamConnection::release_settled() {
       recorder.count_error();
     } else {
       out_.append(held_text_, held_start_, reply.size);
-      if (reply.is_ack) recorder.count_ack();
+      if (reply.is_ack) recorder.count_reply();
     }
     held_start_ += reply.size;
     ++held_head_;
@@ -242,12 +242,12 @@ void StreamConnection::flush() {
 // (shutdown, then reading until the peer's EOF) is for a peer that may
 // still be sending, whose next byte would otherwise meet a closed socket and
 // draw a reset that can destroy the acks in flight (nginx's lingering_close
-// "on" judges the same way). A draining close always lingers: the client
-// may have sent its next message before it saw the FIN.
+// "on" judges the same way). Draining changes nothing here: a client that
+// waits for each ack sees the FIN with it and sends nothing more.
 void StreamConnection::after_flush() {
   if (state_ != State::kClosing || holding()) return;
   bool linger =
-      peer_may_send_ || draining_ || listener_.config->lingering_close == LingeringClose::kAlways;
+      peer_may_send_ || listener_.config->lingering_close == LingeringClose::kAlways;
   if (peer_eof_ || !linger) {
     close();
     return;

@@ -106,11 +106,11 @@ void WorkerLoop::publish(WorkerState state) {
   entry.connections.store(c.connections + sink_.handed_off(), relaxed);
   // Added, not stored: a dispatcher's connection processes add theirs too.
   entry.messages.fetch_add(c.messages - published_messages_, relaxed);
-  entry.acks.fetch_add(c.acks - published_acks_, relaxed);
+  entry.replies.fetch_add(c.replies - published_replies_, relaxed);
   entry.errors.fetch_add(c.errors - published_errors_, relaxed);
   entry.dropped.store(c.dropped, relaxed);
   published_messages_ = c.messages;
-  published_acks_ = c.acks;
+  published_replies_ = c.replies;
   published_errors_ = c.errors;
 }
 
@@ -148,8 +148,8 @@ int WorkerLoop::run() {
   }
   flush_log();
   const MessageCounters& c = core_.recorder().counters();
-  spdlog::debug("exiting: {} connections, {} messages, {} acks, {} errors", c.connections,
-                c.messages, c.acks, c.errors);
+  spdlog::debug("exiting: {} connections, {} messages, {} replies, {} errors", c.connections,
+                c.messages, c.replies, c.errors);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 // keep-alive clients. The checks read the spool through ackctl, as a user.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <random>
@@ -38,6 +39,13 @@ size_t missing_from(const std::string& spool, const std::set<std::string>& acked
   return lost;
 }
 
+char process_state(pid_t pid) {
+  for (const ProcessInfo& info : children_of(getpid())) {
+    if (info.pid == pid) return info.state;
+  }
+  return '?';
+}
+
 // Every process of the daemon but the master: workers, or dispatchers and
 // their connection processes.
 std::vector<pid_t> serving_processes(pid_t master) {
@@ -68,7 +76,10 @@ TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
     std::vector<pid_t> pids = serving_processes(daemon->pid());
     if (!pids.empty()) kill(pids[random() % pids.size()], SIGKILL);
   }
-  // The whole daemon at once: the master first, so nothing is respawned.
+  // The whole daemon at once: the master stopped first, so that nothing is
+  // respawned between the count of its processes and the kill.
+  kill(daemon->pid(), SIGSTOP);
+  wait_until([&] { return process_state(daemon->pid()) == 'T'; }, 5s);
   std::vector<pid_t> pids = serving_processes(daemon->pid());
   kill(daemon->pid(), SIGKILL);
   for (pid_t pid : pids) kill(pid, SIGKILL);

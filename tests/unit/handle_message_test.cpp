@@ -67,7 +67,7 @@ TEST_F(HandleMessageTest, RepliesAndCountsAtOnceWhenNothingHolds) {
   EXPECT_EQ(reply, "before|HELLO");
   EXPECT_EQ(recorder_.counters().messages, 1u);
   EXPECT_EQ(recorder_.counters().bytes, 5u);
-  EXPECT_EQ(recorder_.counters().acks, 1u);
+  EXPECT_EQ(recorder_.counters().replies, 1u);
   EXPECT_EQ(peer_formatted_, 0);  // nobody stores it
 }
 
@@ -79,7 +79,7 @@ TEST_F(HandleMessageTest, ARecordingStageGetsListenerPeerAndMessage) {
   ASSERT_EQ(stage.records.size(), 1u);
   EXPECT_EQ(stage.records[0], "edge 192.0.2.7:4242 hello");
   EXPECT_EQ(peer_formatted_, 1);
-  EXPECT_EQ(recorder_.counters().acks, 1u);
+  EXPECT_EQ(recorder_.counters().replies, 1u);
 }
 
 TEST_F(HandleMessageTest, AHeldReplyIsCountedWhenReleasedNotNow) {
@@ -90,7 +90,7 @@ TEST_F(HandleMessageTest, AHeldReplyIsCountedWhenReleasedNotNow) {
   EXPECT_NE(ticket, 0u);
   EXPECT_EQ(reply, "HELLO");  // written now, sent once the ticket is settled
   EXPECT_EQ(recorder_.counters().messages, 1u);
-  EXPECT_EQ(recorder_.counters().acks, 0u);
+  EXPECT_EQ(recorder_.counters().replies, 0u);
 }
 
 TEST_F(HandleMessageTest, AReplyBehindHeldOnesIsCountedWhenReleased) {
@@ -99,7 +99,7 @@ TEST_F(HandleMessageTest, AReplyBehindHeldOnesIsCountedWhenReleased) {
                                  ReplyOrder::kBehindHeld);
   EXPECT_EQ(ticket, 0u);
   EXPECT_EQ(reply, "HELLO");
-  EXPECT_EQ(recorder_.counters().acks, 0u);
+  EXPECT_EQ(recorder_.counters().replies, 0u);
 }
 
 }  // namespace
