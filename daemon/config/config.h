@@ -17,6 +17,7 @@
 #include "common/duration.h"
 #include "common/endpoint.h"
 #include "daemon/config/machine.h"
+#include "daemon/replicate/replication_config.h"
 
 namespace ackd {
 
@@ -102,6 +103,7 @@ struct Config {
   std::string source;  // file path, or "(embedded default)"
   DaemonConfig daemon;
   SpoolConfig spool;
+  ReplicationConfig replication;
   std::vector<ListenerConfig> listeners;
 
   const ListenerConfig* find_listener(std::string_view name) const;
