@@ -640,6 +640,8 @@ StatusSnapshot Supervisor::snapshot() const {
     row.dropped = e.dropped.load(std::memory_order_relaxed);
     row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
+    ReplicationRow replication = read_replication_board(row.pid, e.replication);
+    if (replication.on()) s.replication.push_back(replication);
     s.workers.push_back(row);
   }
   std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {

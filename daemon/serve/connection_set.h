@@ -58,6 +58,8 @@ class ConnectionSet {
   // once, after the loop turn's commit.
   void queue_flush(StreamConnection* connection) { to_flush_.push_back(connection); }
   void flush_released();
+  // The recorder's stages are no longer saturated: connections read again.
+  void resume_reading();
 
  private:
   EventLoop& loop_;

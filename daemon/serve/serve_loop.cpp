@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/log/logging.h"
+#include "daemon/replicate/replication.h"
 
 namespace ackd {
 namespace {
@@ -31,9 +32,11 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
     spool_ = std::make_unique<SpoolWriter>(config.spool, recorder_.gate());
     spool_->open();  // fails at start, not at the first message
     recorder_.add_stage(spool_.get());
-    if (config.daemon.mode == ProcessMode::kFork) {
-      relay_ = std::make_unique<SpoolRelay>(loop_, *spool_, recorder_.gate());
-    }
+  }
+  replication_ = start_replication(config, recorder_.gate(), loop_, entry);
+  if (replication_) recorder_.add_stage(replication_.get());
+  if (config.daemon.mode == ProcessMode::kFork && !recorder_.stages().empty()) {
+    relay_ = std::make_unique<SpoolRelay>(loop_, recorder_);
   }
   if (config.daemon.max_requests > 0) {
     // Jitter, so workers started together are not all recycled together.
@@ -46,7 +49,9 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
 ServeLoop::ServeLoop(const Config& config, const ConnectionProcess& process)
     : ServeLoop(config, /*master_pid=*/0, process.dispatcher_entry, /*accumulate=*/true) {
   if (process.spool_channel >= 0) {
-    relayed_spool_ = std::make_unique<RelayedSpool>(config.spool, recorder_.gate(), loop_,
+    bool holds = (config.spool.enabled() && config.spool.ack_after != AckAfter::kReceive) ||
+                 config.replication.sync();
+    relayed_spool_ = std::make_unique<RelayedSpool>(holds, recorder_.gate(), loop_,
                                                     UniqueFd(process.spool_channel));
     recorder_.add_stage(relayed_spool_.get());
   }
@@ -68,6 +73,13 @@ void ServeLoop::commit_and_flush() {
   recorder_.commit();
   connections_.flush_released();
   if (relay_) relay_->flush();
+  // Backpressure: while a stage is saturated, clients are not read.
+  bool saturated = recorder_.saturated();
+  if (saturated != reading_paused_) {
+    reading_paused_ = saturated;
+    if (relay_) relay_->set_paused(saturated);
+    if (!saturated) connections_.resume_reading();
+  }
 }
 
 void ServeLoop::serve(std::vector<ServedListener>& listeners, AcceptSink& sink) {

@@ -15,6 +15,7 @@
 #include "daemon/record/relayed_spool.h"
 #include "daemon/record/spool_relay.h"
 #include "daemon/record/spool_writer.h"
+#include "daemon/replicate/replication_stage.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/connection_set.h"
 #include "daemon/serve/datagram_server.h"
@@ -53,8 +54,8 @@ class ServeLoop final : public EventHandler {
   void serve(std::vector<ServedListener>& listeners, AcceptSink& sink);
   // Fork mode: children to reap on SIGCHLD and to wait for on stop.
   void watch_children(ForkingSink* children) { children_ = children; }
-  // Fork mode: the dispatcher's relay of its children's records (nullptr:
-  // no spool).
+  // Fork mode: the dispatcher's relay of its children's records to its
+  // record stages (nullptr: no stage).
   SpoolRelay* spool_relay() { return relay_.get(); }
 
   // Runs until stopped and drained; with exit_when_idle, also once no
@@ -87,14 +88,16 @@ class ServeLoop final : public EventHandler {
   std::unique_ptr<ReplyBudget> own_reply_budget_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   ForkingSink* children_ = nullptr;
-  std::unique_ptr<SpoolWriter> spool_;           // a worker's or a dispatcher's
-  std::unique_ptr<SpoolRelay> relay_;            // a dispatcher's, for its children
-  std::unique_ptr<RelayedSpool> relayed_spool_;  // a connection process's
+  std::unique_ptr<SpoolWriter> spool_;             // a worker's or a dispatcher's
+  std::unique_ptr<ReplicationStage> replication_;  // likewise (mode = "sync")
+  std::unique_ptr<SpoolRelay> relay_;              // a dispatcher's, for its children
+  std::unique_ptr<RelayedSpool> relayed_spool_;    // a connection process's
   ScoreboardEntry* entry_;
   bool accumulate_;
   uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
   uint64_t published_messages_ = 0, published_acks_ = 0, published_errors_ = 0;
   bool signalled_ = false;
+  bool reading_paused_ = false;  // a record stage is saturated
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
   SteadyTime next_sweep_{};

@@ -281,7 +281,8 @@ void StreamConnection::update_interest() {
   size_t pending = unsent + held_text_.size() - held_start_;
   if (state_ == State::kLingering) {
     wanted = EPOLLIN;
-  } else if (state_ == State::kReading && pending < owner_.limits().max_pending_output) {
+  } else if (state_ == State::kReading && pending < owner_.limits().max_pending_output &&
+             !owner_.recorder().saturated()) {
     wanted = EPOLLIN;
   }
   if (unsent > 0) wanted |= EPOLLOUT;

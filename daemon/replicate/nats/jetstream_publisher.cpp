@@ -1,0 +1,311 @@
+// The JetStream Publisher (nats.c 3.4): one connection per process, asynchronous
+// publishes (js_PublishMsgAsync) with Nats-Msg-Id and a MaxWait, so that the
+// library itself reports a publish ack that does not come in time. Its
+// callbacks run on the library's threads and only push to the Handoff.
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "daemon/replicate/publisher.h"
+
+namespace ackd {
+namespace {
+
+constexpr int64_t kReconnectWaitMs = 250;
+constexpr int64_t kLibraryCloseWaitMs = 2000;
+
+std::string status_text(natsStatus status) {
+  const char* last = nats_GetLastError(nullptr);
+  std::string text = natsStatus_GetText(status);
+  if (last != nullptr && *last != '\0' && text != last) text += std::string(": ") + last;
+  return text;
+}
+
+[[noreturn]] void throw_nats(const char* call, natsStatus status) {
+  throw std::system_error(EINVAL, std::generic_category(),
+                          std::string(call) + ": " + status_text(status));
+}
+
+void check(const char* call, natsStatus status) {
+  if (status != NATS_OK) throw_nats(call, status);
+}
+
+class JetStreamPublisher final : public Publisher {
+ public:
+  JetStreamPublisher(const ReplicationConfig& config, std::vector<std::string> subjects,
+                     Handoff& handoff);
+  ~JetStreamPublisher() override;
+
+  std::string publish(const OutgoingMessage& message, uint64_t sequence) override;
+
+ private:
+  void release();
+  void set_options();
+  void connect();
+  void ensure_stream();
+  void connected();
+  static void on_connected(natsConnection* nc, void* self);
+  static void on_disconnected(natsConnection* nc, void* self);
+  static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* self);
+
+  ReplicationConfig config_;
+  std::vector<std::string> subjects_;
+  Handoff& handoff_;
+  natsOptions* options_ = nullptr;
+  natsConnection* connection_ = nullptr;
+  jsCtx* js_ = nullptr;
+  std::mutex start_mutex_;  // guards started_, connected_early_
+  bool started_ = false;
+  bool connected_early_ = false;
+  std::mutex mutex_;  // guards sequences_ (the loop thread and the ack thread)
+  std::unordered_map<natsMsg*, uint64_t> sequences_;
+};
+
+JetStreamPublisher::JetStreamPublisher(const ReplicationConfig& config,
+                                       std::vector<std::string> subjects, Handoff& handoff)
+    : config_(config), subjects_(std::move(subjects)), handoff_(handoff) {
+  try {
+    set_options();
+    connect();
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+JetStreamPublisher::~JetStreamPublisher() { release(); }
+
+void JetStreamPublisher::release() {
+  if (options_ == nullptr) return;
+  if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (connection_ != nullptr) {
+    natsConnection_Close(connection_);
+    natsConnection_Destroy(connection_);
+  }
+  if (options_ != nullptr) natsOptions_Destroy(options_);
+  js_ = nullptr;
+  connection_ = nullptr;
+  options_ = nullptr;
+  // No callback may run once this object is gone: wait for the library's threads.
+  nats_CloseAndWait(kLibraryCloseWaitMs);
+}
+
+void JetStreamPublisher::set_options() {
+  check("natsOptions_Create", natsOptions_Create(&options_));
+  std::vector<const char*> servers;
+  bool tls = !config_.tls_ca.empty();
+  for (const std::string& server : config_.servers) {
+    servers.push_back(server.c_str());
+    tls = tls || server.rfind("tls://", 0) == 0;
+  }
+  check("servers",
+        natsOptions_SetServers(options_, servers.data(), static_cast<int>(servers.size())));
+  check("name", natsOptions_SetName(options_, "ackd"));
+  int64_t timeout_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout).count();
+  check("timeout", natsOptions_SetTimeout(options_, timeout_ms));
+  check("reconnect", natsOptions_SetMaxReconnect(options_, -1));  // forever
+  check("reconnect wait", natsOptions_SetReconnectWait(options_, kReconnectWaitMs));
+  check("retry", natsOptions_SetRetryOnFailedConnect(options_, true, on_connected, this));
+  check("callback", natsOptions_SetReconnectedCB(options_, on_connected, this));
+  check("callback", natsOptions_SetDisconnectedCB(options_, on_disconnected, this));
+  if (!config_.user.empty()) {
+    check("user",
+          natsOptions_SetUserInfo(options_, config_.user.c_str(), config_.password.c_str()));
+  }
+  if (!config_.token.empty()) check("token", natsOptions_SetToken(options_, config_.token.c_str()));
+  if (!config_.credentials.empty()) {
+    check("credentials",
+          natsOptions_SetUserCredentialsFromFiles(options_, config_.credentials.c_str(), nullptr));
+  }
+  if (tls) check("tls", natsOptions_SetSecure(options_, true));
+  if (!config_.tls_ca.empty()) {
+    natsStatus status = natsOptions_LoadCATrustedCertificates(options_, config_.tls_ca.c_str());
+    if (status != NATS_OK) throw_nats(("tls_ca " + config_.tls_ca).c_str(), status);
+  }
+}
+
+void JetStreamPublisher::connect() {
+  natsStatus status = natsConnection_Connect(&connection_, options_);
+  if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) throw_nats("connect", status);
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.PublishAsync.AckHandler = on_ack;
+  options.PublishAsync.AckHandlerClosure = this;
+  check("jetstream", natsConnection_JetStream(&js_, connection_, &options));
+  bool connected_meanwhile;
+  {
+    std::lock_guard lock(start_mutex_);
+    started_ = true;
+    connected_meanwhile = std::exchange(connected_early_, false);
+  }
+  if (status == NATS_OK || connected_meanwhile) {
+    connected();
+  } else {
+    handoff_.push(LinkNote{LinkEvent::kLost, "no server reachable yet: " + status_text(status)});
+  }
+}
+
+// On the caller's thread at start, else on the library's callback thread
+// (which may call before the JetStream context exists: then start does).
+void JetStreamPublisher::connected() {
+  {
+    std::lock_guard lock(start_mutex_);
+    if (!started_) {
+      connected_early_ = true;
+      return;
+    }
+  }
+  char url[256] = {};
+  natsConnection_GetConnectedUrl(connection_, url, sizeof(url));
+  handoff_.push(LinkNote{LinkEvent::kConnected, url});
+  ensure_stream();
+}
+
+// The stream must exist and take our subjects; with create_stream, ackd
+// makes it, or adds the subjects it lacks.
+void JetStreamPublisher::ensure_stream() {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status = js_GetStreamInfo(&info, js_, config_.stream.c_str(), nullptr, &code);
+  if (status != NATS_OK && code != JSStreamNotFoundErr) {
+    handoff_.push(LinkNote{LinkEvent::kStreamProblem, "cannot look it up: " + status_text(status)});
+    return;
+  }
+  std::vector<const char*> subjects;
+  if (info != nullptr) {
+    for (int i = 0; i < info->Config->SubjectsLen; ++i)
+      subjects.push_back(info->Config->Subjects[i]);
+  }
+  size_t known = subjects.size();
+  for (const std::string& subject : subjects_) {
+    bool present = false;
+    for (size_t i = 0; i < known; ++i) present = present || subject == subjects[i];
+    if (!present) subjects.push_back(subject.c_str());
+  }
+  if (info != nullptr && subjects.size() == known) {
+    jsStreamInfo_Destroy(info);
+    return;
+  }
+  if (!config_.create_stream) {
+    handoff_.push(LinkNote{LinkEvent::kStreamProblem,
+                           info == nullptr ? "not found (create it, or set create_stream = true)"
+                                           : "does not take every listener's subject"});
+    if (info != nullptr) jsStreamInfo_Destroy(info);
+    return;
+  }
+  jsStreamConfig stream;
+  jsStreamConfig_Init(&stream);
+  if (info != nullptr) stream = *info->Config;
+  stream.Name = config_.stream.c_str();
+  stream.Subjects = subjects.data();
+  stream.SubjectsLen = static_cast<int>(subjects.size());
+  if (info == nullptr) {
+    stream.Storage = js_FileStorage;
+    stream.Replicas = config_.replicas;
+  }
+  jsStreamInfo* made = nullptr;
+  status = info == nullptr ? js_AddStream(&made, js_, &stream, nullptr, &code)
+                           : js_UpdateStream(&made, js_, &stream, nullptr, &code);
+  if (status != NATS_OK) {
+    handoff_.push(
+        LinkNote{LinkEvent::kStreamProblem, "cannot create or update it: " + status_text(status)});
+  }
+  if (made != nullptr) jsStreamInfo_Destroy(made);
+  if (info != nullptr) jsStreamInfo_Destroy(info);
+}
+
+std::string JetStreamPublisher::publish(const OutgoingMessage& m, uint64_t sequence) {
+  // Not buffered while disconnected: the reply is ERR now, not after the timeout.
+  if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) return "not connected";
+  natsMsg* msg = nullptr;
+  std::string subject(m.subject);
+  natsStatus status = natsMsg_Create(&msg, subject.c_str(), nullptr, m.body.data(),
+                                     static_cast<int>(m.body.size()));
+  auto header = [&](const char* key, std::string_view value) {
+    if (status == NATS_OK) status = natsMsgHeader_Set(msg, key, std::string(value).c_str());
+  };
+  header("Ackd-Time", m.time);
+  header("Ackd-Listener", m.listener);
+  header("Ackd-Peer", m.peer);
+  header("Ackd-Host", m.host);
+  if (status != NATS_OK) {
+    natsMsg_Destroy(msg);
+    return status_text(status);
+  }
+  std::string msg_id(m.msg_id);
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MsgId = msg_id.c_str();
+  options.ExpectStream = config_.stream.c_str();
+  options.MaxWait = std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout).count();
+  {
+    std::lock_guard lock(mutex_);
+    sequences_[msg] = sequence;
+  }
+  natsMsg* owned = msg;
+  status = js_PublishMsgAsync(js_, &owned, &options);
+  if (status != NATS_OK) {  // still ours: no callback will come for it
+    std::lock_guard lock(mutex_);
+    sequences_.erase(msg);
+    natsMsg_Destroy(owned);
+    return status_text(status);
+  }
+  return {};
+}
+
+void JetStreamPublisher::on_connected(natsConnection* /*nc*/, void* self) {
+  static_cast<JetStreamPublisher*>(self)->connected();
+}
+
+void JetStreamPublisher::on_disconnected(natsConnection* nc, void* self) {
+  const char* error = nullptr;
+  natsConnection_GetLastError(nc, &error);
+  static_cast<JetStreamPublisher*>(self)->handoff_.push(
+      LinkNote{LinkEvent::kLost, error != nullptr ? error : ""});
+}
+
+// On the library's thread: the sequence out of the map, the result onto the handoff.
+void JetStreamPublisher::on_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
+                                void* self) {
+  auto* publisher = static_cast<JetStreamPublisher*>(self);
+  PublishResult result;
+  {
+    std::lock_guard lock(publisher->mutex_);
+    auto it = publisher->sequences_.find(msg);
+    if (it == publisher->sequences_.end()) {
+      natsMsg_Destroy(msg);
+      return;
+    }
+    result.sequence = it->second;
+    publisher->sequences_.erase(it);
+  }
+  natsMsg_Destroy(msg);
+  if (ack != nullptr) {
+    result.duplicate = ack->Duplicate;
+  } else if (error != nullptr && error->Err == NATS_TIMEOUT) {
+    result.error = "no publish ack within the timeout";
+  } else if (error != nullptr) {
+    result.error = error->ErrText != nullptr && *error->ErrText != '\0'
+                       ? std::string(error->ErrText)
+                       : std::string(natsStatus_GetText(error->Err));
+  } else {
+    result.error = "no publish ack";
+  }
+  publisher->handoff_.push(std::move(result));
+}
+
+}  // namespace
+
+std::unique_ptr<Publisher> make_jetstream_publisher(const ReplicationConfig& config,
+                                                    std::vector<std::string> subjects,
+                                                    Handoff& handoff) {
+  return std::make_unique<JetStreamPublisher>(config, std::move(subjects), handoff);
+}
+
+}  // namespace ackd
