@@ -29,10 +29,12 @@ struct OutgoingMessage {
 class Publisher {
  public:
   virtual ~Publisher() = default;
-  // Starts one publish; its result is pushed with `sequence`. Returns ""
-  // or, when it is refused at once (not connected), why: then nothing is
-  // pushed for it.
+  // Takes one message to publish; its result is pushed with `sequence`.
+  // Returns "" or, when it is refused at once, why: then nothing is pushed
+  // for it. Never blocks.
   virtual std::string publish(const OutgoingMessage& message, uint64_t sequence) = 0;
+  // Once per loop turn: sends what publish() took.
+  virtual void flush() {}
 };
 
 // Connects in the background (a server down at start is retried) and, with

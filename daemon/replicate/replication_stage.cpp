@@ -12,6 +12,10 @@
 namespace ackd {
 namespace {
 
+// The library reports a publish ack that does not come within the timeout;
+// the stage's own deadline, a little later, holds even if it does not.
+constexpr auto kDeadlineGrace = std::chrono::milliseconds(250);
+
 uint64_t unix_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -62,14 +66,25 @@ void ReplicationStage::append(const SpoolRecord& record, Ticket ticket) {
     fail_now(ticket, refused);
     return;
   }
-  pending_.push_back({ticket, true});
+  pending_.push_back({ticket, true, Clock::now() + config_.timeout + kDeadlineGrace});
   ++in_flight_;
+}
+
+void ReplicationStage::commit() {
+  publisher_->flush();
+  if (in_flight_ > 0) expire(Clock::now());
+  // Refused in append(): settled now, after the turn, as a transport
+  // expects (never from inside the record() that took the ticket).
+  std::vector<Ticket> refused;
+  refused.swap(refused_);
+  for (Ticket ticket : refused) gate_.fail(ticket, kUnavailable);
+  publish_board();
 }
 
 void ReplicationStage::fail_now(Ticket ticket, std::string_view why) {
   ++failed_;
   note_outcome(false, why);
-  if (ticket != 0) gate_.fail(ticket, kUnavailable);
+  if (ticket != 0) refused_.push_back(ticket);
 }
 
 void ReplicationStage::handle_event(uint32_t /*events*/) {
@@ -77,6 +92,14 @@ void ReplicationStage::handle_event(uint32_t /*events*/) {
   for (const LinkNote& note : notes_) note_link(note);
   for (const PublishResult& result : results_) settle(result.sequence, result.error);
   publish_board();
+}
+
+// Deadlines follow the sequence, and the front entry is always open
+// (settle() drops the settled ones there).
+void ReplicationStage::expire(Clock::time_point now) {
+  while (!pending_.empty() && pending_.front().deadline <= now) {
+    settle(first_, "no publish ack within the timeout");
+  }
 }
 
 // Results arrive in any order; settled entries leave from the front.

@@ -7,6 +7,7 @@
 // that, a new record fails at once (datagrams are answered ERR).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -38,18 +39,21 @@ class ReplicationStage final : public RecordStage, public EventHandler {
 
   bool holds_replies() const override { return true; }
   void append(const SpoolRecord& record, Ticket ticket) override;
-  void commit() override { publish_board(); }
-  bool idle() const override { return in_flight_ == 0; }
+  void commit() override;
+  bool idle() const override { return in_flight_ == 0 && refused_.empty(); }
   bool saturated() const override { return in_flight_ >= max_pending_; }
   void handle_event(uint32_t events) override;
 
   size_t in_flight() const { return in_flight_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Pending {
     Ticket ticket = 0;
     bool open = false;
+    Clock::time_point deadline;
   };
+  void expire(Clock::time_point now);
   void settle(uint64_t sequence, std::string_view error);
   void fail_now(Ticket ticket, std::string_view why);
   void note_link(const LinkNote& note);
@@ -72,6 +76,7 @@ class ReplicationStage final : public RecordStage, public EventHandler {
   bool failing_ = false;
   std::string last_error_;
   LogThrottle failure_log_;
+  std::vector<Ticket> refused_;         // failed in append(), settled in commit()
   std::vector<PublishResult> results_;  // reused
   std::vector<LinkNote> notes_;
   bool registered_ = false;

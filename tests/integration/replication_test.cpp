@@ -101,6 +101,111 @@ TEST_P(Replication, EveryAckedMessageIsInTheStreamWithItsHeaders) {
   EXPECT_EQ(streamed.headers["Ackd-Listener"], "tcp");
 }
 
+KeepAliveOptions load_options() {
+  KeepAliveOptions options;
+  options.clients = 8;
+  options.reply_timeout = 5s;
+  options.bound = 40s;
+  return options;
+}
+
+// While the stream has no quorum, clients get ERR: the count of acks does
+// not move (what was in flight when quorum went may still be acked).
+void expect_errors_not_acks(KeepAliveClients& clients) {
+  uint64_t errs = clients.errs();
+  ASSERT_TRUE(wait_until([&] { return clients.errs() > errs + 20; }, 10s))
+      << "no ERR without a quorum";
+  uint64_t acks = clients.acks();
+  errs = clients.errs();
+  EXPECT_TRUE(wait_until([&] { return clients.errs() > errs + 40; }, 10s));
+  EXPECT_EQ(clients.acks(), acks) << "acked without a quorum";
+}
+
+// One node killed (-9) and restarted under load: quorum holds, nothing
+// acked is lost. Then two down: no quorum, errors and no acks; back: acks.
+TEST_P(Replication, NodesKilledUnderLoadLoseNothingAcked) {
+  uint16_t port = free_port();
+  Daemon daemon(replication_config(port, *cluster_, GetParam()));
+  daemon.allow_errors();  // "replication: stream ACKD did not store a message"
+  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  ASSERT_TRUE(clients.wait_for_progress(300, 10s)) << clients.first_failures();
+  cluster_->kill(0);
+  EXPECT_TRUE(clients.wait_for_progress(1000, 15s)) << "no progress with two nodes of three";
+  cluster_->start(0);
+  EXPECT_TRUE(clients.wait_for_progress(300, 10s));
+  cluster_->kill(1);
+  cluster_->kill(2);
+  expect_errors_not_acks(clients);
+  cluster_->start(1);
+  cluster_->start(2);
+  uint64_t acks = clients.acks();
+  EXPECT_TRUE(wait_until([&] { return clients.acks() > acks + 300; }, 20s))
+      << "no acks once the quorum was back";
+  clients.stop();
+  EXPECT_EQ(clients.failures(), 0u) << clients.first_failures();
+  EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
+}
+
+// Every node down: no ack at all, the daemon serves on with ERR, and acks
+// again once the cluster is back.
+TEST_P(Replication, EveryNodeDownMeansNoAckUntilTheyReturn) {
+  uint16_t port = free_port();
+  Daemon daemon(replication_config(port, *cluster_, GetParam()));
+  daemon.allow_errors();
+  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  ASSERT_TRUE(clients.wait_for_progress(300, 10s)) << clients.first_failures();
+  for (int i = 0; i < 3; ++i) cluster_->kill(i);
+  expect_errors_not_acks(clients);
+  EXPECT_EQ(udp_exchange(port, "while down", 3s), "ERR unavailable");
+  EXPECT_TRUE(daemon.wait_for_log("lost the connection to NATS"));
+  for (int i = 0; i < 3; ++i) cluster_->start(i);
+  uint64_t acks = clients.acks();
+  EXPECT_TRUE(wait_until([&] { return clients.acks() > acks + 300; }, 30s))
+      << "no acks once the cluster was back";
+  EXPECT_TRUE(daemon.wait_for_log("connected to nats://"));
+  clients.stop();
+  EXPECT_EQ(clients.failures(), 0u) << clients.first_failures();
+  EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
+}
+
+// Every process of the daemon but the master.
+std::vector<pid_t> serving_processes(pid_t master) {
+  std::vector<pid_t> pids;
+  for (const ProcessInfo& child : children_of(master)) {
+    pids.push_back(child.pid);
+    for (const ProcessInfo& grandchild : children_of(child.pid)) pids.push_back(grandchild.pid);
+  }
+  return pids;
+}
+
+// Workers (dispatchers, connection processes) SIGKILLed at random under
+// load, then the master with them; ackd again: nothing acked is lost.
+TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
+  uint16_t port = free_port();
+  std::string config = replication_config(port, *cluster_, GetParam());
+  auto daemon = std::make_unique<Daemon>(config);
+  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  std::mt19937 random(17);
+  for (int round = 0; round < 8; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 200));
+    std::vector<pid_t> pids = serving_processes(daemon->pid());
+    if (!pids.empty()) kill(pids[random() % pids.size()], SIGKILL);
+  }
+  std::vector<pid_t> pids = serving_processes(daemon->pid());
+  kill(daemon->pid(), SIGKILL);
+  for (pid_t pid : pids) kill(pid, SIGKILL);
+  daemon->wait_for(5s);
+  daemon->allow_errors();
+  daemon.reset();
+  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  daemon = std::make_unique<Daemon>(config);
+  EXPECT_TRUE(clients.wait_for_progress(200, 10s)) << "no exchange after the restart";
+  clients.stop();
+  daemon.reset();
+  ASSERT_GT(clients.acks(), 100u) << "the clients hardly ran";
+  EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Replication, ::testing::Values("prefork", "fork"));
 
 }  // namespace

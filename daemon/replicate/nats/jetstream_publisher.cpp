@@ -2,12 +2,20 @@
 // publishes (js_PublishMsgAsync) with Nats-Msg-Id and a MaxWait, so that the
 // library itself reports a publish ack that does not come in time. Its
 // callbacks run on the library's threads and only push to the Handoff.
+// The loop thread never calls into the connection: nats.c holds the
+// connection's lock while it reconnects (connect, CONNECT, PING: up to the
+// timeout per server), so publishing happens on a sender thread of ours
+// (the loop only hands it messages), and looking up or making the stream
+// on a keeper thread (a request that may wait for its timeout must not
+// hold up publishing).
 #include <nats/nats.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -42,8 +50,20 @@ class JetStreamPublisher final : public Publisher {
   ~JetStreamPublisher() override;
 
   std::string publish(const OutgoingMessage& message, uint64_t sequence) override;
+  void flush() override;
 
  private:
+  struct Queued {
+    natsMsg* msg;
+    uint64_t sequence;
+    std::string msg_id;
+  };
+  void send_loop();
+  void keep_loop();
+  void send(Queued& queued);
+  void fail(uint64_t sequence, std::string why) {
+    handoff_.push(PublishResult{sequence, std::move(why), false});
+  }
   void release();
   void set_options();
   void connect();
@@ -62,8 +82,18 @@ class JetStreamPublisher final : public Publisher {
   std::mutex start_mutex_;  // guards started_, connected_early_
   bool started_ = false;
   bool connected_early_ = false;
-  std::mutex mutex_;  // guards sequences_ (the loop thread and the ack thread)
+  std::mutex mutex_;  // guards sequences_ (the sender thread and the ack thread)
   std::unordered_map<natsMsg*, uint64_t> sequences_;
+  // The loop thread's hand to the sender thread.
+  std::mutex outbox_mutex_;
+  std::condition_variable outbox_ready_;
+  std::vector<Queued> outbox_;
+  std::vector<Queued> filling_;  // the loop thread's, until flush()
+  std::condition_variable check_due_;
+  bool stream_check_due_ = false;  // guarded by outbox_mutex_ too
+  bool stopping_ = false;
+  std::thread sender_;
+  std::thread keeper_;
 };
 
 JetStreamPublisher::JetStreamPublisher(const ReplicationConfig& config,
@@ -76,11 +106,27 @@ JetStreamPublisher::JetStreamPublisher(const ReplicationConfig& config,
     release();
     throw;
   }
+  sender_ = std::thread([this] { send_loop(); });
+  keeper_ = std::thread([this] { keep_loop(); });
 }
 
 JetStreamPublisher::~JetStreamPublisher() { release(); }
 
 void JetStreamPublisher::release() {
+  if (sender_.joinable()) {
+    {
+      std::lock_guard lock(outbox_mutex_);
+      stopping_ = true;
+    }
+    outbox_ready_.notify_one();
+    check_due_.notify_one();
+    sender_.join();
+    if (keeper_.joinable()) keeper_.join();
+  }
+  for (auto* queue : {&outbox_, &filling_}) {
+    for (Queued& queued : *queue) natsMsg_Destroy(queued.msg);
+    queue->clear();
+  }
   if (options_ == nullptr) return;
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (connection_ != nullptr) {
@@ -137,6 +183,7 @@ void JetStreamPublisher::connect() {
   jsOptions_Init(&options);
   options.PublishAsync.AckHandler = on_ack;
   options.PublishAsync.AckHandlerClosure = this;
+  options.Wait = std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout).count();
   check("jetstream", natsConnection_JetStream(&js_, connection_, &options));
   bool connected_meanwhile;
   {
@@ -164,7 +211,11 @@ void JetStreamPublisher::connected() {
   char url[256] = {};
   natsConnection_GetConnectedUrl(connection_, url, sizeof(url));
   handoff_.push(LinkNote{LinkEvent::kConnected, url});
-  ensure_stream();
+  {
+    std::lock_guard lock(outbox_mutex_);
+    stream_check_due_ = true;
+  }
+  check_due_.notify_one();
 }
 
 // The stream must exist and take our subjects; with create_stream, ackd
@@ -220,9 +271,9 @@ void JetStreamPublisher::ensure_stream() {
   if (info != nullptr) jsStreamInfo_Destroy(info);
 }
 
+// On the loop thread: the message is made here (memory only), sent by the
+// sender thread.
 std::string JetStreamPublisher::publish(const OutgoingMessage& m, uint64_t sequence) {
-  // Not buffered while disconnected: the reply is ERR now, not after the timeout.
-  if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) return "not connected";
   natsMsg* msg = nullptr;
   std::string subject(m.subject);
   natsStatus status = natsMsg_Create(&msg, subject.c_str(), nullptr, m.body.data(),
@@ -238,25 +289,77 @@ std::string JetStreamPublisher::publish(const OutgoingMessage& m, uint64_t seque
     natsMsg_Destroy(msg);
     return status_text(status);
   }
-  std::string msg_id(m.msg_id);
+  filling_.push_back(Queued{msg, sequence, std::string(m.msg_id)});
+  return {};
+}
+
+// Once per loop turn: the turn's messages go to the sender in one batch.
+void JetStreamPublisher::flush() {
+  if (filling_.empty()) return;
+  {
+    std::lock_guard lock(outbox_mutex_);
+    if (outbox_.empty()) {
+      outbox_.swap(filling_);
+    } else {
+      for (Queued& queued : filling_) outbox_.push_back(std::move(queued));
+      filling_.clear();
+    }
+  }
+  outbox_ready_.notify_one();
+}
+
+void JetStreamPublisher::send_loop() {
+  std::vector<Queued> batch;
+  while (true) {
+    {
+      std::unique_lock lock(outbox_mutex_);
+      outbox_ready_.wait(lock, [&] { return stopping_ || !outbox_.empty(); });
+      if (stopping_) return;
+      batch.swap(outbox_);
+    }
+    for (Queued& queued : batch) send(queued);
+    batch.clear();
+  }
+}
+
+void JetStreamPublisher::keep_loop() {
+  while (true) {
+    {
+      std::unique_lock lock(outbox_mutex_);
+      check_due_.wait(lock, [&] { return stopping_ || stream_check_due_; });
+      if (stopping_) return;
+      stream_check_due_ = false;
+    }
+    ensure_stream();
+  }
+}
+
+void JetStreamPublisher::send(Queued& queued) {
+  // Not buffered while disconnected: the reply is ERR now, not after the timeout.
+  if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) {
+    natsMsg_Destroy(queued.msg);
+    fail(queued.sequence, "not connected");
+    return;
+  }
   jsPubOptions options;
   jsPubOptions_Init(&options);
-  options.MsgId = msg_id.c_str();
+  options.MsgId = queued.msg_id.c_str();
   options.ExpectStream = config_.stream.c_str();
   options.MaxWait = std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout).count();
+  natsMsg* msg = queued.msg;
   {
     std::lock_guard lock(mutex_);
-    sequences_[msg] = sequence;
+    sequences_[msg] = queued.sequence;
   }
-  natsMsg* owned = msg;
-  status = js_PublishMsgAsync(js_, &owned, &options);
+  natsStatus status = js_PublishMsgAsync(js_, &queued.msg, &options);
   if (status != NATS_OK) {  // still ours: no callback will come for it
-    std::lock_guard lock(mutex_);
-    sequences_.erase(msg);
-    natsMsg_Destroy(owned);
-    return status_text(status);
+    {
+      std::lock_guard lock(mutex_);
+      sequences_.erase(msg);
+    }
+    natsMsg_Destroy(queued.msg);
+    fail(queued.sequence, status_text(status));
   }
-  return {};
 }
 
 void JetStreamPublisher::on_connected(natsConnection* /*nc*/, void* self) {
