@@ -472,7 +472,7 @@ bool Supervisor::workers_healthy() const {
 void Supervisor::tick_status(TimePoint now) {
   if (now < next_status_) return;
   next_status_ = now + std::chrono::seconds(1);
-  if (config_.spool.enabled()) enforce_spool_limit(config_.spool);
+  if (config_.spool.enabled()) enforce_spool_limit(config_.spool, config_.replication.forward());
   if (++status_ticks_ % 5 == 0) notify_status();
 }
 

@@ -45,6 +45,8 @@ class ReplicationStage final : public RecordStage, public EventHandler {
   void handle_event(uint32_t events) override;
 
   size_t in_flight() const { return in_flight_; }
+  // Where a Publisher given to start() pushes its results.
+  Handoff& handoff() { return handoff_; }
 
  private:
   using Clock = std::chrono::steady_clock;

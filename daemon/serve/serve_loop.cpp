@@ -35,6 +35,10 @@ ServeLoop::ServeLoop(const Config& config, pid_t master_pid, ScoreboardEntry* en
   }
   replication_ = start_replication(config, recorder_.gate(), loop_, entry);
   if (replication_) recorder_.add_stage(replication_.get());
+  if (entry != nullptr) {
+    forwarder_ = start_forwarder(config, loop_, entry->slot.load(std::memory_order_relaxed),
+                                 &entry->replication);
+  }
   if (config.daemon.mode == ProcessMode::kFork && !recorder_.stages().empty()) {
     relay_ = std::make_unique<SpoolRelay>(loop_, recorder_);
   }
@@ -73,6 +77,7 @@ void ServeLoop::commit_and_flush() {
   recorder_.commit();
   connections_.flush_released();
   if (relay_) relay_->flush();
+  if (forwarder_) forwarder_->poll();
   // Backpressure: while a stage is saturated, clients are not read.
   bool saturated = recorder_.saturated();
   if (saturated != reading_paused_) {

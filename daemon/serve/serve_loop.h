@@ -15,6 +15,7 @@
 #include "daemon/record/relayed_spool.h"
 #include "daemon/record/spool_relay.h"
 #include "daemon/record/spool_writer.h"
+#include "daemon/replicate/forwarder.h"
 #include "daemon/replicate/replication_stage.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/connection_set.h"
@@ -90,6 +91,7 @@ class ServeLoop final : public EventHandler {
   ForkingSink* children_ = nullptr;
   std::unique_ptr<SpoolWriter> spool_;             // a worker's or a dispatcher's
   std::unique_ptr<ReplicationStage> replication_;  // likewise (mode = "sync")
+  std::unique_ptr<Forwarder> forwarder_;           // worker 0's (mode = "forward")
   std::unique_ptr<SpoolRelay> relay_;              // a dispatcher's, for its children
   std::unique_ptr<RelayedSpool> relayed_spool_;    // a connection process's
   ScoreboardEntry* entry_;

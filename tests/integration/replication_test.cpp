@@ -18,6 +18,8 @@
 #include "tests/support/nats_cluster.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/spool_files.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
 #ifdef ACKD_HAVE_NATS
@@ -204,6 +206,62 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
   daemon.reset();
   ASSERT_GT(clients.acks(), 100u) << "the clients hardly ran";
   EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
+}
+
+// mode = "forward": acks follow the spool; the forwarder ships every acked
+// record to the stream exactly once, across an outage of every node and a
+// kill -9 of the whole daemon in the middle of forwarding.
+TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  std::string replication =
+      "[replication]\nservers = " + cluster_->servers_toml() + "\nstream = \"" + kStream +
+      "\"\nsubject = \"ackd.{listener}\"\nmode = \"forward\"\ntimeout = \"1s\"\n";
+  std::string config = spool_config(port, spool, "fsync", replication, GetParam());
+  auto daemon = std::make_unique<Daemon>(config);
+  daemon->allow_errors();  // the forwarder's warnings while the cluster is down
+  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  ASSERT_TRUE(clients.wait_for_progress(300, 10s)) << clients.first_failures();
+  for (int i = 0; i < 3; ++i) cluster_->kill(i);
+  EXPECT_TRUE(clients.wait_for_progress(500, 10s)) << "no local acks while the cluster is down";
+  EXPECT_TRUE(daemon->wait_for_log("forwarder lost the connection"));
+  for (int i = 0; i < 3; ++i) cluster_->start(i);
+  EXPECT_TRUE(clients.wait_for_progress(300, 10s));
+  // The whole daemon, killed while it forwards; then again.
+  std::vector<pid_t> pids = serving_processes(daemon->pid());
+  kill(daemon->pid(), SIGKILL);
+  for (pid_t pid : pids) kill(pid, SIGKILL);
+  daemon->wait_for(5s);
+  daemon.reset();
+  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  daemon = std::make_unique<Daemon>(config);
+  daemon->allow_errors();
+  EXPECT_TRUE(clients.wait_for_progress(300, 10s));
+  clients.stop();
+  EXPECT_EQ(clients.errs(), 0u);
+  std::set<std::string> acked = clients.acked();
+  std::map<std::string, int> copies;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::vector<StoredMessage> messages;
+        if (!cluster_->read_stream(kStream, messages, 5s)) return false;
+        copies.clear();
+        for (const StoredMessage& m : messages) ++copies[m.body];
+        for (const std::string& message : acked) {
+          if (copies.count(message) == 0) return false;
+        }
+        return true;
+      },
+      30s))
+      << "acked messages not forwarded";
+  size_t missing = 0, twice = 0;
+  for (const std::string& message : acked) {
+    if (copies[message] == 0 && ++missing <= 5) ADD_FAILURE() << "not forwarded: " << message;
+    if (copies[message] > 1 && ++twice <= 5) ADD_FAILURE() << "forwarded twice: " << message;
+  }
+  EXPECT_EQ(missing, 0u) << "of " << acked.size();
+  EXPECT_EQ(twice, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Replication, ::testing::Values("prefork", "fork"));
