@@ -98,6 +98,14 @@ TEST_P(Replication, EveryAckedMessageIsInTheStreamWithItsHeaders) {
   EXPECT_EQ(datagram.headers["Ackd-Peer"].rfind("127.0.0.1:", 0), 0u);
   EXPECT_FALSE(datagram.headers["Nats-Msg-Id"].empty());
   EXPECT_EQ(datagram.headers["Ackd-Time"].size(), 30u) << datagram.headers["Ackd-Time"];
+  std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+  ASSERT_TRUE(status);
+  EXPECT_NE(status->json.find("\"replication\":[{"), std::string::npos) << status->json;
+  EXPECT_NE(status->json.find("\"state\":\"connected\",\"server\":\"nats://127.0.0.1:"),
+            std::string::npos)
+      << status->json;
+  RunResult text = ackctl({"status", "--socket", daemon.control_socket()});
+  EXPECT_NE(text.out.find("REPLICATION"), std::string::npos) << text.out;
   StoredMessage streamed = stored[*clients.acked().begin()];
   EXPECT_EQ(streamed.subject, "ackd.tcp");
   EXPECT_EQ(streamed.headers["Ackd-Listener"], "tcp");
