@@ -220,6 +220,8 @@ void Forwarder::handle_event(uint32_t /*events*/) {
         board_->server.store(note.text);
         board_->state.store(LinkState::kConnected, std::memory_order_relaxed);
       }
+    } else if (note.event == LinkEvent::kStreamProblem) {
+      note_failure("stream " + replication_.stream + ": " + note.text);
     } else if (note.event == LinkEvent::kLost) {
       spdlog::warn(
           "replication: forwarder lost the connection to NATS{}{}; records wait in the spool",

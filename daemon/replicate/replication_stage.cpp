@@ -133,8 +133,10 @@ void ReplicationStage::note_link(const LinkNote& note) {
     }
     return;
   }
-  if (note.event == LinkEvent::kStreamProblem) {
-    spdlog::error("replication: stream {}: {}", config_.stream, note.text);
+  if (note.event == LinkEvent::kStreamProblem) {  // tried again every second: throttled
+    if (auto suppressed = stream_log_.admit(std::chrono::steady_clock::now())) {
+      spdlog::error("replication: stream {}: {}{}", config_.stream, note.text, *suppressed);
+    }
     last_error_ = note.text;
     if (board_ != nullptr) board_->last_error.store(last_error_);
     return;

@@ -78,6 +78,7 @@ class ReplicationStage final : public RecordStage, public EventHandler {
   bool failing_ = false;
   std::string last_error_;
   LogThrottle failure_log_;
+  LogThrottle stream_log_;
   std::vector<Ticket> refused_;         // failed in append(), settled in commit()
   std::vector<PublishResult> results_;  // reused
   std::vector<LinkNote> notes_;

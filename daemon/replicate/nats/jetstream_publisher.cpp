@@ -26,6 +26,7 @@ namespace {
 
 constexpr int64_t kReconnectWaitMs = 250;
 constexpr int64_t kLibraryCloseWaitMs = 2000;
+constexpr auto kStreamRetry = std::chrono::seconds(1);
 
 std::string status_text(natsStatus status) {
   const char* last = nats_GetLastError(nullptr);
@@ -67,7 +68,7 @@ class JetStreamPublisher final : public Publisher {
   void release();
   void set_options();
   void connect();
-  void ensure_stream();
+  bool ensure_stream();
   void connected();
   static void on_connected(natsConnection* nc, void* self);
   static void on_disconnected(natsConnection* nc, void* self);
@@ -220,13 +221,13 @@ void JetStreamPublisher::connected() {
 
 // The stream must exist and take our subjects; with create_stream, ackd
 // makes it, or adds the subjects it lacks.
-void JetStreamPublisher::ensure_stream() {
+bool JetStreamPublisher::ensure_stream() {
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus status = js_GetStreamInfo(&info, js_, config_.stream.c_str(), nullptr, &code);
   if (status != NATS_OK && code != JSStreamNotFoundErr) {
     handoff_.push(LinkNote{LinkEvent::kStreamProblem, "cannot look it up: " + status_text(status)});
-    return;
+    return false;
   }
   std::vector<const char*> subjects;
   if (info != nullptr) {
@@ -241,14 +242,14 @@ void JetStreamPublisher::ensure_stream() {
   }
   if (info != nullptr && subjects.size() == known) {
     jsStreamInfo_Destroy(info);
-    return;
+    return true;
   }
   if (!config_.create_stream) {
     handoff_.push(LinkNote{LinkEvent::kStreamProblem,
                            info == nullptr ? "not found (create it, or set create_stream = true)"
                                            : "does not take every listener's subject"});
     if (info != nullptr) jsStreamInfo_Destroy(info);
-    return;
+    return false;
   }
   jsStreamConfig stream;
   jsStreamConfig_Init(&stream);
@@ -269,6 +270,7 @@ void JetStreamPublisher::ensure_stream() {
   }
   if (made != nullptr) jsStreamInfo_Destroy(made);
   if (info != nullptr) jsStreamInfo_Destroy(info);
+  return status == NATS_OK;
 }
 
 // On the loop thread: the message is made here (memory only), sent by the
@@ -322,15 +324,23 @@ void JetStreamPublisher::send_loop() {
   }
 }
 
+// A failed check (no meta leader yet, no quorum) is tried again, once a
+// second, until it succeeds or the connection is lost.
 void JetStreamPublisher::keep_loop() {
+  bool retry = false;
   while (true) {
     {
       std::unique_lock lock(outbox_mutex_);
-      check_due_.wait(lock, [&] { return stopping_ || stream_check_due_; });
+      auto due = [&] { return stopping_ || stream_check_due_; };
+      if (retry) {
+        check_due_.wait_for(lock, kStreamRetry, due);
+      } else {
+        check_due_.wait(lock, due);
+      }
       if (stopping_) return;
       stream_check_due_ = false;
     }
-    ensure_stream();
+    retry = natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED && !ensure_stream();
   }
 }
 
