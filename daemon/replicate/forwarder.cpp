@@ -192,9 +192,7 @@ void Forwarder::publish_from(const std::string& name, Segment& segment) {
       const SpoolRecord& r = decoded.record;
       std::string subject = replication_.subject_for(r.listener);
       std::string msg_id = host_ + ":" + name + ":" + std::to_string(offset);
-      std::string time = rfc3339_ns(r.time_ns);
-      std::string peer = header_safe(r.peer);
-      OutgoingMessage message{subject, msg_id, time, r.listener, peer, host_, r.message};
+      OutgoingMessage message{subject, msg_id, r.time_ns, r.listener, r.peer, r.message};
       uint64_t sequence = next_sequence_++;
       uint64_t end = offset + decoded.size;
       std::string refused = publisher_->publish(message, sequence);

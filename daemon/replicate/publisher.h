@@ -16,13 +16,13 @@ namespace ackd {
 
 // One stored message: the body is the client's message, byte for byte; the
 // headers carry what the spool records beside it.
+// The publisher formats the headers (off the loop thread).
 struct OutgoingMessage {
   std::string_view subject;
   std::string_view msg_id;    // Nats-Msg-Id: the stream drops a second copy
-  std::string_view time;      // Ackd-Time, RFC 3339 with nanoseconds
+  uint64_t time_ns = 0;       // Ackd-Time, as RFC 3339 with nanoseconds
   std::string_view listener;  // Ackd-Listener
-  std::string_view peer;      // Ackd-Peer, escaped
-  std::string_view host;      // Ackd-Host: which ackd received it
+  std::string_view peer;      // Ackd-Peer, escaped (header_safe); Ackd-Host is the machine's
   std::string_view body;
 };
 

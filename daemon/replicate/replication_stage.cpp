@@ -58,9 +58,8 @@ void ReplicationStage::append(const SpoolRecord& record, Ticket ticket) {
   uint64_t sequence = first_ + pending_.size();
   std::string subject = config_.subject_for(record.listener);
   std::string msg_id = id_prefix_ + std::to_string(sequence);
-  std::string time = rfc3339_ns(record.time_ns);
-  std::string peer = header_safe(record.peer);
-  OutgoingMessage message{subject, msg_id, time, record.listener, peer, host_, record.message};
+  OutgoingMessage message{subject,         msg_id,      record.time_ns,
+                          record.listener, record.peer, record.message};
   std::string refused = publisher_->publish(message, sequence);
   if (!refused.empty()) {
     fail_now(ticket, refused);

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "daemon/replicate/publisher.h"
+#include "daemon/replicate/record_headers.h"
 
 namespace ackd {
 namespace {
@@ -54,11 +55,15 @@ class JetStreamPublisher final : public Publisher {
   void flush() override;
 
  private:
+  // A message as the loop thread hands it over: copies, made into a
+  // natsMsg by the sender thread.
   struct Queued {
-    natsMsg* msg;
     uint64_t sequence;
-    std::string msg_id;
+    uint64_t time_ns;
+    std::string subject, msg_id, listener, peer, body;
+    natsMsg* msg = nullptr;
   };
+  std::string make_msg(Queued& queued);
   void send_loop();
   void keep_loop();
   void send(Queued& queued);
@@ -75,6 +80,7 @@ class JetStreamPublisher final : public Publisher {
   static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* self);
 
   ReplicationConfig config_;
+  const std::string host_ = header_safe(host_name());  // Ackd-Host, for every message
   std::vector<std::string> subjects_;
   Handoff& handoff_;
   natsOptions* options_ = nullptr;
@@ -273,26 +279,28 @@ bool JetStreamPublisher::ensure_stream() {
   return status == NATS_OK;
 }
 
-// On the loop thread: the message is made here (memory only), sent by the
-// sender thread.
+// On the loop thread: copies only (the sender thread formats and sends).
 std::string JetStreamPublisher::publish(const OutgoingMessage& m, uint64_t sequence) {
-  natsMsg* msg = nullptr;
-  std::string subject(m.subject);
-  natsStatus status = natsMsg_Create(&msg, subject.c_str(), nullptr, m.body.data(),
-                                     static_cast<int>(m.body.size()));
-  auto header = [&](const char* key, std::string_view value) {
-    if (status == NATS_OK) status = natsMsgHeader_Set(msg, key, std::string(value).c_str());
-  };
-  header("Ackd-Time", m.time);
-  header("Ackd-Listener", m.listener);
-  header("Ackd-Peer", m.peer);
-  header("Ackd-Host", m.host);
-  if (status != NATS_OK) {
-    natsMsg_Destroy(msg);
-    return status_text(status);
-  }
-  filling_.push_back(Queued{msg, sequence, std::string(m.msg_id)});
+  filling_.push_back(Queued{sequence, m.time_ns, std::string(m.subject), std::string(m.msg_id),
+                            std::string(m.listener), std::string(m.peer), std::string(m.body)});
   return {};
+}
+
+// On the sender thread: the natsMsg with its headers.
+std::string JetStreamPublisher::make_msg(Queued& q) {
+  natsStatus status = natsMsg_Create(&q.msg, q.subject.c_str(), nullptr, q.body.data(),
+                                     static_cast<int>(q.body.size()));
+  auto header = [&](const char* key, const std::string& value) {
+    if (status == NATS_OK) status = natsMsgHeader_Set(q.msg, key, value.c_str());
+  };
+  header("Ackd-Time", rfc3339_ns(q.time_ns));
+  header("Ackd-Listener", q.listener);
+  header("Ackd-Peer", header_safe(q.peer));
+  header("Ackd-Host", host_);
+  if (status == NATS_OK) return {};
+  natsMsg_Destroy(q.msg);
+  q.msg = nullptr;
+  return status_text(status);
 }
 
 // Once per loop turn: the turn's messages go to the sender in one batch.
@@ -347,8 +355,11 @@ void JetStreamPublisher::keep_loop() {
 void JetStreamPublisher::send(Queued& queued) {
   // Not buffered while disconnected: the reply is ERR now, not after the timeout.
   if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) {
-    natsMsg_Destroy(queued.msg);
     fail(queued.sequence, "not connected");
+    return;
+  }
+  if (std::string error = make_msg(queued); !error.empty()) {
+    fail(queued.sequence, error);
     return;
   }
   jsPubOptions options;
