@@ -23,6 +23,7 @@ constexpr auto kSaveInterval = std::chrono::milliseconds(200);
 constexpr auto kRetryPause = std::chrono::milliseconds(500);
 constexpr size_t kReadChunk = 1 << 20;
 constexpr const char* kLockFile = "forwarder.lock";
+constexpr size_t kMaxOpenSegments = 16;
 
 // A finished segment becomes "done" only once no new segment can sort
 // before it: names start with their creation time in milliseconds, and two
@@ -98,6 +99,12 @@ void Forwarder::load_position() {
   }
 }
 
+size_t Forwarder::open_segments() const {
+  size_t open = 0;
+  for (const auto& [name, segment] : segments_) open += segment.fd ? 1 : 0;
+  return open;
+}
+
 void Forwarder::poll() {
   auto now = Clock::now();
   if (!take_lock()) return;
@@ -132,6 +139,8 @@ void Forwarder::scan_directory() {
     listed.insert(name);
     if (!done_.empty() && name <= done_) continue;
     Segment& segment = segments_[name];
+    // The oldest few are open at a time: a long outage leaves many segments.
+    if (!segment.fd && open_segments() >= kMaxOpenSegments) continue;
     if (!segment.fd) {
       segment.fd.reset(openat(directory_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!segment.fd) continue;
@@ -150,8 +159,10 @@ void Forwarder::scan_directory() {
   lag_ = 0;
   for (auto& [name, segment] : segments_) {
     struct stat st {};
-    if (segment.fd && fstat(segment.fd.get(), &st) == 0)
-      segment.size = static_cast<uint64_t>(st.st_size);
+    bool known = segment.fd
+                     ? fstat(segment.fd.get(), &st) == 0
+                     : fstatat(directory_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (known) segment.size = static_cast<uint64_t>(st.st_size);
     lag_ += segment.size > segment.acked ? segment.size - segment.acked : 0;
   }
   if (board_ != nullptr) board_->forwarded_lag.store(lag_, std::memory_order_relaxed);

@@ -64,6 +64,7 @@ class Forwarder final : public EventHandler {
   };
 
   bool take_lock();
+  size_t open_segments() const;
   void load_position();
   void scan_directory();
   void publish_from(const std::string& name, Segment& segment);

@@ -217,8 +217,9 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
 }
 
 // mode = "forward": acks follow the spool; the forwarder ships every acked
-// record to the stream exactly once, across an outage of every node and a
-// kill -9 of the whole daemon in the middle of forwarding.
+// record to the stream exactly once, across an outage of every node (with
+// retention over its limit meanwhile) and a kill -9 of the whole daemon in
+// the middle of forwarding.
 TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
   uint16_t port = free_port();
   TempDir dir;
@@ -226,10 +227,16 @@ TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
   std::string replication =
       "[replication]\nservers = " + cluster_->servers_toml() + "\nstream = \"" + kStream +
       "\"\nsubject = \"ackd.{listener}\"\nmode = \"forward\"\ntimeout = \"1s\"\n";
-  std::string config = spool_config(port, spool, "fsync", replication, GetParam());
+  // Small segments and a retention limit the outage overruns: many
+  // segments to ship, none removed before it is shipped.
+  std::string config = spool_config(
+      port, spool, "fsync", "segment_size = \"16KiB\"\nmax_total_size = \"64KiB\"\n" + replication,
+      GetParam());
   auto daemon = std::make_unique<Daemon>(config);
   daemon->allow_errors();  // the forwarder's warnings while the cluster is down
-  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  KeepAliveOptions options = load_options();
+  options.payload = std::string(200, 'x');
+  KeepAliveClients clients([&] { return connect_tcp(port); }, options);
   ASSERT_TRUE(clients.wait_for_progress(300, 10s)) << clients.first_failures();
   for (int i = 0; i < 3; ++i) cluster_->kill(i);
   EXPECT_TRUE(clients.wait_for_progress(500, 10s)) << "no local acks while the cluster is down";
