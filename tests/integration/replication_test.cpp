@@ -216,6 +216,30 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
   EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
 }
 
+// Sync with a spool: a reply waits for both; every acked message is in
+// the spool and in the stream (in fork mode the dispatcher stores its
+// children's records in both).
+TEST_P(Replication, SyncWithASpoolStoresEveryAckedMessageInBoth) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  std::string replication = "[replication]\nservers = " + cluster_->servers_toml() +
+                            "\nstream = \"" + kStream +
+                            "\"\nsubject = \"ackd.{listener}\"\ntimeout = \"1s\"\n";
+  auto daemon =
+      std::make_unique<Daemon>(spool_config(port, spool, "fsync", replication, GetParam()));
+  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  ASSERT_TRUE(clients.wait_for_progress(1000, 15s)) << clients.first_failures();
+  clients.stop();
+  daemon.reset();
+  EXPECT_EQ(clients.errs(), 0u);
+  EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
+  std::multiset<std::string> spooled = spooled_messages(spool);
+  size_t not_spooled = 0;
+  for (const std::string& message : clients.acked()) not_spooled += spooled.count(message) == 0;
+  EXPECT_EQ(not_spooled, 0u) << "acked but not in the spool";
+}
+
 // mode = "forward": acks follow the spool; the forwarder ships every acked
 // record to the stream exactly once, across an outage of every node (with
 // retention over its limit meanwhile) and a kill -9 of the whole daemon in
