@@ -49,6 +49,14 @@ class Replication : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     if (!NatsCluster::available()) GTEST_SKIP() << "nats-server is not installed";
+#ifdef __SANITIZE_ADDRESS__
+    // A fork-mode dispatcher forks while nats.c's threads allocate; GCC 12's
+    // ASan allocator is not fork-safe (the child can wait forever on a lock
+    // such a thread held), glibc's malloc is. The plain build runs these.
+    if (std::string(GetParam()) == "fork") {
+      GTEST_SKIP() << "fork mode with nats threads: skipped under ASan (see the comment)";
+    }
+#endif
     cluster_ = std::make_unique<NatsCluster>(3);
     ASSERT_TRUE(cluster_->create_stream(kStream, {"ackd.tcp", "ackd.udp"}, 3))
         << "the cluster made no stream";
