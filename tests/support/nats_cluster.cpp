@@ -76,9 +76,15 @@ StoredMessage stored(natsMsg* msg, uint64_t sequence) {
 
 }  // namespace
 
-bool NatsCluster::available() {
-  return access("/usr/sbin/nats-server", X_OK) == 0 || access("/usr/bin/nats-server", X_OK) == 0;
+// Debian installs it in /usr/sbin, which a test's PATH may lack.
+static std::string nats_server_path() {
+  for (const char* path : {"/usr/sbin/nats-server", "/usr/bin/nats-server"}) {
+    if (access(path, X_OK) == 0) return path;
+  }
+  return "";
 }
+
+bool NatsCluster::available() { return !nats_server_path().empty(); }
 
 NatsCluster::NatsCluster(int nodes) {
   for (int i = 0; i < nodes; ++i) {
