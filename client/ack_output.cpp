@@ -9,11 +9,18 @@
 
 namespace ackd::client {
 
-bool is_error_ack(std::string_view ack) { return ack.starts_with("ERR "); }
+bool is_error_reply(std::string_view reply, std::string_view sent) {
+  if (!reply.starts_with("ERR ")) return false;
+  // On a stream the server drops a CR before the LF: "ERR x\r" echoes as "ERR x".
+  std::string_view line = sent.ends_with('\r') ? sent.substr(0, sent.size() - 1) : sent;
+  return reply != sent && reply != line;
+}
 
-void print_ack(std::string_view ack) {
-  if (is_error_ack(ack)) throw ClientError(kExitProtocol, "server error: " + std::string(ack));
-  std::cout << ack << '\n';
+void print_reply(std::string_view reply, std::string_view sent) {
+  if (is_error_reply(reply, sent)) {
+    throw ClientError(kExitProtocol, "server error: " + std::string(reply));
+  }
+  std::cout << reply << '\n';
   flush_stdout();
 }
 

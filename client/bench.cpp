@@ -29,7 +29,9 @@ constexpr const char* kFooter =
     "the send (conn: from the connect) to the ack, in microseconds, in an HDR-style\n"
     "histogram (within 0.4%). An exchange without its ack within --timeout counts as an\n"
     "error of kind timeout; a reply other than the --ack line (such as ERR ...) as\n"
-    "protocol. The run lasts --duration, or until --messages exchanges are done.\n"
+    "protocol. With --expect echo, for a listener with service = \"echo\", each reply must\n"
+    "be the message itself instead, and a good one counts as an ack. The run lasts\n"
+    "--duration, or until --messages exchanges are done.\n"
     "With conn against a server that leaves the close to the client, this host keeps\n"
     "a TIME_WAIT socket per connection: on loopback, net.ipv4.tcp_tw_reuse (default 2)\n"
     "lets connect() reuse them; elsewhere a long run may run out of local ports.\n\n";
@@ -74,12 +76,24 @@ void add_load_options(CLI::App& bench, BenchOptions& options) {
   bench.add_option("--timeout", options.timeout, "Deadline for each exchange")
       ->type_name("DURATION")
       ->capture_default_str();
-  bench.add_option("--ack", options.ack, "The expected ack line")->type_name("TEXT");
+  bench.add_option("--expect", options.expect, "What each reply must be: ack or echo")
+      ->type_name("ack|echo")
+      ->capture_default_str();
+  bench.add_option("--ack", options.ack, "The expected ack line (default: I got your message)")
+      ->type_name("TEXT");
   bench
       .add_option("--idle", options.idle,
                   "Also hold N idle connections open during the run (one exchange each first)")
       ->type_name("N");
   bench.add_flag("--json", options.json, "Print one JSON object for scripts");
+  bench.add_flag("--proxy-v1", options.proxy_v1,
+                 "Begin each connection with a PROXY protocol v1 header (HAProxy's send-proxy)");
+  bench.add_flag("--proxy-v2", options.proxy_v2,
+                 "Begin each connection with a PROXY protocol v2 header (send-proxy-v2)");
+  bench
+      .add_option("--proxy-source", options.proxy_source,
+                  "The client address and port the PROXY header announces")
+      ->type_name("ADDR:PORT");
 }
 
 }  // namespace

@@ -99,12 +99,26 @@ void parse_message(const BenchOptions& options, BenchPlan& plan) {
     usage_error("--size must be 1 to " + std::to_string(max) + " bytes in this mode");
   }
   plan.size = options.size;
-  if (options.ack.empty() || options.ack.size() > kMaxAck) {
+  plan.json = options.json;
+}
+
+// The reply each message must get: the ack line, or the message itself.
+void parse_expect(const BenchOptions& options, BenchPlan& plan) {
+  if (options.expect == "echo") {
+    if (options.ack) usage_error("--ack is the expected ack: not with --expect echo");
+    plan.expect = BenchExpect::kEcho;
+    return;
+  }
+  if (options.expect != "ack") {
+    usage_error("--expect must be ack or echo, not \"" + options.expect + "\"");
+  }
+  std::string ack = options.ack.value_or("I got your message");
+  if (ack.empty() || ack.size() > kMaxAck) {
     usage_error("--ack must be 1 to " + std::to_string(kMaxAck) + " bytes");
   }
-  if (options.ack.find('\n') != std::string::npos) usage_error("--ack must be one line");
-  plan.ack = options.ack;
-  plan.json = options.json;
+  if (ack.find('\n') != std::string::npos) usage_error("--ack must be one line");
+  plan.expect = BenchExpect::kAck;
+  plan.ack = ack;
 }
 
 }  // namespace
@@ -120,6 +134,13 @@ BenchPlan make_bench_plan(const BenchOptions& options, unsigned cpus) {
   parse_mode(options, plan);
   parse_load(options, cpus, plan);
   parse_message(options, plan);
+  parse_expect(options, plan);
+  try {
+    plan.proxy = make_proxy_preamble(options.proxy_v1, options.proxy_v2, options.proxy_source,
+                                     plan.datagram());
+  } catch (const std::invalid_argument& e) {
+    usage_error(e.what());
+  }
   return plan;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client/proxy_preamble.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
 
@@ -25,9 +26,13 @@ struct BenchOptions {
   int64_t messages = 0;  // signed, so that -1 is refused rather than wrapped
   size_t size = 16;
   std::string timeout = "5s";
-  std::string ack = "I got your message";
+  std::string expect = "ack";
+  std::optional<std::string> ack;  // unset: "I got your message"
   unsigned idle = 0;
   bool json = false;
+  bool proxy_v1 = false;     // --proxy-v1: a PROXY header first on each connection
+  bool proxy_v2 = false;     // --proxy-v2
+  std::string proxy_source;  // --proxy-source ADDR:PORT
 };
 
 // How each client exchanges messages.
@@ -35,6 +40,12 @@ enum class BenchPattern {
   kConnection,  // conn: connect, one message, its ack, close
   kKeepAlive,   // keep, unix: one message at a time on a long-lived connection
   kDatagram,    // udp, unixgram: one datagram at a time
+};
+
+// What each reply must be.
+enum class BenchExpect {
+  kAck,   // the --ack line
+  kEcho,  // the message itself (a listener with service = "echo")
 };
 
 struct BenchPlan {
@@ -49,9 +60,11 @@ struct BenchPlan {
   uint64_t messages = 0;  // 0: no count limit
   size_t size = 16;
   Duration timeout = std::chrono::seconds(5);
-  std::string ack;
+  BenchExpect expect = BenchExpect::kAck;
+  std::string ack;    // with kAck
   unsigned idle = 0;  // extra connections held open (stream modes)
   bool json = false;
+  ProxyPreamble proxy;  // stream modes: a PROXY header first on each connection
 
   bool datagram() const { return pattern == BenchPattern::kDatagram; }
   // "tcp 127.0.0.1:51717", "unix /run/ackd/ackd.sock", for the report.

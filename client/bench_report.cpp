@@ -54,7 +54,14 @@ std::string format_bench_text(const BenchPlan& plan, const BenchResult& result) 
   out << "ackctl bench: " << plan.mode << " (" << pattern_text(plan) << ") to " << plan.target()
       << ", " << plan.concurrency << (plan.datagram() ? " clients" : " connections") << " on "
       << plan.threads << (plan.threads == 1 ? " thread" : " threads") << ", " << plan.size
-      << "-byte messages\n";
+      << "-byte messages, "
+      << (plan.expect == BenchExpect::kEcho ? "expecting their echoes"
+                                            : "expecting \"" + plan.ack + "\"")
+      << "\n";
+  if (plan.proxy.enabled()) {
+    out << "  proxy:    a PROXY " << (plan.proxy.version == ProxyVersion::kV1 ? "v1" : "v2")
+        << " header first on each connection, from " << plan.proxy.source.to_string() << "\n";
+  }
   if (plan.idle > 0) out << "  idle:     " << c.idle_held << " of " << plan.idle << " held open\n";
   out << "  acks:     " << c.acks << " in " << number(result.seconds, 2) << " s\n";
   out << "  rate:     " << number(rate(result), 0) << " acks/s\n";
@@ -77,7 +84,9 @@ std::string format_bench_json(const BenchPlan& plan, const BenchResult& result) 
   std::ostringstream out;
   out << "{\"mode\":" << json_string(plan.mode) << ",\"target\":" << json_string(plan.target())
       << ",\"concurrency\":" << plan.concurrency << ",\"threads\":" << plan.threads
-      << ",\"size\":" << plan.size << ",\"idle\":" << plan.idle << ",\"idle_held\":" << c.idle_held
+      << ",\"size\":" << plan.size
+      << ",\"expect\":" << json_string(plan.expect == BenchExpect::kEcho ? "echo" : "ack")
+      << ",\"idle\":" << plan.idle << ",\"idle_held\":" << c.idle_held
       << ",\"seconds\":" << number(result.seconds, 3) << ",\"acks\":" << c.acks
       << ",\"acks_per_second\":" << number(rate(result), 1) << ",\"errors\":" << c.errors_total()
       << ",\"errors_by_kind\":{";

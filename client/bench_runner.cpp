@@ -76,9 +76,17 @@ void raise_fd_limit(const BenchPlan& plan) {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// The reply each message must get: the ack line, or (--expect echo) the
+// message itself, without the LF a stream message ends with.
+std::string_view expected_reply(const BenchPlan& plan, std::string_view message) {
+  if (plan.expect == BenchExpect::kAck) return plan.ack;
+  if (!plan.datagram()) message.remove_suffix(1);
+  return message;
+}
+
 // The clients, the idle connections and --messages, shared out evenly.
 std::vector<WorkerSetup> worker_setups(const BenchPlan& plan, const SocketAddress& address,
-                                       std::string_view message) {
+                                       std::string_view message, std::string_view preamble) {
   std::vector<WorkerSetup> setups(plan.threads);
   uint64_t clients_before = 0;
   for (unsigned t = 0; t < plan.threads; ++t) {
@@ -98,7 +106,8 @@ std::vector<WorkerSetup> worker_setups(const BenchPlan& plan, const SocketAddres
     clients_before += setup.clients;
     setup.timeout = plan.timeout;
     setup.message = message;
-    setup.ack = plan.ack;
+    setup.reply = expected_reply(plan, message);
+    setup.preamble = preamble;
     setup.stop = &interrupted;
   }
   return setups;
@@ -170,9 +179,10 @@ BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress) {
   SocketAddress address = target_address(plan);
   raise_fd_limit(plan);
   std::string message = bench_message(plan);
+  std::string preamble = plan.proxy.header_for(address);
   InterruptHandler interrupt_handler;
   std::vector<std::unique_ptr<BenchWorker>> workers;
-  for (const WorkerSetup& setup : worker_setups(plan, address, message)) {
+  for (const WorkerSetup& setup : worker_setups(plan, address, message, preamble)) {
     workers.push_back(std::make_unique<BenchWorker>(setup));
   }
   std::latch prepared(static_cast<std::ptrdiff_t>(workers.size()));

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 #include "common/syscall.h"
 
@@ -22,6 +21,8 @@ constexpr auto kScanInterval = std::chrono::milliseconds(10);
 constexpr auto kLearnWindow = std::chrono::milliseconds(200);
 constexpr size_t kPrepareWindow = 128;  // idle connections being opened at once
 constexpr uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+// Larger than any datagram a reply can be (65507 on UDP): a longer one is cut.
+constexpr size_t kBufferSize = 65536 + 1;
 
 ErrorKind kind_of(int err) {
   switch (err) {
@@ -36,12 +37,6 @@ ErrorKind kind_of(int err) {
     default:
       return ErrorKind::kOther;
   }
-}
-
-std::string_view without_line_end(std::string_view line) {
-  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
 }
 
 }  // namespace
@@ -64,10 +59,9 @@ struct BenchWorker::Client {
   bool peer_closed = false;
   bool reused = false;  // keep-alive: the connection has carried an exchange
   uint32_t sent = 0;
-  uint32_t have = 0;
+  uint32_t progress = 0;  // through the expected reply (ExpectedReply::feed)
   Clock::time_point started{};
   Clock::time_point deadline{};
-  char in[kMaxAck + 8];  // one ack line; a longer line is a protocol error
 };
 
 const char* to_string(ErrorKind kind) {
@@ -91,6 +85,9 @@ void BenchCounts::add(const BenchCounts& other) {
 
 BenchWorker::BenchWorker(const WorkerSetup& setup)
     : setup_(setup),
+      expected_(setup.reply),
+      buffer_(kBufferSize),
+      first_message_(std::string(setup.preamble) + std::string(setup.message)),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       clients_(setup.clients + setup.idle),
       budget_left_(setup.budget) {
@@ -215,7 +212,7 @@ void BenchWorker::start_exchange(Client& client, Clock::time_point now) {
   client.deadline =
       client.idle ? std::min(now + setup_.timeout, idle_deadline_) : now + setup_.timeout;
   client.sent = 0;
-  client.have = 0;
+  client.progress = 0;
   if (client.fd < 0 && (!open_socket(client) || client.state == Client::State::kRetryConnect)) {
     return;
   }
@@ -262,12 +259,18 @@ bool BenchWorker::open_socket(Client& client) {
   return true;
 }
 
+// A new connection begins with the preamble (nothing allocated per exchange).
+std::string_view BenchWorker::bytes_to_send(const Client& client) const {
+  return client.reused || setup_.preamble.empty() ? setup_.message
+                                                  : std::string_view(first_message_);
+}
+
 void BenchWorker::send_message(Client& client) {
   // keep: the connection's setup is not part of the first exchange's latency.
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
     client.started = Clock::now();
   }
-  std::string_view message = setup_.message;
+  std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
     ssize_t n =
         ::send(client.fd, message.data() + client.sent, message.size() - client.sent, MSG_NOSIGNAL);
@@ -282,6 +285,7 @@ void BenchWorker::send_message(Client& client) {
         // delivered; it goes on a new connection.
         close_client(client);
         if (!open_socket(client) || client.state == Client::State::kRetryConnect) return;
+        message = bytes_to_send(client);  // a new connection: the preamble again
         continue;
       }
       fail(client, kind_of(errno));
@@ -292,44 +296,38 @@ void BenchWorker::send_message(Client& client) {
   client.state = Client::State::kAwaitAck;
 }
 
-// Reads up to the ack's LF (or the EOF after a final fragment: the
-// tutorial's server answers without LF and closes).
+// Reads and checks the reply up to its LF (or the EOF after a final
+// fragment: the tutorial's server answers without LF and closes). Another
+// reply (an ERR line, another server's answer) is a protocol error.
 void BenchWorker::read_ack(Client& client, uint32_t events) {
   if (setup_.socket_type == SOCK_DGRAM) {
     read_datagram_ack(client);
     return;
   }
   while (true) {
-    size_t room = sizeof(client.in) - client.have;
-    ssize_t n = ::recv(client.fd, client.in + client.have, room, 0);
+    ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
-      const char* start = client.in + client.have;
-      client.have += static_cast<uint32_t>(n);
-      const void* lf = std::memchr(start, '\n', static_cast<size_t>(n));
-      if (lf != nullptr) {
-        size_t length = static_cast<size_t>(static_cast<const char*>(lf) - client.in) + 1;
-        if (length != client.have) {  // more than one line: not an answer to one message
-          fail(client, ErrorKind::kProtocol);
-          return;
-        }
-        // The FIN came with the ack: nothing more to read on this connection.
-        client.peer_closed = (events & EPOLLRDHUP) && static_cast<size_t>(n) < room;
-        if (client.peer_closed && (events & EPOLLERR)) ++counts_.resets_after_ack;  // RST, not FIN
-        check_ack(client, std::string_view(client.in, length));
+      std::string_view bytes(buffer_.data(), static_cast<size_t>(n));
+      ExpectedReply::Step step = expected_.feed(client.progress, bytes);
+      if (step == ExpectedReply::Step::kWrong) {
+        fail(client, ErrorKind::kProtocol);
         return;
       }
-      if (client.have == sizeof(client.in)) {
-        fail(client, ErrorKind::kProtocol);
+      if (step == ExpectedReply::Step::kDone) {
+        // The FIN came with the ack: nothing more to read on this connection.
+        client.peer_closed = (events & EPOLLRDHUP) && bytes.size() < buffer_.size();
+        if (client.peer_closed && (events & EPOLLERR)) ++counts_.resets_after_ack;  // RST, not FIN
+        on_ack(client);
         return;
       }
       continue;
     }
     if (n == 0) {
       client.peer_closed = true;
-      if (client.have == 0) {
-        fail(client, ErrorKind::kProtocol);  // closed without an answer
+      if (expected_.done_at_eof(client.progress)) {
+        on_ack(client);
       } else {
-        check_ack(client, std::string_view(client.in, client.have));
+        fail(client, ErrorKind::kProtocol);  // closed without an answer, or with part of one
       }
       return;
     }
@@ -340,17 +338,16 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
 }
 
 void BenchWorker::read_datagram_ack(Client& client) {
-  ssize_t n = ::recv(client.fd, client.in, sizeof(client.in), 0);
+  // MSG_TRUNC: the real length, so a reply longer than the buffer is not cut to fit.
+  ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), MSG_TRUNC);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR) fail(client, kind_of(errno));
     return;
   }
-  check_ack(client, std::string_view(client.in, static_cast<size_t>(n)));
-}
-
-void BenchWorker::check_ack(Client& client, std::string_view line) {
-  if (without_line_end(line) != setup_.ack) {
-    fail(client, ErrorKind::kProtocol);  // an ERR line, or another server's answer
+  size_t length = static_cast<size_t>(n);
+  if (length > buffer_.size() ||
+      !expected_.matches_datagram(std::string_view(buffer_.data(), length))) {
+    fail(client, ErrorKind::kProtocol);
     return;
   }
   on_ack(client);
@@ -385,7 +382,7 @@ void BenchWorker::on_ack(Client& client) {
 }
 
 void BenchWorker::read_eof(Client& client) {
-  ssize_t n = ::recv(client.fd, client.in, sizeof(client.in), 0);
+  ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
     fail(client, ErrorKind::kProtocol);  // more than the one ack

@@ -1,6 +1,7 @@
 // BenchWorker: one thread of `ackctl bench`. It drives its share of the
 // clients from its own edge-triggered epoll loop, on non-blocking sockets,
-// with nothing allocated per exchange; it counts acks and errors by kind,
+// with nothing allocated per exchange; it checks each reply (the ack, or the
+// message's echo), counts the good ones as acks and errors by kind,
 // records latencies, and stops at the deadline or when its share of
 // --messages is spent, once every exchange in flight has ended.
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "client/bench_histogram.h"
 #include "client/bench_options.h"
+#include "client/expected_reply.h"
 #include "common/duration.h"
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
@@ -48,7 +50,8 @@ struct WorkerSetup {
   uint64_t budget = kNoBudget;  // exchanges this worker may start
   Duration timeout = std::chrono::seconds(5);
   std::string_view message;                 // the bytes of one message; outlives the worker
-  std::string_view ack;                     // the expected ack line, without its LF
+  std::string_view preamble;                // sent first on each connection (a PROXY header)
+  std::string_view reply;                   // the expected reply, without its LF; outlives it
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C): start no more exchanges
 };
 
@@ -92,9 +95,9 @@ class BenchWorker {
   void start_exchange(Client& client, Clock::time_point now);
   bool open_socket(Client& client);
   void send_message(Client& client);
+  std::string_view bytes_to_send(const Client& client) const;
   void read_ack(Client& client, uint32_t events);
   void read_datagram_ack(Client& client);
-  void check_ack(Client& client, std::string_view line);
   void on_ack(Client& client);
   void read_eof(Client& client);
   void fail(Client& client, ErrorKind kind);
@@ -103,6 +106,9 @@ class BenchWorker {
   void publish_errors();
 
   WorkerSetup setup_;
+  ExpectedReply expected_;
+  std::vector<char> buffer_;  // every client reads into it: replies are checked, not kept
+  std::string first_message_;  // the preamble and the message: a new connection's first bytes
   UniqueFd epoll_;
   std::vector<Client> clients_;  // the active ones first, then the idle ones
   std::array<epoll_event, 256> events_{};

@@ -15,11 +15,14 @@
 namespace ackd::client {
 namespace {
 
+// A daemon that refuses the caller answers before it reads: the send may
+// then fail (EPIPE), and the reply that says why is read all the same.
 void send_request(int fd, const std::string& line, const SocketAddress& peer) {
   size_t sent = 0;
   while (sent < line.size()) {
     ssize_t n = send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return;
     if (n < 0) throw_socket_error("send", peer, errno);
     sent += static_cast<size_t>(n);
   }
@@ -64,11 +67,12 @@ std::string failure_text(const std::string& reply) {
   return text;
 }
 
-// Runs `request` and prints the reply. A reload the daemon could not do
-// fails (1) with its reasons; any other "ERR ..." reply is a protocol error.
+// Runs `request` and prints the reply. A reload or an upgrade the daemon
+// could not do fails (1) with its reasons; any other "ERR ..." reply is a
+// protocol error.
 void run_and_print(const ControlOptions& options, const std::string& request) {
   std::string reply = run_control(options, request);
-  if (reply.rfind("ERR reload failed", 0) == 0)
+  if (reply.rfind("ERR reload failed", 0) == 0 || reply.rfind("ERR upgrade failed", 0) == 0)
     throw ClientError(kExitFailure, failure_text(reply));
   if (reply.rfind("ERR ", 0) == 0) {
     throw ClientError(kExitProtocol, "daemon replied: " + reply.substr(0, reply.find('\n')));
@@ -115,6 +119,16 @@ void setup_control(CLI::App& app) {
   add_command(app, "stop", "Stop the daemon gracefully (like SIGTERM)", "the daemon is stopping",
               options)
       ->callback([options] { run_and_print(*options, "stop"); });
+  // The new master has 30 s to be ready: the default deadline leaves it that.
+  auto upgrade_options = std::make_shared<ControlOptions>();
+  upgrade_options->timeout = kUpgradeTimeout;
+  add_command(app, "upgrade",
+              "Replace the daemon's binary with the one on disk, refusing no connection (like "
+              "SIGUSR2), and report the outcome",
+              "the new master serves (1 when the upgrade failed: why on stderr; the old master "
+              "serves on)",
+              upgrade_options)
+      ->callback([upgrade_options] { run_and_print(*upgrade_options, "upgrade"); });
 }
 
 }  // namespace ackd::client

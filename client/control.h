@@ -1,4 +1,4 @@
-// ackctl status | reload | stop: requests to the daemon's control socket
+// ackctl status | reload | upgrade | stop: requests to the daemon's control socket
 // (`[daemon] control_socket`, default /run/ackd/control.sock). The daemon
 // renders the status itself, as a table or as JSON; ackctl prints it.
 #pragma once
@@ -8,6 +8,9 @@
 #include <string>
 
 namespace ackd::client {
+
+// ackctl upgrade's default deadline: the daemon gives the new master 30 s.
+inline constexpr const char* kUpgradeTimeout = "45s";
 
 struct ControlOptions {
   std::string socket = "/run/ackd/control.sock";

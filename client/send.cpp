@@ -23,8 +23,9 @@ constexpr const char* kFooter =
     "\n"
     "The message is MESSAGE, else stdin: one line after a prompt on a terminal, all of it\n"
     "otherwise. Each line is one message. On a stream each message is sent with an LF and\n"
-    "answered by one ack line; on a datagram socket each message is one datagram, answered\n"
-    "by one datagram. Acks are printed one per line.\n\n";
+    "answered by one reply line (the ack; with service = \"echo\", the message itself); on\n"
+    "a datagram socket each message is one datagram, answered by one datagram. Replies are\n"
+    "printed one per line, as they are.\n\n";
 
 CLI::Validator duration_validator() {
   return CLI::Validator(
@@ -54,6 +55,13 @@ void add_transport_options(CLI::App& send, SendOptions& options) {
       ->type_name("DURATION")
       ->check(duration_validator())
       ->capture_default_str();
+  send.add_flag("--proxy-v1", options.proxy_v1,
+                "Begin each connection with a PROXY protocol v1 header (HAProxy's send-proxy)");
+  send.add_flag("--proxy-v2", options.proxy_v2,
+                "Begin each connection with a PROXY protocol v2 header (send-proxy-v2)");
+  send.add_option("--proxy-source", options.proxy_source,
+                  "The client address and port the PROXY header announces")
+      ->type_name("ADDR:PORT");
   send.add_option("--retries", options.retries,
                   "Datagram resends without a reply, after 250ms, 500ms, 1s...")
       ->type_name("N")
@@ -89,22 +97,39 @@ std::vector<SocketAddress> target_addresses(const SendTarget& target) {
   }
 }
 
-// Tries each address while the server refuses before any ack (a name may
+// Prints the replies as they come, in order: the n-th answers the n-th
+// message (which tells the echo of an "ERR ..." message from an error).
+class ReplyPrinter {
+ public:
+  explicit ReplyPrinter(const std::vector<std::string>& messages) : messages_(messages) {}
+  void operator()(std::string_view reply) {
+    std::string_view sent;
+    if (printed_ < messages_.size()) sent = messages_[printed_];
+    ++printed_;
+    print_reply(reply, sent);
+  }
+  size_t printed() const { return printed_; }
+
+ private:
+  const std::vector<std::string>& messages_;
+  size_t printed_ = 0;
+};
+
+// Tries each address while the server refuses before any reply (a name may
 // resolve to ::1 and 127.0.0.1 and the server listen on one only).
 void send_datagrams(const SendTarget& target, const std::vector<SocketAddress>& addresses,
                     const std::vector<std::string>& messages, const Deadline& deadline) {
-  size_t acks = 0;
-  auto on_ack = [&acks](std::string_view ack) {
-    print_ack(ack);
-    ++acks;
-  };
+  ReplyPrinter printer(messages);
+  AckHandler on_reply = [&printer](std::string_view reply) { printer(reply); };
   for (size_t i = 0; i < addresses.size(); ++i) {
     try {
       UniqueFd fd = connect_datagram(addresses[i]);
-      datagram_exchange(fd.get(), addresses[i], messages, target.retries, deadline, on_ack);
+      datagram_exchange(fd.get(), addresses[i], messages, target.retries, deadline, on_reply);
       return;
     } catch (const ClientError& e) {
-      if (e.exit_code() != kExitRefused || acks > 0 || i + 1 == addresses.size()) throw;
+      if (e.exit_code() != kExitRefused || printer.printed() > 0 || i + 1 == addresses.size()) {
+        throw;
+      }
     }
   }
 }
@@ -112,12 +137,17 @@ void send_datagrams(const SendTarget& target, const std::vector<SocketAddress>& 
 // A server that closes after some acks (draining, messages_per_connection)
 // took none of the messages after them: those go on a new connection.
 // Each connection makes progress, or stream_exchange throws.
+// With --proxy-v1/-v2, each connection begins with the PROXY header.
 void send_stream(const std::vector<SocketAddress>& addresses,
-                 const std::vector<std::string>& messages, const Deadline& deadline) {
+                 const std::vector<std::string>& messages, const ProxyPreamble& proxy,
+                 const Deadline& deadline) {
+  ReplyPrinter printer(messages);
+  AckHandler on_reply = [&printer](std::string_view reply) { printer(reply); };
   std::vector<std::string> rest = messages;
   while (!rest.empty()) {
     Connection connection = connect_stream(addresses, deadline);
-    size_t acked = stream_exchange(connection.fd.get(), connection.peer, rest, deadline, print_ack);
+    size_t acked = stream_exchange(connection.fd.get(), connection.peer, rest, deadline, on_reply,
+                                   proxy.header_for(connection.peer));
     rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(acked));
   }
 }
@@ -126,7 +156,7 @@ void send_stream(const std::vector<SocketAddress>& addresses,
 
 void setup_send(CLI::App& app) {
   auto options = std::make_shared<SendOptions>();
-  CLI::App* send = app.add_subcommand("send", "Send messages and print the acks");
+  CLI::App* send = app.add_subcommand("send", "Send messages and print the replies");
   add_operands(*send, options);
   add_transport_options(*send, *options);
   send->footer(std::string(kFooter) + kSendExitCodesHelp);
@@ -145,7 +175,7 @@ int run_send(const SendOptions& options) {
   if (is_datagram(target.transport)) {
     send_datagrams(target, addresses, messages, deadline);
   } else {
-    send_stream(addresses, messages, deadline);
+    send_stream(addresses, messages, target.proxy, deadline);
   }
   return kExitOk;
 }

@@ -13,7 +13,10 @@ struct SendOptions {
   std::string unix_path;      // --unix: a unix stream socket
   std::string unixgram_path;  // --unixgram: a unix datagram socket
   std::string timeout = "5s";
-  int retries = 3;  // datagram resends after the first send
+  int retries = 3;           // datagram resends after the first send
+  bool proxy_v1 = false;     // --proxy-v1: a PROXY header first on each connection
+  bool proxy_v2 = false;     // --proxy-v2
+  std::string proxy_source;  // --proxy-source ADDR:PORT: the client it announces
 };
 
 }  // namespace ackd::client

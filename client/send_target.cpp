@@ -58,6 +58,12 @@ SendTarget parse_send_target(const SendOptions& options) {
   }
   if (options.retries < 0) usage_error("--retries must be 0 or more");
   target.retries = options.retries;
+  try {
+    target.proxy = make_proxy_preamble(options.proxy_v1, options.proxy_v2, options.proxy_source,
+                                       is_datagram(target.transport));
+  } catch (const std::invalid_argument& e) {
+    usage_error(e.what());
+  }
   return target;
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "client/proxy_preamble.h"
 #include "client/send_options.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
@@ -20,6 +21,7 @@ struct SendTarget {
   std::optional<std::string> message;  // nullopt: read stdin
   Duration timeout{};
   int retries = 0;
+  ProxyPreamble proxy;  // streams: a PROXY header first on each connection
 };
 
 // Throws ClientError(kExitUsage) saying what is wrong with the operands.

@@ -16,7 +16,7 @@ namespace {
 class StreamExchange {
  public:
   StreamExchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                 const Deadline& deadline, const AckHandler& on_ack);
+                 const Deadline& deadline, const AckHandler& on_ack, std::string_view preamble);
   size_t run();
 
  private:
@@ -30,7 +30,7 @@ class StreamExchange {
   const SocketAddress& peer_;
   const Deadline& deadline_;
   const AckHandler& on_ack_;
-  std::string out_;  // every message with its LF
+  std::string out_;  // the preamble, then every message with its LF
   size_t written_ = 0;
   size_t expected_ = 0;
   size_t acks_ = 0;
@@ -41,8 +41,13 @@ class StreamExchange {
 
 StreamExchange::StreamExchange(int fd, const SocketAddress& peer,
                                const std::vector<std::string>& messages, const Deadline& deadline,
-                               const AckHandler& on_ack)
-    : fd_(fd), peer_(peer), deadline_(deadline), on_ack_(on_ack), expected_(messages.size()) {
+                               const AckHandler& on_ack, std::string_view preamble)
+    : fd_(fd),
+      peer_(peer),
+      deadline_(deadline),
+      on_ack_(on_ack),
+      out_(preamble),
+      expected_(messages.size()) {
   for (const auto& message : messages) out_ += message + '\n';
 }
 
@@ -130,8 +135,9 @@ void StreamExchange::throw_timeout() {
 }  // namespace
 
 size_t stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                       const Deadline& deadline, const AckHandler& on_ack) {
-  return StreamExchange(fd, peer, messages, deadline, on_ack).run();
+                       const Deadline& deadline, const AckHandler& on_ack,
+                       std::string_view preamble) {
+  return StreamExchange(fd, peer, messages, deadline, on_ack, preamble).run();
 }
 
 }  // namespace ackd::client

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/ack_handler.h"
@@ -15,13 +16,15 @@
 
 namespace ackd::client {
 
-// Calls on_ack for each ack, in order. An ack ended by EOF instead of LF is
+// Sends `preamble` first (a PROXY header), in the same write as the
+// messages. Calls on_ack for each ack, in order. An ack ended by EOF instead of LF is
 // valid. Returns how many messages were acked: all of them, or fewer when
 // the server closed cleanly after at least one ack (the caller sends the
 // rest on a new connection). Throws ClientError: kExitTimeout if the acks
 // are not all in by the deadline, kExitProtocol if the server resets the
 // connection or closes it before any ack.
 size_t stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                       const Deadline& deadline, const AckHandler& on_ack);
+                       const Deadline& deadline, const AckHandler& on_ack,
+                       std::string_view preamble = {});
 
 }  // namespace ackd::client

@@ -62,6 +62,13 @@ else()
     /etc/ackd ${CMAKE_INSTALL_SYSCONFDIR}/ackd ackd.conf)
 endif()
 
+# --- the packages' upgrade helper ------------------------------------------------
+
+# Run by the .deb's postinst and the RPM's %posttrans: hands a running
+# ackd.service over to the new binary instead of restarting it.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/packaging/upgrade-in-place
+  DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/ackd)
+
 # --- systemd units, sysusers.d and tmpfiles.d ------------------------------------
 
 # The unit directory: under the prefix /usr, systemd's own (pkg-config

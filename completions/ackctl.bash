@@ -3,10 +3,10 @@
 # Options come from `ackctl COMMAND --help` when ackctl runs, so new options
 # complete without a change here; the lists below are the fallback.
 
-_ackctl_commands="send bench status reload stop spool"
+_ackctl_commands="send bench status reload upgrade stop spool"
 # Options that take a value, which is not an operand.
 _ackctl_value_options="--timeout --retries --mode -c --concurrency -t --threads -d --duration
-    -n --messages -s --size --ack --idle"
+    -n --messages -s --size --expect --ack --idle --proxy-source"
 
 # The long options of a command (or of ackctl itself when $2 is empty).
 _ackctl_options()
@@ -24,11 +24,13 @@ _ackctl_options()
     if [[ -z $options ]]; then
         case $command in
             "") options="--help --version" ;;
-            send) options="--udp --unix --unixgram --timeout --retries --help" ;;
+            send) options="--udp --unix --unixgram --timeout --retries --proxy-v1 --proxy-v2
+                --proxy-source --help" ;;
             bench) options="--unix --unixgram --mode --concurrency --threads --duration
-                --messages --size --timeout --ack --idle --json --help" ;;
+                --messages --size --timeout --expect --ack --idle --json --proxy-v1 --proxy-v2
+                --proxy-source --help" ;;
             status) options="--socket --timeout --json --help" ;;
-            reload | stop) options="--socket --timeout --help" ;;
+            reload | upgrade | stop) options="--socket --timeout --help" ;;
             "spool cat" | "spool stats") options="--json --help" ;;
             *) options="--help" ;;
         esac
@@ -67,6 +69,10 @@ _ackctl()
             ;;
         --mode)
             mapfile -t COMPREPLY < <(compgen -W "conn keep udp unix unixgram" -- "$cur")
+            return
+            ;;
+        --expect)
+            mapfile -t COMPREPLY < <(compgen -W "ack echo" -- "$cur")
             return
             ;;
     esac

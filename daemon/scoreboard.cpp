@@ -23,15 +23,38 @@ const char* to_string(WorkerState state) {
   return "?";
 }
 
+const char* to_string(DaemonState state) {
+  switch (state) {
+    case DaemonState::kServing:
+      return "serving";
+    case DaemonState::kDraining:
+      return "draining";
+    case DaemonState::kUpgrading:
+      return "upgrading";
+    case DaemonState::kStopping:
+      return "stopping";
+  }
+  return "?";
+}
+
+namespace {
+// The daemon's state, then the entries, each aligned as its type needs.
+constexpr size_t kEntriesOffset = alignof(ScoreboardEntry) > sizeof(std::atomic<DaemonState>)
+                                      ? alignof(ScoreboardEntry)
+                                      : sizeof(std::atomic<DaemonState>);
+size_t mapping_size(size_t capacity) { return kEntriesOffset + capacity * sizeof(ScoreboardEntry); }
+}  // namespace
+
 Scoreboard::Scoreboard(size_t capacity) : capacity_(capacity) {
-  void* memory = mmap(nullptr, capacity * sizeof(ScoreboardEntry), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (memory == MAP_FAILED) throw_errno("mmap", "scoreboard");
-  entries_ = static_cast<ScoreboardEntry*>(memory);
+  memory_ = mmap(nullptr, mapping_size(capacity), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory_ == MAP_FAILED) throw_errno("mmap", "scoreboard");
+  daemon_state_ = new (memory_) std::atomic<DaemonState>(DaemonState::kServing);
+  entries_ = reinterpret_cast<ScoreboardEntry*>(static_cast<char*>(memory_) + kEntriesOffset);
   for (size_t i = 0; i < capacity; ++i) new (&entries_[i]) ScoreboardEntry();
 }
 
-Scoreboard::~Scoreboard() { munmap(entries_, capacity_ * sizeof(ScoreboardEntry)); }
+Scoreboard::~Scoreboard() { munmap(memory_, mapping_size(capacity_)); }
 
 std::optional<size_t> Scoreboard::claim(uint32_t generation, uint32_t slot, int64_t now_ms) {
   for (size_t i = 0; i < capacity_; ++i) {
@@ -41,9 +64,8 @@ std::optional<size_t> Scoreboard::claim(uint32_t generation, uint32_t slot, int6
     e.generation.store(generation, std::memory_order_relaxed);
     e.slot.store(slot, std::memory_order_relaxed);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);
-    e.started_ms.store(now_ms, std::memory_order_relaxed);
     for (auto* counter :
-         {&e.open_connections, &e.connections, &e.messages, &e.acks, &e.errors, &e.dropped}) {
+         {&e.open_connections, &e.connections, &e.messages, &e.replies, &e.errors, &e.dropped}) {
       counter->store(0, std::memory_order_relaxed);
     }
     e.successor.store(false, std::memory_order_relaxed);

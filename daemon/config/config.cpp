@@ -15,7 +15,8 @@
 
 #include "common/socket_address.h"
 #include "daemon/config/config_reader.h"
-#include "daemon/service/service.h"
+#include "daemon/config/fleet_keys.h"
+#include "daemon/service/service_registry.h"
 
 namespace ackd {
 namespace {
@@ -39,21 +40,13 @@ constexpr const char* kDaemonKeys[] = {"mode",
                                        "message_timeout",
                                        "pidfile",
                                        "control_socket",
-                                       "udp_reply_burst"};
-constexpr const char* kListenerKeys[] = {"name",
-                                         "protocol",
-                                         "address",
-                                         "path",
-                                         "mode",
-                                         "owner",
-                                         "group",
-                                         "service",
-                                         "ack",
-                                         "max_message",
-                                         "messages_per_connection",
-                                         "backlog",
-                                         "lingering_close",
-                                         "defer_accept"};
+                                       "udp_reply_burst",
+                                       "drain_before_stop"};
+constexpr const char* kListenerKeys[] = {
+    "name",    "protocol",        "address",      "path",           "mode",
+    "owner",   "group",           "service",      "max_message",    "messages_per_connection",
+    "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
+};
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
@@ -110,20 +103,24 @@ std::string check_listener_name(const std::string& text) {
 }
 
 std::string check_service(const std::string& text) {
-  std::vector<std::string> names = service_names();
-  if (std::find(names.begin(), names.end(), text) == names.end()) {
-    std::string known;
-    for (const std::string& name : names) known += (known.empty() ? "" : ", ") + name;
-    throw std::invalid_argument("unknown service \"" + text + "\" (expected " + known + ")");
+  if (find_service(text) == nullptr) {
+    throw std::invalid_argument("unknown service \"" + text + "\" (expected " +
+                                service_names_text() + ")");
   }
   return text;
 }
 
-std::string check_ack(const std::string& text) {
-  if (text.find_first_of("\r\n") != std::string::npos) {
-    throw std::invalid_argument("must not contain a line break (one ack is one line)");
-  }
-  return text;
+// The keys every listener may have: its own, and those of some service
+// (which one takes them is the service registry's to say).
+const std::vector<const char*>& listener_keys() {
+  static const std::vector<const char*> keys = [] {
+    std::vector<const char*> all(std::begin(kListenerKeys), std::end(kListenerKeys));
+    for (const ServiceEntry& service : services()) {
+      for (const ServiceKey& key : service.keys) all.push_back(key.name);
+    }
+    return all;
+  }();
+  return keys;
 }
 
 std::string parse_log_target(const std::string& text) {
@@ -164,7 +161,7 @@ void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonCo
   const std::string p = "daemon.";
   if (auto v = get_positive_duration(reader, table, p, "worker_timeout")) {
     // A worker reports progress once per loop turn, and a quiet one turns
-    // every 250ms (serve_loop.cpp): less than this kills healthy workers.
+    // every 250ms (worker_loop.cpp): less than this kills healthy workers.
     if (*v < kMinWorkerTimeout) {
       reader.problem(table.get("worker_timeout")->source(), p + "worker_timeout",
                      "must be at least 1s (an idle worker reports progress every 250ms)");
@@ -250,6 +247,7 @@ void read_daemon(ConfigReader& reader, const toml::table& table, DaemonConfig& d
           reader.get_parsed<std::string>(table, p, "control_socket", "a path", check_socket_path)) {
     daemon.control_socket = *v;
   }
+  read_drain_key(reader, table, p, daemon);
 }
 
 // Keys that only make sense for one family of protocols.
@@ -304,9 +302,24 @@ void read_listener_socket(ConfigReader& reader, const toml::table& table, const 
   }
 }
 
+// The service, then its own keys, which the service reads and checks.
+void read_listener_service(ConfigReader& reader, const toml::table& table, const std::string& p,
+                           ListenerConfig& listener) {
+  auto name = reader.get_parsed<std::string>(
+      table, p, "service", "a service name (" + service_names_text() + ")", check_service);
+  if (name) {
+    listener.service = *name;
+  } else if (table.get("service")) {
+    return;  // which keys are right depends on the service
+  }
+  const ServiceEntry* service = find_service(listener.service);
+  listener.service_options =
+      read_service_options(reader, *service, ServiceTable{table, p, listener.protocol});
+}
+
 ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, const std::string& p) {
   ListenerConfig listener;
-  reader.reject_unknown_keys(table, p, kListenerKeys);
+  reader.reject_unknown_keys(table, p, listener_keys());
   if (auto v = reader.get_parsed<std::string>(table, p, "name", "a name", check_listener_name)) {
     listener.name = *v;
   } else if (!table.get("name")) {
@@ -320,13 +333,7 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
   }
   reject_misplaced_keys(reader, table, p, listener.protocol);
   read_listener_socket(reader, table, p, listener);
-  if (auto v =
-          reader.get_parsed<std::string>(table, p, "service", "a service name", check_service)) {
-    listener.service = *v;
-  }
-  if (auto v = reader.get_parsed<std::string>(table, p, "ack", "a string", check_ack)) {
-    listener.ack = *v;
-  }
+  read_listener_service(reader, table, p, listener);
   if (auto v = reader.get_size(table, p, "max_message", 1, kMaxMessageLimit)) {
     listener.max_message = static_cast<size_t>(*v);
   }
@@ -344,6 +351,7 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
                                            parse_defer_accept)) {
     listener.defer_accept = *v;
   }
+  read_proxy_keys(reader, table, p, listener);
   return listener;
 }
 

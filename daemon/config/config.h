@@ -8,16 +8,19 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/cidr.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
 #include "daemon/config/machine.h"
 #include "daemon/replicate/replication_config.h"
+#include "daemon/transport/proxy_header.h"
 
 namespace ackd {
 
@@ -28,6 +31,8 @@ enum class ProcessMode { kPrefork, kFork };
 // reset. auto: only when the peer may still be sending (it sent more than was
 // read, or the close answers an error); always: every time.
 enum class LingeringClose { kAuto, kAlways };
+
+class ServiceOptions;  // daemon/service/service.h: opaque here
 
 std::string_view to_string(Protocol protocol);
 bool is_stream(Protocol protocol);
@@ -42,7 +47,9 @@ struct ListenerConfig {
   std::string owner;   // unix, unixgram: owner and group of the socket file
   std::string group;   //   (empty: unchanged; the group: the workers', as root)
   std::string service = "ack";
-  std::string ack = "I got your message";
+  // The service's own keys (`ack`), as it parsed them: only the service
+  // looks inside (service_registry.h). nullptr: the service's defaults.
+  std::shared_ptr<const ServiceOptions> service_options;
   size_t max_message = 65536;
   uint64_t messages_per_connection = 0;  // 0: no limit
   int backlog = 511;
@@ -50,6 +57,10 @@ struct ListenerConfig {
   // tcp: the kernel hands a connection over only once the client has sent
   // (or after this long); 0: at once. Whole seconds (TCP_DEFER_ACCEPT).
   Duration defer_accept = std::chrono::seconds(1);
+  // tcp, unix: each connection begins with a PROXY header (fleet_keys.h),
+  // believed from these peers only (tcp; on unix, whoever may connect).
+  ProxyProtocol proxy_protocol = ProxyProtocol::kOff;
+  CidrList trusted_proxies = loopback_cidrs();
 
   // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
   std::string describe() const;
@@ -80,6 +91,9 @@ struct DaemonConfig {
   Duration message_timeout = std::chrono::seconds(10);    // to complete a started message
   std::string pidfile;                                    // empty: none
   std::string control_socket = "/run/ackd/control.sock";  // empty: none
+  // A graceful stop first keeps serving this long, saying it drains, so a
+  // load balancer moves new clients elsewhere; 0: stop at once.
+  Duration drain_before_stop = std::chrono::seconds(0);
 
   unsigned resolved_workers() const;  // "auto" made concrete
   // "auto" made concrete, and no more than max_children (one child each).

@@ -90,8 +90,6 @@ int adopt_inherited_logging(const std::string& role) {
   return journal_sink() ? journal_sink()->fd() : -1;
 }
 
-void init_early_logging() { init_logging("master", DaemonConfig{}); }
-
 void flush_log() {
   if (auto logger = spdlog::default_logger_raw()) logger->flush();
 }

@@ -23,8 +23,6 @@ void init_logging(const std::string& role, const DaemonConfig& daemon);
 int adopt_inherited_logging(const std::string& role);
 // The role in this process's log lines and journal entries.
 const std::string& log_role();
-// Before the config is known: stderr, level info.
-void init_early_logging();
 // USR1: reopens log_file (a no-op for stderr and the journal). False if it
 // could not (logged; the old file is still written).
 bool reopen_log_file();

@@ -35,7 +35,7 @@ void ControlClients::handle(std::span<const pollfd> polled, TimePoint now, const
         if (reply) {
           c.reply(std::move(*reply), now);
         } else {
-          c.await_reply();
+          c.await_reply(std::move(*request));
         }
       }
     } else {
@@ -52,9 +52,10 @@ void ControlClients::handle(std::span<const pollfd> polled, TimePoint now, const
   close_finished(now);
 }
 
-void ControlClients::answer_awaiting(const std::string& reply, TimePoint now) {
+void ControlClients::answer_awaiting(std::string_view request, const std::string& reply,
+                                     TimePoint now) {
   for (ControlConnection& c : connections_) {
-    if (c.awaiting()) c.reply(reply, now);
+    if (c.awaiting(request)) c.reply(reply, now);
   }
   close_finished(now);
 }

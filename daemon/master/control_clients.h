@@ -39,8 +39,8 @@ class ControlClients {
   // through `handler`, writes replies, and closes the connections that are
   // done or past their deadline.
   void handle(std::span<const pollfd> polled, TimePoint now, const Handler& handler);
-  // Replies to every connection awaiting its reply.
-  void answer_awaiting(const std::string& reply, TimePoint now);
+  // Replies to every connection awaiting the outcome of `request`.
+  void answer_awaiting(std::string_view request, const std::string& reply, TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   // For a child that must not hold them.
   std::vector<int> fds() const;

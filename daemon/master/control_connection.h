@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/unique_fd.h"
 
@@ -30,8 +31,13 @@ class ControlConnection {
   // LF) once the line is complete. The caller then calls reply() or
   // await_reply(). An overlong line is answered here.
   std::optional<std::string> read_request(TimePoint now);
-  void await_reply() { state_ = State::kAwaiting; }
+  // Its reply is the outcome of `request`, given later (answer_awaiting()).
+  void await_reply(std::string request) {
+    awaited_ = std::move(request);
+    state_ = State::kAwaiting;
+  }
   bool awaiting() const { return state_ == State::kAwaiting; }
+  bool awaiting(std::string_view request) const { return awaiting() && awaited_ == request; }
   // Starts writing `text`: as much as the socket takes now, the rest on POLLOUT.
   void reply(std::string text, TimePoint now);
   void write_reply();
@@ -49,6 +55,7 @@ class ControlConnection {
   State state_ = State::kReading;
   TimePoint deadline_;
   std::string request_;
+  std::string awaited_;  // the request whose outcome it awaits
   std::string reply_;
   size_t sent_ = 0;
 };

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/syscall.h"
+#include "daemon/master/control_caller.h"
 
 namespace ackd {
 namespace {
@@ -37,8 +38,11 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
   try {
     // Born with its group (unix_socket_file.h): no chown, which the
     // packaged unit would refuse.
-    Listener listener = open_listener(config, group_id(group));
-    return std::unique_ptr<ControlServer>(new ControlServer(std::move(listener)));
+    gid_t gid = group_id(group);
+    Listener listener = open_listener(config, gid);
+    std::optional<gid_t> members;
+    if (gid != kUnchangedGid) members = gid;
+    return std::unique_ptr<ControlServer>(new ControlServer(std::move(listener), members));
   } catch (const std::exception& e) {
     spdlog::warn("control socket: {}; ackctl status will not work", e.what());
     return nullptr;
@@ -54,7 +58,14 @@ std::optional<ControlServer::TimePoint> ControlServer::resume_at(TimePoint now) 
 
 UniqueFd ControlServer::accept(TimePoint now) {
   UniqueFd client(accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-  if (client || errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return client;
+  if (client) {
+    if (std::optional<std::string> why = refuse_control_caller(client.get(), group_)) {
+      refuse(std::move(client), *why, now);
+      return UniqueFd();
+    }
+    return client;
+  }
+  if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return client;
   // EMFILE and the like: the connection stays queued, and the socket readable.
   paused_until_ = now + kAcceptPause;
   if (now >= next_warning_) {
@@ -63,6 +74,15 @@ UniqueFd ControlServer::accept(TimePoint now) {
                  kAcceptPause.count());
   }
   return client;
+}
+
+// One line, sent if the socket takes it at once; the master never waits.
+void ControlServer::refuse(UniqueFd client, const std::string& why, TimePoint now) {
+  std::string line = "ERR " + why + "\n";
+  send(client.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (std::optional<std::string> note = refusals_.admit(now)) {
+    spdlog::warn("control socket: refused a caller: {}{}", why, *note);
+  }
 }
 
 }  // namespace ackd

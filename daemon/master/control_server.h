@@ -1,7 +1,8 @@
 // ControlServer: the master's control socket (unix stream, 0600, or 0660
-// for the daemon's group), listening only. It accepts without blocking;
-// the exchanges on the accepted connections are ControlClients'. At EMFILE
-// it pauses for a while instead of waking the master in a busy loop.
+// for the daemon's group), listening only. It accepts without blocking, and
+// only callers control_caller.h allows (others get one ERR line); the
+// exchanges on the accepted connections are ControlClients'. At EMFILE it
+// pauses for a while instead of waking the master in a busy loop.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 
 #include "common/unique_fd.h"
 #include "daemon/listener.h"
+#include "daemon/log/log_throttle.h"
 
 namespace ackd {
 
@@ -33,8 +35,13 @@ class ControlServer {
   UniqueFd accept(TimePoint now);
 
  private:
-  explicit ControlServer(Listener listener) : listener_(std::move(listener)) {}
+  ControlServer(Listener listener, std::optional<gid_t> group)
+      : listener_(std::move(listener)), group_(group) {}
+  void refuse(UniqueFd client, const std::string& why, TimePoint now);
+
   Listener listener_;
+  std::optional<gid_t> group_;  // whose members may ask, besides root
+  LogThrottle refusals_;
   TimePoint paused_until_{};
   TimePoint next_warning_{};
 };

@@ -10,15 +10,6 @@
 namespace ackd {
 namespace {
 
-// Index of the listener in `current` with the same binding, if any.
-std::optional<size_t> find_same_binding(const std::vector<Listener>& current,
-                                        const ListenerConfig& wanted) {
-  for (size_t i = 0; i < current.size(); ++i) {
-    if (current[i].fd && current[i].config.same_binding(wanted)) return i;
-  }
-  return std::nullopt;
-}
-
 // A kept socket takes the new settings that do not need a new socket.
 void update_kept(Listener& listener, const ListenerConfig& wanted, gid_t default_group) {
   bool backlog_changed = listener.config.backlog != wanted.backlog;
@@ -42,13 +33,34 @@ void update_kept(Listener& listener, const ListenerConfig& wanted, gid_t default
 
 }  // namespace
 
+ReconcilePlan plan_reconciliation(const std::vector<ListenerConfig>& current,
+                                  const std::vector<ListenerConfig>& wanted) {
+  ReconcilePlan plan;
+  std::vector<bool> taken(current.size(), false);
+  for (const ListenerConfig& listener : wanted) {
+    std::optional<size_t> kept;
+    for (size_t i = 0; i < current.size() && !kept; ++i) {
+      if (!taken[i] && current[i].same_binding(listener)) kept = i;
+    }
+    if (kept) taken[*kept] = true;
+    plan.kept.push_back(kept);
+  }
+  for (size_t i = 0; i < current.size(); ++i) {
+    if (!taken[i]) plan.removed.push_back(i);
+  }
+  return plan;
+}
+
 ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
                                         const std::vector<ListenerConfig>& wanted,
                                         gid_t default_group) {
+  std::vector<ListenerConfig> configs;
+  for (const Listener& listener : current) configs.push_back(listener.config);
+  ReconcilePlan plan = plan_reconciliation(configs, wanted);
   // First bind what is new: this may throw, and nothing is moved yet.
   std::vector<std::optional<Listener>> fresh(wanted.size());
   for (size_t i = 0; i < wanted.size(); ++i) {
-    if (!find_same_binding(current, wanted[i])) fresh[i] = open_listener(wanted[i], default_group);
+    if (!plan.kept[i]) fresh[i] = open_listener(wanted[i], default_group);
   }
   ReconciledListeners result;
   for (size_t i = 0; i < wanted.size(); ++i) {
@@ -56,13 +68,10 @@ ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
       result.listeners.push_back(std::move(*fresh[i]));
       continue;
     }
-    size_t index = *find_same_binding(current, wanted[i]);
-    result.listeners.push_back(std::move(current[index]));
+    result.listeners.push_back(std::move(current[*plan.kept[i]]));
     update_kept(result.listeners.back(), wanted[i], default_group);
   }
-  for (Listener& old : current) {
-    if (old.fd) result.removed.push_back(std::move(old));
-  }
+  for (size_t index : plan.removed) result.removed.push_back(std::move(current[index]));
   current.clear();
   return result;
 }

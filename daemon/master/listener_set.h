@@ -6,11 +6,22 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <vector>
 
 #include "daemon/listener.h"
 
 namespace ackd {
+
+// Which socket each wanted listener gets: the index of the current one with
+// the same binding (kept), or none (bound anew); and the current ones no
+// wanted listener keeps. Pure: decides, binds nothing.
+struct ReconcilePlan {
+  std::vector<std::optional<size_t>> kept;  // one per wanted listener
+  std::vector<size_t> removed;              // indices into current
+};
+ReconcilePlan plan_reconciliation(const std::vector<ListenerConfig>& current,
+                                  const std::vector<ListenerConfig>& wanted);
 
 struct ReconciledListeners {
   std::vector<Listener> listeners;  // in the order of the new config

@@ -9,8 +9,8 @@ namespace ackd {
 namespace {
 
 struct Totals {
-  uint64_t open_connections = 0, connections = 0, messages = 0, acks = 0, errors = 0, restarts = 0,
-           dropped = 0;
+  uint64_t open_connections = 0, connections = 0, messages = 0, replies = 0, errors = 0,
+           restarts = 0, dropped = 0;
 };
 
 Totals totals_of(const StatusSnapshot& status) {
@@ -19,7 +19,7 @@ Totals totals_of(const StatusSnapshot& status) {
     t.open_connections += w.open_connections;
     t.connections += w.connections;
     t.messages += w.messages;
-    t.acks += w.acks;
+    t.replies += w.replies;
     t.errors += w.errors;
     t.restarts += w.restarts;
     t.dropped += w.dropped;
@@ -30,36 +30,41 @@ Totals totals_of(const StatusSnapshot& status) {
 }  // namespace
 
 std::string render_status_text(const StatusSnapshot& s) {
-  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode\nconfig {}\n\n",
+  // The state is named when it is not the usual one.
+  std::string state = s.state == "serving" ? "" : ", " + s.state;
+  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode{}\nconfig {}\n\n",
                                 s.master_pid, format_duration(Duration(s.uptime_ms / 1000 * 1000)),
-                                s.generation, s.mode, s.config_source);
+                                s.generation, s.mode, state, s.config_source);
   out += "LISTENER         PROTOCOL  ADDRESS\n";
   for (const ListenerRow& l : s.listeners) {
     out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
   }
   out += fmt::format("\n{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
-                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "ACKS", "ERRORS",
-                     "HEARTBEAT", "RESTARTS");
+                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "REPLIES",
+                     "ERRORS", "HEARTBEAT", "RESTARTS");
   for (const WorkerRow& w : s.workers) {
     out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>7}ms {:>8}\n",
                        w.pid, w.slot, w.generation, w.state, w.open_connections, w.connections,
-                       w.messages, w.acks, w.errors, w.heartbeat_age_ms, w.restarts);
+                       w.messages, w.replies, w.errors, w.heartbeat_age_ms, w.restarts);
   }
   Totals t = totals_of(s);
   if (t.dropped > 0)
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.dropped);
   out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
                      "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
-                     t.connections, t.messages, t.acks, t.errors, "", t.restarts);
+                     t.connections, t.messages, t.replies, t.errors, "", t.restarts);
   out += render_replication_text(s.replication);
   return out;
 }
 
+// "acks" is the old name of "replies", kept beside it for the JSON readers
+// of 0.1 until 0.3 (docs/operations.md).
 std::string render_status_json(const StatusSnapshot& s) {
   std::string out = fmt::format(
       "{{\"master_pid\":{},\"uptime_ms\":{},\"generation\":{},\"config\":{},\"mode\":{},"
-      "\"listeners\":[",
-      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode));
+      "\"state\":{},\"listeners\":[",
+      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode),
+      json_string(s.state));
   for (size_t i = 0; i < s.listeners.size(); ++i) {
     const ListenerRow& l = s.listeners[i];
     out += fmt::format("{}{{\"name\":{},\"protocol\":{},\"address\":{}}}", i ? "," : "",
@@ -70,24 +75,25 @@ std::string render_status_json(const StatusSnapshot& s) {
     const WorkerRow& w = s.workers[i];
     out += fmt::format(
         "{}{{\"pid\":{},\"slot\":{},\"generation\":{},\"state\":{},\"open_connections\":{},"
-        "\"connections\":{},\"messages\":{},\"acks\":{},\"errors\":{},\"dropped\":{},"
-        "\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        "\"connections\":{},\"messages\":{},\"replies\":{},\"acks\":{},\"errors\":{},"
+        "\"dropped\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
         i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
-        w.connections, w.messages, w.acks, w.errors, w.dropped, w.heartbeat_age_ms, w.restarts);
+        w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.heartbeat_age_ms,
+        w.restarts);
   }
   Totals t = totals_of(s);
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}{}}}\n",
-      s.workers.size(), t.open_connections, t.connections, t.messages, t.acks, t.errors, t.dropped,
-      t.restarts, render_replication_json(s.replication));
+      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}{}}}\n",
+      s.workers.size(), t.open_connections, t.connections, t.messages, t.replies, t.replies,
+      t.errors, t.dropped, t.restarts, render_replication_json(s.replication));
   return out;
 }
 
 std::string status_line(const StatusSnapshot& s) {
   Totals t = totals_of(s);
-  return fmt::format("{} workers, {} acks, {} errors, {} udp replies dropped", s.workers.size(),
-                     t.acks, t.errors, t.dropped);
+  return fmt::format("{} workers, {} replies, {} errors, {} udp replies dropped", s.workers.size(),
+                     t.replies, t.errors, t.dropped);
 }
 
 }  // namespace ackd

@@ -26,7 +26,7 @@ struct WorkerRow {
   uint64_t open_connections = 0;
   uint64_t connections = 0;
   uint64_t messages = 0;
-  uint64_t acks = 0;
+  uint64_t replies = 0;
   uint64_t errors = 0;
   uint64_t dropped = 0;
   int64_t heartbeat_age_ms = 0;
@@ -39,6 +39,7 @@ struct StatusSnapshot {
   uint32_t generation = 0;
   std::string config_source;
   std::string mode;
+  std::string state = "serving";  // or draining, upgrading, stopping (DaemonState)
   std::vector<ListenerRow> listeners;
   std::vector<WorkerRow> workers;
   std::vector<ReplicationRow> replication;  // of the processes that replicate
@@ -46,7 +47,7 @@ struct StatusSnapshot {
 
 std::string render_status_text(const StatusSnapshot& status);
 std::string render_status_json(const StatusSnapshot& status);
-// One line for systemd's STATUS=: "2 workers, 1234 acks, 0 errors".
+// One line for systemd's STATUS=: "2 workers, 1234 replies, 0 errors, ...".
 std::string status_line(const StatusSnapshot& status);
 
 }  // namespace ackd

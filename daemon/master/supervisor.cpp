@@ -176,13 +176,10 @@ int Supervisor::run() {
     tick_status(now);
     if (requests.upgrade) start_upgrade(now);
     check_upgrade(now);
-    if (requests.reload) control_clients_.answer_awaiting(reload(now), Clock::now());
+    if (requests.reload) control_clients_.answer_awaiting("reload", reload(now), Clock::now());
     if (requests.reopen) reopen_logs();
     if (requests.resize != 0) resize_pool(requests.resize);
-    if (requests.stop) {
-      begin_stop(requests.fast_stop, now);
-      continue;
-    }
+    if (stop_requested(requests, now)) continue;
     if (table_.recovered(now)) spdlog::info("workers are stable again: respawn throttling ended");
     maintain_pool(now);
     if (!ready_ && generation_serves()) announce_ready();
@@ -223,7 +220,8 @@ void Supervisor::wait_for_events(TimePoint now) {
   TimePoint wake = now + std::chrono::seconds(1);
   for (std::optional<TimePoint> t :
        {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping(),
-        control_clients_.next_deadline(), control_ ? control_->resume_at(now) : std::nullopt}) {
+        draining_ ? std::optional(drain_until_) : std::nullopt, control_clients_.next_deadline(),
+        control_ ? control_->resume_at(now) : std::nullopt}) {
     if (t) wake = std::min(wake, *t);
   }
   auto until = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
@@ -258,8 +256,8 @@ Supervisor::Requests Supervisor::take_requests() {
   return requests;
 }
 
-// The reply to a control request; none yet for a reload, answered once the
-// loop has done it (answer_awaiting), with its outcome.
+// The reply to a control request; none yet for a reload or an upgrade,
+// answered with its outcome once the loop knows it (answer_awaiting).
 std::optional<std::string> Supervisor::handle_control(std::string_view request) {
   if (request == "status") return render_status_text(snapshot());
   if (request == "status json") return render_status_json(snapshot());
@@ -268,11 +266,20 @@ std::optional<std::string> Supervisor::handle_control(std::string_view request) 
     pending_.reload = true;
     return std::nullopt;
   }
+  if (request == "upgrade") {
+    if (stopping_ || draining_) return "ERR upgrade failed: ackd is stopping\n";
+    pending_.upgrade = true;
+    return std::nullopt;
+  }
   if (request == "stop") {
     pending_.stop = true;
+    Duration drain = config_.daemon.drain_before_stop;
+    if (!stopping_ && !draining_ && drain.count() > 0) {
+      return "draining for " + format_duration(drain) + ", then stopping\n";
+    }
     return "stopping\n";
   }
-  return "ERR unknown request (expected status, status json, reload or stop)\n";
+  return "ERR unknown request (expected status, status json, reload, upgrade or stop)\n";
 }
 
 void Supervisor::reap_children(TimePoint now) {
@@ -403,6 +410,10 @@ std::string Supervisor::reload_failed(const std::vector<std::string>& problems) 
 }
 
 void Supervisor::start_upgrade(TimePoint now) {
+  if (draining_) {
+    spdlog::warn("USR2 ignored: draining before a stop");
+    return;
+  }
   if (upgrade_) {
     spdlog::warn("USR2: an upgrade is already under way (new master pid {})", upgrade_->pid());
     return;
@@ -411,6 +422,7 @@ void Supervisor::start_upgrade(TimePoint now) {
   control_.reset();  // the new master opens it under the same name
   try {
     upgrade_ = Upgrade::start(binary_, argv_, listeners_, now + kUpgradeTimeout);
+    scoreboard_.set_daemon_state(DaemonState::kUpgrading);
   } catch (const std::exception& e) {
     abandon_upgrade(e.what());
   }
@@ -423,6 +435,8 @@ void Supervisor::check_upgrade(TimePoint now) {
   if (upgrade_->ready()) {
     pid_t pid = upgrade_->pid();
     spdlog::info("binary upgrade: new master (pid {}) is ready; draining and exiting", pid);
+    control_clients_.answer_awaiting("upgrade", fmt::format("upgraded: new master pid {}\n", pid),
+                                     now);
     notify("MAINPID=" + std::to_string(pid) + "\nSTATUS=handed over to pid " + std::to_string(pid));
     handed_over_ = true;
     upgrade_.reset();
@@ -436,7 +450,9 @@ void Supervisor::check_upgrade(TimePoint now) {
 
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
+  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n", Clock::now());
   drop_upgrade();
+  scoreboard_.set_daemon_state(DaemonState::kServing);
   if (!control_ && !config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
   }
@@ -497,6 +513,35 @@ void Supervisor::resize_pool(int delta) {
   spdlog::info("pool size now {} worker(s)", target);
 }
 
+// A stop begins now, or once drain_before_stop has passed; a second
+// request during the drain ends it.
+bool Supervisor::stop_requested(const Requests& requests, TimePoint now) {
+  bool drained = draining_ && now >= drain_until_;
+  if (!requests.stop && !drained) return false;
+  if (requests.stop && !draining_ && config_.daemon.drain_before_stop.count() > 0) {
+    begin_drain(now);
+    return false;
+  }
+  begin_stop(requests.fast_stop, now);
+  return true;
+}
+
+// Everything goes on (new connections are accepted) while the daemon says
+// it drains, so that a load balancer sends new clients elsewhere first.
+void Supervisor::begin_drain(TimePoint now) {
+  if (upgrade_) {  // it would take over, and not stop
+    kill(upgrade_->pid(), SIGKILL);
+    abandon_upgrade("a stop came first (drain_before_stop)");
+  }
+  draining_ = true;
+  drain_until_ = now + config_.daemon.drain_before_stop;
+  scoreboard_.set_daemon_state(DaemonState::kDraining);
+  std::string what = "draining for " + format_duration(config_.daemon.drain_before_stop) +
+                     " before stopping (drain_before_stop)";
+  spdlog::info("{}: still serving, new connections too", what);
+  notify("STOPPING=1\nSTATUS=" + what);
+}
+
 void Supervisor::begin_stop(bool fast, TimePoint now) {
   if (stopping_) return;
   // A new master not ready yet would come up after we stopped, with the
@@ -506,13 +551,15 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
     kill(upgrade_->pid(), SIGKILL);
     drop_upgrade();
   }
+  scoreboard_.set_daemon_state(DaemonState::kStopping);
   spdlog::info("stopping {}(shutdown_timeout {})", fast ? "now " : "gracefully ",
                format_duration(config_.daemon.shutdown_timeout));
   notify("STOPPING=1");
   stopping_ = true;
   stop_deadline_ = now + config_.daemon.shutdown_timeout;
   control_.reset();  // the clients already accepted are still answered
-  control_clients_.answer_awaiting("ERR reload failed: ackd is stopping\n", now);
+  control_clients_.answer_awaiting("reload", "ERR reload failed: ackd is stopping\n", now);
+  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
   collect_stop_groups();
   if (fast) {
@@ -617,6 +664,7 @@ StatusSnapshot Supervisor::snapshot() const {
   s.generation = generation_;
   s.config_source = config_.source;
   s.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
+  s.state = to_string(scoreboard_.daemon_state());
   for (const Listener& listener : listeners_) {
     s.listeners.push_back(
         {listener.config.name, std::string(to_string(listener.config.protocol)),
@@ -635,7 +683,7 @@ StatusSnapshot Supervisor::snapshot() const {
     row.open_connections = e.open_connections.load(std::memory_order_relaxed);
     row.connections = e.connections.load(std::memory_order_relaxed);
     row.messages = e.messages.load(std::memory_order_relaxed);
-    row.acks = e.acks.load(std::memory_order_relaxed);
+    row.replies = e.replies.load(std::memory_order_relaxed);
     row.errors = e.errors.load(std::memory_order_relaxed);
     row.dropped = e.dropped.load(std::memory_order_relaxed);
     row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);

@@ -68,6 +68,8 @@ class Supervisor {
   std::string reload_failed(const std::vector<std::string>& problems) const;
   void reopen_logs();
   void resize_pool(int delta);
+  bool stop_requested(const Requests& requests, TimePoint now);
+  void begin_drain(TimePoint now);
   void begin_stop(bool fast, TimePoint now);
   void maintain_pool(TimePoint now);
   void spawn_worker(size_t slot, TimePoint now);
@@ -105,6 +107,8 @@ class Supervisor {
   uint32_t generation_ = 1;
   size_t target_workers_ = 1;
   int64_t started_ms_ = 0;
+  bool draining_ = false;  // drain_before_stop: serving until drain_until_, then stopping
+  TimePoint drain_until_{};
   bool stopping_ = false;
   bool killed_ = false;
   // Groups of dead fork-mode dispatchers whose connection processes live on.

@@ -18,7 +18,7 @@ struct MessageCounters {
   uint64_t connections = 0;
   uint64_t messages = 0;
   uint64_t bytes = 0;
-  uint64_t acks = 0;
+  uint64_t replies = 0;  // the service's replies (an ack, an echo), not ERR lines
   uint64_t errors = 0;   // protocol errors and messages not stored, answered with ERR
   uint64_t dropped = 0;  // UDP replies over the amplification bound
 };
@@ -47,7 +47,7 @@ class Recorder {
   bool saturated() const;
 
   void count_connection() { ++counters_.connections; }
-  void count_ack() { ++counters_.acks; }
+  void count_reply() { ++counters_.replies; }
   void count_error() { ++counters_.errors; }
   void count_dropped() { ++counters_.dropped; }
   const MessageCounters& counters() const { return counters_; }

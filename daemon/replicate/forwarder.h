@@ -32,7 +32,7 @@
 
 namespace ackd {
 
-class Forwarder final : public EventHandler {
+class Forwarder final : public EventHandler, public TurnTask {
  public:
   Forwarder(const Config& config, EventLoop& loop, ReplicationBoard* board);
   ~Forwarder();
@@ -41,6 +41,7 @@ class Forwarder final : public EventHandler {
   void start(std::unique_ptr<Publisher> publisher = nullptr);
   // Once per loop turn: reads new records, publishes, saves the position.
   void poll();
+  void after_commit() override { poll(); }
   void handle_event(uint32_t events) override;  // publish results
 
   uint64_t lag_bytes() const { return lag_; }

@@ -1,18 +1,11 @@
-// AckService: the tutorial's service. Every message is answered with the
-// listener's ack text ("I got your message").
+// The ack service, the tutorial's: every message is answered with the
+// listener's ack text (key `ack`, default "I got your message"), one line.
 #pragma once
 
-#include "daemon/service/service.h"
+#include "daemon/service/service_registry.h"
 
 namespace ackd {
 
-class AckService final : public Service {
- public:
-  explicit AckService(std::string ack) : ack_(std::move(ack)) {}
-  void respond(std::string_view /*message*/, std::string& reply) override { reply += ack_; }
-
- private:
-  std::string ack_;
-};
+const ServiceEntry& ack_service();
 
 }  // namespace ackd

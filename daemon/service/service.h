@@ -1,14 +1,13 @@
 // Service: what the daemon does with one message (the tutorial's dostuff).
 // The transports (stream connections, datagram sockets) frame messages and
 // deliver each one here; the service appends its reply. The master, the
-// workers and main() know nothing of acks: a new service is a new class
-// plus one line in service_registry.cpp.
+// workers and main() know nothing of acks: a new service is a new file with
+// its entry, and one line in the registry's table (service_registry.cpp).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "daemon/config/config.h"
 
@@ -17,14 +16,22 @@ namespace ackd {
 class Service {
  public:
   virtual ~Service() = default;
-  // Appends the reply to `message` to `reply` (one line, without its LF: the
-  // stream transport adds it; a datagram reply is sent as it is).
+  // Appends the reply to `message` to `reply`. On a stream the message never
+  // holds an LF (the framing ends it there) and the transport adds the LF
+  // after the reply, which must be one line; a datagram reply is sent as it is.
   virtual void respond(std::string_view message, std::string& reply) = 0;
 };
 
-// The service a listener names (`service = "ack"`); nullptr if unknown.
+// What a service read from its listener's table (its own keys), kept in the
+// ListenerConfig as an immutable value that only that service looks into.
+class ServiceOptions {
+ public:
+  virtual ~ServiceOptions() = default;
+};
+
+// The service a listener names (`service = "ack"`), made with its options;
+// nullptr if the name is unknown (a config that parsed never has one).
 std::unique_ptr<Service> make_service(const ListenerConfig& listener);
-std::vector<std::string> service_names();
 
 // Protocol error replies, sent by the transports before they close.
 inline constexpr std::string_view kErrTooLong = "ERR message too long";

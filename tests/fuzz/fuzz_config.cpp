@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 
 #include "daemon/config/config.h"
+#include "daemon/service/service.h"
 
 namespace {
 
@@ -27,7 +29,13 @@ void check_valid(const ackd::Config& config) {
     check(!listener.name.empty(), "listener without a name");
     check(listener.max_message >= 1 && listener.max_message <= 16 * 1024 * 1024,
           "max_message out of range");
-    check(listener.ack.find_first_of("\r\n") == std::string::npos, "ack with a line break");
+    // The service is made from what its keys parsed into, and its reply to
+    // a message (no LF on a stream) is one line.
+    std::unique_ptr<ackd::Service> service = ackd::make_service(listener);
+    check(service != nullptr, "a listener whose service cannot be made");
+    std::string reply;
+    service->respond("message", reply);
+    check(reply.find_first_of("\r\n") == std::string::npos, "a reply with a line break");
     if (ackd::is_unix(listener.protocol)) {
       check(!listener.path.empty(), "unix listener without a path");
     } else {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
@@ -136,6 +137,50 @@ TEST_F(AckctlBench, TextReport) {
     EXPECT_NE(result.out.find(part), std::string::npos) << part << " in " << result.out;
   }
   EXPECT_EQ(result.err, "");  // no progress line when stderr is not a terminal
+}
+
+// --expect echo: each reply must be the message itself, on every transport.
+TEST_F(AckctlBench, ExpectEchoAgainstAnEchoService) {
+  start("service = \"echo\"\n");
+  for (const char* mode : {"keep", "conn"}) {
+    RunResult result = bench(inet({"--mode", mode, "--expect", "echo", "--size", "200"}));
+    expect_clean(result);
+    EXPECT_NE(result.out.find("\"expect\":\"echo\""), std::string::npos) << result.out;
+  }
+}
+
+TEST(AckctlBenchEcho, EveryTransport) {
+  TempDir dir;
+  uint16_t port = free_port();
+  std::string echo = "service = \"echo\"\n";
+  Daemon daemon("[daemon]\nworkers = 2\nlog_messages = false\n" + tcp_listener("tcp", port, echo) +
+                udp_listener("udp", port) + echo + unix_listener("local", dir.file("s"), echo) +
+                "[[listener]]\nname = \"gram\"\nprotocol = \"unixgram\"\npath = \"" +
+                dir.file("g") + "\"\n" + echo);
+  std::vector<std::vector<std::string>> targets = {
+      {"127.0.0.1", std::to_string(port), "--mode", "udp"},
+      {"--unix", dir.file("s")},
+      {"--unixgram", dir.file("g")},
+      // A stream message of just its LF echoes as an empty line.
+      {"127.0.0.1", std::to_string(port), "--size", "1"},
+  };
+  for (std::vector<std::string> args : targets) {
+    args.insert(args.end(), {"--expect", "echo"});
+    args.insert(args.end(), kLoad.begin(), kLoad.end());
+    RunResult result = bench(args);
+    EXPECT_EQ(result.exit_code, 0) << args[0] << ": " << result.out << result.err;
+    EXPECT_GT(json_number(result.out, "acks"), 0) << result.out;
+    EXPECT_EQ(json_number(result.out, "errors"), 0) << result.out;
+  }
+}
+
+// The ack is not the echo, and the echo is not the ack.
+TEST_F(AckctlBench, ExpectEchoAgainstTheAckIsAProtocolError) {
+  start();
+  RunResult result = bench(inet({"--expect", "echo"}));
+  EXPECT_EQ(result.exit_code, 6) << result.out << result.err;
+  EXPECT_GT(json_number(result.out, "protocol"), 0) << result.out;
+  EXPECT_EQ(json_number(result.out, "acks"), 0) << result.out;
 }
 
 TEST_F(AckctlBench, WrongAckIsAProtocolError) {

@@ -133,7 +133,7 @@ TEST(ConnectionFailure, FailedEpollAddClosesOnlyThatConnection) {
   for (int i = 0; i < kFailedConnections; ++i) {
     UniqueFd doomed = connect_from_faulty_peer(port);
     send_all(doomed.get(), "doomed\n");
-    EXPECT_TRUE(closed_by_server(doomed.get(), 5s)) << "connection " << i << " left open";
+    EXPECT_TRUE(closed_by_server(doomed.get(), 15s)) << "connection " << i << " left open";
   }
   expect_only_the_failed_connections_were_lost(daemon, port, workers, clients);
 }
@@ -160,7 +160,7 @@ TEST(ConnectionFailure, FailedEpollModifyClosesOnlyThatConnection) {
     send_all(doomed.get(), "first\n");
     ASSERT_TRUE(read_line(doomed.get(), 5s) == ack) << "connection " << i << ": no first ack";
     send_all(doomed.get(), many);
-    EXPECT_TRUE(closed_by_server(doomed.get(), 5s)) << "connection " << i << " left open";
+    EXPECT_TRUE(closed_by_server(doomed.get(), 15s)) << "connection " << i << " left open";
   }
   expect_only_the_failed_connections_were_lost(daemon, port, workers, clients, ack);
 }

@@ -12,12 +12,14 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
 #include "tests/support/exchange.h"
 #include "tests/support/keepalive_load.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/spool_files.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -95,7 +97,7 @@ TEST_P(Replication, EveryAckedMessageIsInTheStreamWithItsHeaders) {
   ASSERT_TRUE(clients.wait_for_progress(2000, 15s)) << clients.first_failures();
   EXPECT_EQ(udp_exchange(port, "by datagram"), "I got your message");
   clients.stop();
-  EXPECT_EQ(clients.errs(), 0u);
+  EXPECT_EQ(clients.errs(), 0u) << clients.first_errs();
   EXPECT_EQ(clients.failures(), 0u) << clients.first_failures();
   auto stored = stored_by_body();
   EXPECT_EQ(missing(clients.acked()), 0u) << "of " << clients.acks();
@@ -187,14 +189,6 @@ TEST_P(Replication, EveryNodeDownMeansNoAckUntilTheyReturn) {
 }
 
 // Every process of the daemon but the master.
-std::vector<pid_t> serving_processes(pid_t master) {
-  std::vector<pid_t> pids;
-  for (const ProcessInfo& child : children_of(master)) {
-    pids.push_back(child.pid);
-    for (const ProcessInfo& grandchild : children_of(child.pid)) pids.push_back(grandchild.pid);
-  }
-  return pids;
-}
 
 // Workers (dispatchers, connection processes) SIGKILLed at random under
 // load, then the master with them; ackd again: nothing acked is lost.
@@ -209,9 +203,7 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
     std::vector<pid_t> pids = serving_processes(daemon->pid());
     if (!pids.empty()) kill(pids[random() % pids.size()], SIGKILL);
   }
-  std::vector<pid_t> pids = serving_processes(daemon->pid());
-  kill(daemon->pid(), SIGKILL);
-  for (pid_t pid : pids) kill(pid, SIGKILL);
+  std::vector<pid_t> pids = kill_whole_daemon(daemon->pid());
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();
@@ -276,9 +268,7 @@ TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
   for (int i = 0; i < 3; ++i) cluster_->start(i);
   EXPECT_TRUE(clients.wait_for_progress(300, 10s));
   // The whole daemon, killed while it forwards; then again.
-  std::vector<pid_t> pids = serving_processes(daemon->pid());
-  kill(daemon->pid(), SIGKILL);
-  for (pid_t pid : pids) kill(pid, SIGKILL);
+  std::vector<pid_t> pids = kill_whole_daemon(daemon->pid());
   daemon->wait_for(5s);
   daemon.reset();
   for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
@@ -286,7 +276,7 @@ TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
   daemon->allow_errors();
   EXPECT_TRUE(clients.wait_for_progress(300, 10s));
   clients.stop();
-  EXPECT_EQ(clients.errs(), 0u);
+  EXPECT_EQ(clients.errs(), 0u) << clients.first_errs();
   std::set<std::string> acked = clients.acked();
   std::map<std::string, int> copies;
   EXPECT_TRUE(wait_until(

@@ -5,6 +5,7 @@
 // keep-alive clients. The checks read the spool through ackctl, as a user.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <random>
@@ -16,6 +17,7 @@
 #include "tests/support/keepalive_load.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/small_disk.h"
 #include "tests/support/spool_files.h"
 #include "tests/support/wait.h"
@@ -38,17 +40,6 @@ size_t missing_from(const std::string& spool, const std::set<std::string>& acked
   return lost;
 }
 
-// Every process of the daemon but the master: workers, or dispatchers and
-// their connection processes.
-std::vector<pid_t> serving_processes(pid_t master) {
-  std::vector<pid_t> pids;
-  for (const ProcessInfo& child : children_of(master)) {
-    pids.push_back(child.pid);
-    for (const ProcessInfo& grandchild : children_of(child.pid)) pids.push_back(grandchild.pid);
-  }
-  return pids;
-}
-
 // Persistent clients; serving processes SIGKILLed at random, then the whole
 // daemon; ackd is started again on the same spool. Zero acked messages lost.
 TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
@@ -68,10 +59,9 @@ TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
     std::vector<pid_t> pids = serving_processes(daemon->pid());
     if (!pids.empty()) kill(pids[random() % pids.size()], SIGKILL);
   }
-  // The whole daemon at once: the master first, so nothing is respawned.
-  std::vector<pid_t> pids = serving_processes(daemon->pid());
-  kill(daemon->pid(), SIGKILL);
-  for (pid_t pid : pids) kill(pid, SIGKILL);
+  // The whole daemon at once: the master stopped first, so that nothing is
+  // respawned between the count of its processes and the kill.
+  std::vector<pid_t> pids = kill_whole_daemon(daemon->pid());
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();

@@ -183,5 +183,34 @@ TEST(SupervisorControl, SocketNeedsNoChownWhenBornWithItsGroup) {
   EXPECT_EQ(st.st_gid, getegid());
 }
 
+// `ackctl status` as a user other than root, with the given primary group.
+RunResult status_as(gid_t gid, const std::string& socket) {
+  return run({"setpriv", "--reuid=54321", "--regid=" + std::to_string(gid), "--clear-groups",
+              ACKCTL_BINARY, "status", "--socket", socket});
+}
+
+// The control socket checks its caller (SO_PEERCRED, SO_PEERGROUPS): root
+// and members of [daemon] group only, whatever the file's mode.
+TEST(SupervisorControl, OnlyRootAndTheGroupMayUseIt) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to ask as another user";
+  group* nogroup = getgrnam("nogroup");
+  ASSERT_NE(nogroup, nullptr);
+  Daemon daemon("[daemon]\nworkers = 1\ngroup = \"nogroup\"\n" + tcp_listener("tcp", free_port()));
+  chmod(daemon.dir().path().c_str(), 0755);
+  chmod(daemon.control_socket().c_str(), 0666);  // the file lets everyone in
+  RunResult stranger = status_as(54321, daemon.control_socket());
+  EXPECT_EQ(stranger.exit_code, 6) << stranger.out << stranger.err;
+  EXPECT_NE(stranger.err.find("permission denied: uid 54321"), std::string::npos) << stranger.err;
+  for (const char* request : {"reload", "stop"}) {
+    RunResult r = run({"setpriv", "--reuid=54321", "--regid=54321", "--clear-groups", ACKCTL_BINARY,
+                       request, "--socket", daemon.control_socket()});
+    EXPECT_EQ(r.exit_code, 6) << request << ": " << r.err;
+  }
+  EXPECT_TRUE(process_exists(daemon.pid())) << "a stranger stopped the daemon";
+  RunResult member = status_as(nogroup->gr_gid, daemon.control_socket());
+  EXPECT_EQ(member.exit_code, 0) << member.err;
+  EXPECT_TRUE(daemon.wait_for_log("control socket: refused a caller: permission denied"));
+}
+
 }  // namespace
 }  // namespace ackd::test

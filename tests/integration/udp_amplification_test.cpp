@@ -134,7 +134,7 @@ TEST(UdpAmplification, BoundHoldsAcrossWorkers) {
   std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
   ASSERT_TRUE(status.has_value());
   size_t serving = 0;
-  for (const WorkerStatus& worker : status->workers) serving += worker.acks > 0 ? 1 : 0;
+  for (const WorkerStatus& worker : status->workers) serving += worker.replies > 0 ? 1 : 0;
   EXPECT_GE(serving, 2u) << "one worker served every datagram: " << status->json;
 }
 

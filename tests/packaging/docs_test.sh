@@ -4,7 +4,8 @@
 # - packaging/ackd.conf passes ackd --check-config, and so does the same file
 #   with every commented-out "#key = value" and "#[table]" line enabled (each
 #   documented key exists and its documented default is valid);
-# - every key of daemon/config/config.cpp's key tables (k...Keys[]) is in
+# - every key of daemon/config/config.cpp's key tables (k...Keys[]) and of
+#   each service's (daemon/service/*_service.cpp kKeys[]) is in
 #   packaging/ackd.conf and in ackd.conf(5), and ackd.conf(5) shows the
 #   default ackd.conf shows (for keys that have one);
 # - the default listener names match FileDescriptorName= of the socket units;
@@ -39,6 +40,15 @@ for table in kDaemonKeys kListenerKeys $tables; do
   for key in $keys; do
     grep -qE "^#?$key = " "$conf" || fail "key $key (${table}) is not in packaging/ackd.conf"
     grep -qF "*$key*" "$man" || fail "key $key (${table}) is not documented in docs/man/ackd.conf.5.scd"
+  done
+done
+
+# A service's own listener keys: kKeys[] = {{"key", "what it holds"}, ...}.
+for source in "$src"/daemon/service/*_service.cpp; do
+  service=$(basename "$source" .cpp)
+  for key in $(sed -n '/kKeys\[\] = {/{:a;/};/!{N;ba};p}' "$source" | grep -oE '\{"[a-z_]+"' | tr -d '{"'); do
+    grep -qE "^#?$key = " "$conf" || fail "key $key ($service) is not in packaging/ackd.conf"
+    grep -qF "*$key*" "$man" || fail "key $key ($service) is not documented in docs/man/ackd.conf.5.scd"
   done
 done
 

@@ -63,7 +63,7 @@ done
 
 # common_files PREFIX_OF_UNITS: the paths both packages install.
 common_files() {
-  printf '%s\n' /usr/sbin/ackd /usr/bin/ackctl /etc/ackd/ackd.conf \
+  printf '%s\n' /usr/sbin/ackd /usr/bin/ackctl /etc/ackd/ackd.conf /usr/libexec/ackd/upgrade-in-place \
     /usr/lib/sysusers.d/ackd.conf /usr/lib/tmpfiles.d/ackd.conf \
     /usr/share/man/man8/ackd.8.gz /usr/share/man/man1/ackctl.1.gz \
     /usr/share/man/man5/ackd.conf.5.gz /usr/share/bash-completion/completions/ackctl
@@ -110,10 +110,19 @@ grep -q '^/lib/systemd/system/ackd.service$' "$tmp/deb.files" && unit_dir=/lib/s
 expect_files "$tmp/deb.files" "the .deb" "$unit_dir"
 dpkg-deb -e "$deb" "$tmp/deb-control"
 expect_in "$tmp/deb-control/conffiles" "DEBIAN/conffiles" '^/etc/ackd/ackd.conf$'
+# An upgrade hands the running service over to the new binary (ackd's binary
+# upgrade) instead of restarting it: debhelper only starts the service, never
+# stops it on an upgrade, and the postinst runs upgrade-in-place.
 expect_in "$tmp/deb-control/postinst" "the .deb's postinst" \
   'systemd-sysusers .*ackd\.conf' 'systemd-tmpfiles .*--create ackd\.conf' \
-  "deb-systemd-helper enable 'ackd\.service'" "deb-systemd-invoke \\\$_dh_action 'ackd\.service'"
-expect_in "$tmp/deb-control/prerm" "the .deb's prerm" "deb-systemd-invoke stop .*'ackd\.service'"
+  "deb-systemd-helper enable 'ackd\.service'" "deb-systemd-invoke start 'ackd\.service'" \
+  '^\s*/usr/libexec/ackd/upgrade-in-place deb-systemd-invoke restart ackd\.service'
+! grep -qE "_dh_action=restart|deb-systemd-invoke (restart|try-restart) 'ackd\.service'" \
+  "$tmp/deb-control/postinst" || fail "the .deb's postinst restarts ackd.service on an upgrade"
+expect_in "$tmp/deb-control/prerm" "the .deb's prerm" "deb-systemd-invoke stop .*'ackd\.service'" \
+  '"\$1" = remove'
+[ ! -e "$tmp/deb-control/preinst" ] || ! grep -q "deb-systemd-invoke stop" "$tmp/deb-control/preinst" ||
+  fail "the .deb's preinst stops ackd.service before an upgrade"
 expect_in "$tmp/deb-control/postrm" "the .deb's postrm" 'rm -rf /var/lib/ackd' \
   "deb-systemd-helper purge .*'ackd\.service'"
 deb_version=$(dpkg-deb -f "$deb" Version)
@@ -127,7 +136,10 @@ rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm" >"$tmp/rpm.flags"
 expect_in "$tmp/rpm.flags" "the RPM's file flags" '^cn /etc/ackd/ackd.conf$'
 rpm -qp --scripts "$rpm" >"$tmp/rpm.scripts"
 expect_in "$tmp/rpm.scripts" "the RPM's scriptlets" 'useradd .*ackd|sysusers' \
-  'systemd-tmpfiles --create|tmpfiles' 'ackd\.service'
+  'systemd-tmpfiles --create|tmpfiles' 'ackd\.service' '^posttrans scriptlet' \
+  '/usr/libexec/ackd/upgrade-in-place systemctl try-restart ackd\.service'
+sed -n '/^postuninstall scriptlet/,/^[a-z]* scriptlet/p' "$tmp/rpm.scripts" | grep -q 'try-restart' &&
+  fail "the RPM's %postun restarts ackd.service on an upgrade"
 rpm_version=$(rpm -qp --qf '%{VERSION}' "$rpm")
 mkdir "$tmp/rpm-root"
 (cd "$tmp/rpm-root" && rpm2cpio "$rpm" | cpio -idm --quiet)

@@ -111,12 +111,12 @@ std::optional<DaemonStatus> daemon_status(const std::string& socket) {
     worker.generation = json_number(object, "generation").value_or(0);
     worker.state = json_string(object, "state");
     worker.open_connections = json_number(object, "open_connections").value_or(0);
-    worker.acks = json_number(object, "acks").value_or(0);
+    worker.replies = json_number(object, "replies").value_or(0);
     status.workers.push_back(worker);
   }
   size_t totals = result.out.find("\"totals\":");
   if (totals != std::string::npos)
-    status.total_acks = json_number(result.out, "acks", totals).value_or(0);
+    status.total_replies = json_number(result.out, "replies", totals).value_or(0);
   return status;
 }
 

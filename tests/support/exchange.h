@@ -36,14 +36,14 @@ struct WorkerStatus {
   uint64_t generation = 0;
   std::string state;
   uint64_t open_connections = 0;
-  uint64_t acks = 0;
+  uint64_t replies = 0;
 };
 
 struct DaemonStatus {
   pid_t master_pid = 0;
   uint64_t generation = 0;
   std::vector<WorkerStatus> workers;
-  uint64_t total_acks = 0;
+  uint64_t total_replies = 0;
   std::string json;  // as ackctl printed it
 
   // Connections accepted and held open, summed over the workers (or the

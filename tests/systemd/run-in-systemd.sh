@@ -2,7 +2,9 @@
 # Proves ackd under a real systemd: boots systemd as PID 1 of a throwaway box
 # (private PID, mount, network, UTS, IPC and cgroup namespaces, on an overlay
 # of / whose writes go to a tmpfs), installs ackd into it (the Debian package,
-# or cmake --install), and runs the checks of issue 4. Also checks socket
+# or cmake --install), and runs the checks of issue 4, and of issue 18's
+# package upgrades in place under a connection-per-message load (the .deb,
+# repacked with a higher version, and the RPM). Also checks socket
 # activation without systemd (systemd-socket-activate), outside the box.
 #
 # Prints one line per check: "PASS name", "FAIL name: why", "SKIP name: why";
@@ -20,7 +22,8 @@ set -u -o pipefail
 usage() {
   cat <<'EOF'
 usage: run-in-systemd.sh --source-dir DIR --build-dir DIR [--ackd BIN] [--ackctl BIN]
-                         [--install auto|deb|cmake] [--deb FILE] [--deb-dir DIR] [--only CHECK,...]
+                         [--install auto|deb|cmake] [--deb FILE] [--deb-dir DIR] [--rpm FILE]
+                         [--only CHECK,...]
   --source-dir DIR  the ackd source tree (systemd/, packaging/)
   --build-dir DIR   a configured and built ackd build tree (for cmake --install)
   --ackd, --ackctl  the built binaries (default: BUILD/daemon/ackd, BUILD/client/ackctl)
@@ -29,7 +32,9 @@ usage: run-in-systemd.sh --source-dir DIR --build-dir DIR [--ackd BIN] [--ackctl
                     packaging/build exists and builds one, else cmake
                     (also ACKD_SYSTEMD_TEST_INSTALL)
   --deb FILE        install this ackd .deb instead of building one (implies deb)
-  --deb-dir DIR     the same with the ackd_*.deb in DIR, if there is one
+  --deb-dir DIR     the same with the ackd_*.deb in DIR, if there is one (and the
+                    ackd-*.rpm there, for the RPM upgrade check)
+  --rpm FILE        the ackd RPM for the RPM upgrade check (else it is skipped)
   --only LIST       run only these checks (comma-separated names)
   --service-setting KEY=VALUE
                     add this [Service] setting to ackd.service in the box (a drop-in;
@@ -266,8 +271,14 @@ install_into() {
   local root=$1
   case $INSTALL_MODE in
     deb)
-      mkdir -p "$root/root/ackd-test"
+      mkdir -p "$root/root/ackd-test/next"
       cp "$DEB_FILE" "$root/root/ackd-test/"
+      derive_upgrade_debs "$DEB_FILE" "$root/root/ackd-test/next" >>"$BOX_SCRATCH/install.log" 2>&1 ||
+        echo "could not derive the upgrade packages" >>"$BOX_SCRATCH/install.log"
+      if [[ -n ${RPM_FILE:-} ]]; then
+        mkdir -p "$root/root/ackd-test/rpm"
+        cp "$RPM_FILE" "$root/root/ackd-test/rpm/ackd.rpm"
+      fi
       ;;
     cmake)
       if ! DESTDIR=$root cmake --install "$BUILD_DIR" --prefix /usr >"$BOX_SCRATCH/install.log" 2>&1; then
@@ -310,6 +321,30 @@ EOF
       fi
       ;;
   esac
+}
+
+# Two packages made from the one under test, to upgrade to: next.deb, the
+# same with a higher version (what an upgrade installs: a new file at
+# /usr/sbin/ackd), and broken.deb, higher still, whose ackd refuses to be a
+# binary upgrade's new master but starts otherwise (so the upgrade must fall
+# back to a restart). Repacked, not rebuilt: building takes minutes.
+derive_upgrade_debs() {
+  local from=$1 out=$2 work version
+  work=$(mktemp -d "$BOX_SCRATCH/derive.XXXXXX")
+  version=$(dpkg-deb -f "$from" Version)
+  dpkg-deb -R "$from" "$work/next"
+  sed -i "s/^Version: .*/Version: $version+box1/" "$work/next/DEBIAN/control"
+  dpkg-deb --build --root-owner-group "$work/next" "$out/next.deb" >/dev/null
+  dpkg-deb -R "$from" "$work/broken"
+  sed -i "s/^Version: .*/Version: $version+box2/" "$work/broken/DEBIAN/control"
+  mv "$work/broken/usr/sbin/ackd" "$work/broken/usr/sbin/ackd.real"
+  printf '%s\n' '#!/bin/sh' \
+    "# run-in-systemd.sh's broken ackd: it cannot take over in a binary upgrade." \
+    '[ -z "${ACKD_UPGRADE_FROM:-}" ] || { echo "ackd (test): refusing to take over" >&2; exit 1; }' \
+    'exec /usr/sbin/ackd.real "$@"' >"$work/broken/usr/sbin/ackd"
+  chmod 755 "$work/broken/usr/sbin/ackd"
+  dpkg-deb --build --root-owner-group "$work/broken" "$out/broken.deb" >/dev/null
+  rm -rf "$work"
 }
 
 # --- the harness side -------------------------------------------------------------
@@ -494,7 +529,7 @@ check_start_active() {
 
 check_status_text() {
   local text; text=$(box systemctl show -P StatusText ackd.service)
-  [[ $text == *worker* ]] && pass "$1" || fail "$1" "STATUS= is '$text', expected a line like '2 workers, 1234 acks, 0 errors'"
+  [[ $text == *worker* ]] && pass "$1" || fail "$1" "STATUS= is '$text', expected a line like '2 workers, 1234 replies, 0 errors'"
 }
 
 check_tcp_ack() { local why; why=$(acked send_tcp "hello over tcp") && pass "$1" || fail "$1" "no ack over TCP: $why"; }
@@ -675,6 +710,122 @@ check_units_verify() {
   [[ $? -eq 0 && -z $out ]] && pass "$1" || fail "$1" "$(tr '\n' ' ' <<<"$out")"
 }
 
+# A connection-per-message load in the box: back-to-back runs of `ackctl
+# bench --mode conn` of 1 s each, until /tmp/ackd-load.stop appears (or 2
+# minutes pass); each run's JSON report is a line of /tmp/ackd-load.jsonl.
+start_load() {
+  box rm -f /tmp/ackd-load.stop /tmp/ackd-load.done /tmp/ackd-load.jsonl
+  BOX_CMD_TIMEOUT=150 box sh -c 'end=$(($(date +%s) + 120))
+    while [ ! -e /tmp/ackd-load.stop ] && [ "$(date +%s)" -lt "$end" ]; do
+      ackctl bench --mode conn -c 8 -t 2 -d 1s --timeout 5s --json 127.0.0.1 '"$port"'
+    done >/tmp/ackd-load.jsonl 2>/tmp/ackd-load.err </dev/null; touch /tmp/ackd-load.done' \
+    >/dev/null 2>&1 </dev/null &
+}
+load_runs() { box sh -c 'cat /tmp/ackd-load.jsonl 2>/dev/null | wc -l'; }
+load_ran() { (($(load_runs) >= $1)); }
+# Stops the load; sets load_acks and load_errors (summed over its runs).
+stop_load() {
+  box touch /tmp/ackd-load.stop
+  wait_until 10 box test -e /tmp/ackd-load.done || note "the load did not stop within 10 s"
+  read -r load_acks load_errors < <(box cat /tmp/ackd-load.jsonl |
+    sed -nE 's/.*"acks":([0-9]+).*"errors":([0-9]+).*/\1 \2/p' |
+    awk '{ a += $1; e += $2 } END { print a + 0, e + 0 }')
+}
+
+# Runs COMMAND (a package installation) in the box under the load, from two
+# load runs before to two after; sets upgrade_out, load_acks, load_errors.
+under_load() {
+  local runs
+  upgrade_out=""
+  start_load
+  wait_until 20 load_ran 2 || { stop_load; upgrade_out="the load did not start"; return 1; }
+  upgrade_out=$(BOX_CMD_TIMEOUT=180 box "$@" 2>&1) || { stop_load; return 1; }
+  runs=$(load_runs)
+  wait_until 20 load_ran $((runs + 2)) || note "the load did not go on after the installation"
+  stop_load
+}
+
+# After an in-place upgrade from main pid $2 ($3: NRestarts then): the new
+# master is the main process, runs the installed binary and serves; the old
+# one is gone; nothing was restarted and no exchange of the load failed.
+check_handed_over() {
+  local name=$1 before=$2 restarts=$3 after exe why
+  after=$(main_pid)
+  [[ $after != "$before" && $after != 0 ]] || { fail "$name" "MainPID is still $before: no handover"; return; }
+  [[ $(box systemctl show -P NRestarts ackd.service) == "$restarts" ]] ||
+    { fail "$name" "the service was restarted"; return; }
+  wait_until 15 bash -c "! nsenter -t $box_pid -a -r -- kill -0 $before" ||
+    { fail "$name" "old master $before still running 15 s after the upgrade"; return; }
+  exe=$(box readlink "/proc/$after/exe")
+  [[ $exe == /usr/sbin/ackd ]] ||
+    { fail "$name" "the new master runs '$exe', not the installed /usr/sbin/ackd"; return; }
+  ((load_acks >= 100)) || { fail "$name" "the load got only $load_acks acks"; return; }
+  ((load_errors == 0)) ||
+    { fail "$name" "$load_errors of $((load_acks + load_errors)) exchanges failed during the upgrade"; return; }
+  why=$(acked send_tcp "after the package upgrade") || { fail "$name" "not serving: $why"; return; }
+  note "$name: $load_acks exchanges under the upgrade, none failed; MainPID $before -> $after"
+  pass "$name"
+}
+
+# dpkg -i of a newer ackd over the running service: the binary upgrade, not
+# a restart (debhelper's default), under a connection-per-message load.
+check_deb_upgrade_in_place() {
+  [[ $INSTALL_MODE == deb ]] || { skip "$1" "ackd installed with cmake --install, not from a .deb"; return; }
+  box test -f /root/ackd-test/next/next.deb || { fail "$1" "no derived package (see install.log)"; return; }
+  box systemctl start ackd.service
+  local before restarts
+  before=$(main_pid)
+  restarts=$(box systemctl show -P NRestarts ackd.service)
+  under_load dpkg -i /root/ackd-test/next/next.deb ||
+    { fail "$1" "dpkg -i: $(tail -n 5 <<<"$upgrade_out" | tr '\n' ' ')"; return; }
+  grep -q "ackd: upgraded in place, no connection refused: new master pid" <<<"$upgrade_out" ||
+    { fail "$1" "dpkg -i did not say it upgraded in place (the load: $load_errors of $((load_acks + load_errors)) exchanges failed): $(grep ackd: <<<"$upgrade_out" | tr '\n' ' ')"; return; }
+  [[ $(box dpkg-query -W -f '${Version}' ackd) == *+box1 ]] || { fail "$1" "the newer package is not installed"; return; }
+  check_handed_over "$1" "$before" "$restarts"
+}
+
+# A binary upgrade that fails (the new master exits) falls back to a
+# restart and says so; the load sees that restart, which shows that it
+# counts failed exchanges.
+check_deb_upgrade_fallback() {
+  [[ $INSTALL_MODE == deb ]] || { skip "$1" "ackd installed with cmake --install, not from a .deb"; return; }
+  box test -f /root/ackd-test/next/broken.deb || { fail "$1" "no derived package (see install.log)"; return; }
+  box systemctl start ackd.service
+  local before why
+  before=$(main_pid)
+  under_load dpkg -i /root/ackd-test/next/broken.deb ||
+    { fail "$1" "dpkg -i: $(tail -n 5 <<<"$upgrade_out" | tr '\n' ' ')"; return; }
+  grep -q "ackd: the binary upgrade failed: upgrade failed: the new master (pid [0-9]*) exited with status 1" <<<"$upgrade_out" &&
+    grep -q "ackd: restarting ackd.service instead" <<<"$upgrade_out" ||
+    { fail "$1" "dpkg -i did not say the upgrade failed and why: $(grep ackd: <<<"$upgrade_out" | tr '\n' ' ')"; return; }
+  [[ $(box systemctl is-active ackd.service) == active && $(main_pid) != "$before" ]] ||
+    { fail "$1" "not restarted"; show_failure_context; return; }
+  why=$(acked send_tcp "after the restart") || { fail "$1" "not serving after the restart: $why"; return; }
+  ((load_errors > 0)) || { fail "$1" "the load saw no failed exchange during a restart: it cannot tell"; return; }
+  note "$1: the restart cost $load_errors of $((load_acks + load_errors)) exchanges"
+  pass "$1"
+}
+
+# The same with the RPM (Debian's rpm, its own database): rpm -U of the
+# same package again runs the upgrade scriptlets and replaces the files;
+# over the running service it must hand it over.
+check_rpm_upgrade_in_place() {
+  box test -f /root/ackd-test/rpm/ackd.rpm || { skip "$1" "no RPM (--rpm, or --deb-dir with one)"; return; }
+  local out rpm=(rpm --force-debian --nodeps) before restarts
+  out=$(BOX_CMD_TIMEOUT=120 box "${rpm[@]}" -i /root/ackd-test/rpm/ackd.rpm 2>&1) ||
+    { fail "$1" "rpm -i: $(tail -n 3 <<<"$out" | tr '\n' ' ')"; return; }
+  box systemctl daemon-reload
+  out=$(box systemctl start ackd.service 2>&1) || { fail "$1" "start after rpm -i: $out"; show_failure_context; return; }
+  before=$(main_pid)
+  restarts=$(box systemctl show -P NRestarts ackd.service)
+  under_load "${rpm[@]}" -U --replacepkgs /root/ackd-test/rpm/ackd.rpm ||
+    { fail "$1" "rpm -U: $(tail -n 5 <<<"$upgrade_out" | tr '\n' ' ')"; return; }
+  grep -q "ackd: upgraded in place, no connection refused: new master pid" <<<"$upgrade_out" ||
+    { fail "$1" "rpm -U did not say it upgraded in place: $(tr '\n' ' ' <<<"$upgrade_out")"; return; }
+  check_handed_over "$1" "$before" "$restarts"
+  BOX_CMD_TIMEOUT=120 box "${rpm[@]}" -e ackd >/dev/null 2>&1 || note "rpm -e ackd failed"
+}
+
 check_dpkg_purge() {
   [[ $INSTALL_MODE == deb ]] || { skip "$1" "ackd installed with cmake --install, not from a .deb"; return; }
   local out left=()
@@ -738,10 +889,13 @@ run_box_checks() {
   check reload-keeps-mainpid
   check reload-reports-failure
   check usr2-upgrade
+  check deb-upgrade-in-place
   check watchdog-restart
   check stop-no-process
   check socket-activation
+  check deb-upgrade-fallback
   check dpkg-purge
+  check rpm-upgrade-in-place
   if [[ ${ACKD_SYSTEMD_TEST_HOLD:-0} -gt 0 ]]; then
     note "holding the box for ${ACKD_SYSTEMD_TEST_HOLD} s: nsenter -t $box_pid -a -r"
     sleep "$ACKD_SYSTEMD_TEST_HOLD"
@@ -751,7 +905,7 @@ run_box_checks() {
 # --- main ----------------------------------------------------------------------------
 
 main() {
-  local source_dir="" build_dir="" ackd="" ackctl="" mode=${ACKD_SYSTEMD_TEST_INSTALL:-auto} deb=""
+  local source_dir="" build_dir="" ackd="" ackctl="" mode=${ACKD_SYSTEMD_TEST_INSTALL:-auto} deb="" rpm=""
   while (($#)); do
     case $1 in
       --source-dir) source_dir=$2; shift 2 ;;
@@ -763,7 +917,9 @@ main() {
       # The .deb the packaging test left in DIR, if there is one.
       --deb-dir)
         for f in "$2"/ackd_*.deb; do [[ -f $f ]] && { deb=$f; mode=deb; }; done
+        for f in "$2"/ackd-[0-9]*.rpm; do [[ -f $f && -z $rpm ]] && rpm=$f; done
         shift 2 ;;
+      --rpm) rpm=$2; shift 2 ;;
       --only) only=$2; shift 2 ;;
       --service-setting) service_settings+=("$2"); shift 2 ;;
       -h | --help) usage; exit 0 ;;
@@ -816,7 +972,8 @@ main() {
     *) usage >&2; exit 2 ;;
   esac
   note "installing ackd with: $mode${deb:+ ($deb)}"
-  export INSTALL_MODE=$mode DEB_FILE=$deb SOURCE_DIR=$source_dir BUILD_DIR=$build_dir \
+  [[ -n $rpm ]] && rpm=$(readlink -f "$rpm")
+  export INSTALL_MODE=$mode DEB_FILE=$deb RPM_FILE=$rpm SOURCE_DIR=$source_dir BUILD_DIR=$build_dir \
     ACKD_BIN=$ackd ACKCTL_BIN=$ackctl
   trap teardown EXIT
   trap 'exit 1' INT TERM

@@ -1,6 +1,7 @@
 # systemd integration (issue 4), label "systemd": the units' hardening score
 # and syntax, and the box harness that boots a real systemd in namespaces,
-# installs ackd and checks it there (run as root; skipped otherwise).
+# installs ackd and checks it there (run as root; skipped otherwise),
+# including upgrades of the .deb and the RPM under load (issue 18).
 set(ackd_systemd_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 
 add_test(NAME systemd_unit_security

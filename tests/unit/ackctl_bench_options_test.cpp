@@ -38,8 +38,23 @@ TEST(AckctlBenchOptionsTest, Defaults) {
   EXPECT_EQ(plan.messages, 0u);
   EXPECT_EQ(plan.size, 16u);
   EXPECT_EQ(plan.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(plan.expect, BenchExpect::kAck);
   EXPECT_EQ(plan.ack, "I got your message");
   EXPECT_EQ(plan.target(), "tcp 127.0.0.1:51717");
+}
+
+TEST(AckctlBenchOptionsTest, ExpectEchoOrAnAck) {
+  BenchOptions options = inet();
+  options.expect = "echo";
+  EXPECT_EQ(make_bench_plan(options, 2).expect, BenchExpect::kEcho);
+  options.ack = "ok";  // an ack line means nothing to an echo
+  EXPECT_NE(usage_error(options).find("--ack"), std::string::npos);
+  options.expect = "ack";
+  BenchPlan plan = make_bench_plan(options, 2);
+  EXPECT_EQ(plan.expect, BenchExpect::kAck);
+  EXPECT_EQ(plan.ack, "ok");
+  options.expect = "mirror";
+  EXPECT_NE(usage_error(options).find("--expect must be ack or echo"), std::string::npos);
 }
 
 TEST(AckctlBenchOptionsTest, Ipv6HostInBrackets) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/service/service.h"
+
 namespace ackd {
 namespace {
 
@@ -29,6 +31,7 @@ defer_accept = "3s"
 name = "udp"
 protocol = "udp"
 address = "127.0.0.1:51717"
+service = "echo"
 
 [[listener]]
 name = "local"
@@ -41,6 +44,13 @@ name = "gram"
 protocol = "unixgram"
 path = "/run/ackd/ackd.dgram"
 )toml";
+
+// What a listener's service answers to `message`.
+std::string reply_of(const ListenerConfig& listener, std::string_view message) {
+  std::string reply;
+  make_service(listener)->respond(message, reply);
+  return reply;
+}
 
 TEST(Config, ParsesEveryKey) {
   Config c = parse_config(kFull, "test.conf");
@@ -56,12 +66,15 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(tcp.protocol, Protocol::kTcp);
   EXPECT_EQ(tcp.address.host, "::");
   EXPECT_EQ(tcp.address.port, 51717);
-  EXPECT_EQ(tcp.ack, "ok");
+  EXPECT_EQ(tcp.service, "ack");
+  EXPECT_EQ(reply_of(tcp, "hello"), "ok");
   EXPECT_EQ(tcp.max_message, 100u);
   EXPECT_EQ(tcp.messages_per_connection, 1u);
   EXPECT_EQ(tcp.lingering_close, LingeringClose::kAlways);
   EXPECT_EQ(tcp.defer_accept, std::chrono::seconds(3));
   EXPECT_EQ(c.listeners[1].protocol, Protocol::kUdp);
+  EXPECT_EQ(c.listeners[1].service, "echo");
+  EXPECT_EQ(reply_of(c.listeners[1], "hello"), "hello");
   EXPECT_EQ(c.listeners[2].path, "/run/ackd/ackd.sock");
   EXPECT_EQ(c.listeners[2].mode, 0600u);
   EXPECT_EQ(c.listeners[3].protocol, Protocol::kUnixgram);
@@ -76,7 +89,8 @@ TEST(Config, DefaultsMatchTheSpec) {
   EXPECT_GE(c.daemon.resolved_workers(), 1u);
   EXPECT_EQ(c.daemon.shutdown_timeout, std::chrono::seconds(10));
   EXPECT_TRUE(c.daemon.log_messages);
-  EXPECT_EQ(c.listeners[0].ack, "I got your message");
+  EXPECT_EQ(c.listeners[0].service, "ack");
+  EXPECT_EQ(reply_of(c.listeners[0], "hello"), "I got your message");
   EXPECT_EQ(c.listeners[0].max_message, 65536u);
   EXPECT_EQ(c.listeners[0].messages_per_connection, 0u);
   EXPECT_EQ(c.listeners[0].defer_accept, std::chrono::seconds(1));
@@ -282,7 +296,14 @@ INSTANTIATE_TEST_SUITE_P(
         // Each of these passed the check and then failed at run time.
         BadCase{"service_unknown",
                 "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nservice='nope'\n",
-                ":5:9: listener[0].service: unknown service \"nope\" (expected ack)"},
+                ":5:9: listener[0].service: unknown service \"nope\" (expected ack or echo)"},
+        BadCase{"ack_on_an_echo_listener",
+                "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/a'\nservice='echo'\n"
+                "ack='hi'\n",
+                ":6:5: listener[0].ack: only the ack service takes an ack text"},
+        BadCase{"service_not_a_string",
+                "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nservice=['ack']\n",
+                ":5:9: listener[0].service: expected a service name (ack or echo)"},
         BadCase{"unix_and_unixgram_on_one_path",
                 "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/s'\n"
                 "[[listener]]\nname='b'\nprotocol='unixgram'\npath='/tmp/s'\n",

@@ -55,7 +55,7 @@ struct Clients {
     poll(fds.data(), fds.size(), 0);
     clients.handle(fds, now, [&](std::string_view request) -> std::optional<std::string> {
       requests.emplace_back(request);
-      if (request == "reload") return std::nullopt;
+      if (request == "reload" || request == "upgrade") return std::nullopt;
       return "answer to " + std::string(request) + "\n";
     });
   }
@@ -75,8 +75,30 @@ TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
   EXPECT_FALSE(t.clients.next_deadline());
   t.turn(start + 1h);
   EXPECT_EQ(t.clients.size(), 1u);
-  t.clients.answer_awaiting("reloaded\n", start + 1h);
+  t.clients.answer_awaiting("reload", "reloaded\n", start + 1h);
   EXPECT_EQ(t.pairs[1].receive(), "reloaded\n");
+  EXPECT_EQ(t.clients.size(), 0u);
+}
+
+// A reload and an upgrade may await their outcomes at once: each client
+// gets the outcome of what it asked.
+TEST(ControlClients, EachAwaitingClientGetsItsOwnOutcome) {
+  Clients t;
+  TimePoint start{};
+  t.add(start);
+  t.add(start);
+  t.add(start);
+  t.pairs[0].send_text("upgrade\n");
+  t.pairs[1].send_text("reload\n");
+  t.pairs[2].send_text("upgrade\n");
+  t.turn(start);
+  t.clients.answer_awaiting("reload", "reloaded\n", start);
+  EXPECT_EQ(t.pairs[1].receive(), "reloaded\n");
+  EXPECT_EQ(t.pairs[0].receive(), "");
+  EXPECT_EQ(t.clients.size(), 2u);
+  t.clients.answer_awaiting("upgrade", "upgraded\n", start);
+  EXPECT_EQ(t.pairs[0].receive(), "upgraded\n");
+  EXPECT_EQ(t.pairs[2].receive(), "upgraded\n");
   EXPECT_EQ(t.clients.size(), 0u);
 }
 

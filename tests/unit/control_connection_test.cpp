@@ -125,7 +125,9 @@ TEST(ControlConnection, AwaitingHasNoDeadlineUntilAnswered) {
   ControlConnection c(std::move(pair.server), TimePoint{});
   pair.send_text("reload\n");
   ASSERT_EQ(c.read_request(TimePoint{}), "reload");
-  c.await_reply();
+  c.await_reply("reload");
+  EXPECT_TRUE(c.awaiting("reload"));
+  EXPECT_FALSE(c.awaiting("upgrade"));
   EXPECT_EQ(c.poll_events(), 0);
   EXPECT_FALSE(c.deadline());
   c.reply("reloaded: generation 2, 1 worker(s)\n", TimePoint{} + 5s);

@@ -24,5 +24,50 @@ TEST(StatusReport, JsonHoldsAnyBytes) {
       << json;
 }
 
+StatusSnapshot two_workers() {
+  StatusSnapshot status;
+  status.master_pid = 42;
+  status.mode = "prefork";
+  status.workers.push_back(WorkerRow{.pid = 43, .state = "serving", .messages = 8, .replies = 7});
+  status.workers.push_back(WorkerRow{.pid = 44, .state = "serving", .messages = 6, .replies = 5});
+  return status;
+}
+
+// Counters say replies: they count whatever the listeners' services answer
+// (an ack, an echo), not only acks.
+TEST(StatusReport, CountsReplies) {
+  StatusSnapshot status = two_workers();
+  EXPECT_EQ(status_line(status), "2 workers, 12 replies, 0 errors, 0 udp replies dropped");
+  std::string text = render_status_text(status);
+  EXPECT_NE(text.find(" REPLIES "), std::string::npos) << text;
+  EXPECT_EQ(text.find("ACKS"), std::string::npos) << text;
+  std::string json = render_status_json(status);
+  EXPECT_TRUE(test::is_valid_json(json)) << json;
+  EXPECT_NE(json.find("\"pid\":43,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"messages\":8,\"replies\":7,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"messages\":14,\"replies\":12,"), std::string::npos) << json;
+}
+
+// "acks", the old name, stays beside "replies" with the same value for one
+// release, so JSON readers of 0.1 keep working.
+TEST(StatusReport, JsonKeepsAcksAsAnAlias) {
+  std::string json = render_status_json(two_workers());
+  EXPECT_NE(json.find("\"replies\":7,\"acks\":7,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"replies\":12,\"acks\":12,"), std::string::npos) << json;
+}
+
+// The daemon's state (for a load balancer's agent) is in the JSON always,
+// and in the text when it is not the usual one.
+TEST(StatusReport, NamesTheDaemonState) {
+  StatusSnapshot status;
+  status.master_pid = 42;
+  status.mode = "prefork";
+  EXPECT_NE(render_status_json(status).find("\"state\":\"serving\""), std::string::npos);
+  EXPECT_NE(render_status_text(status).find("prefork mode\n"), std::string::npos);
+  status.state = "draining";
+  EXPECT_NE(render_status_json(status).find("\"state\":\"draining\""), std::string::npos);
+  EXPECT_NE(render_status_text(status).find("prefork mode, draining\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ackd

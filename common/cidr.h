@@ -1,0 +1,54 @@
+// Cidr, CidrList: address ranges as operators write them ("10.0.0.0/8",
+// "::1/128", "192.0.2.7"), and whether a peer's address falls in a list. An
+// IPv4 range also matches that address arriving on a dual-stack socket as
+// ::ffff:a.b.c.d. For trusted_proxies, and allow/deny lists.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/socket_address.h"
+
+namespace ackd {
+
+struct Cidr {
+  int family = 0;                   // AF_INET or AF_INET6
+  std::array<uint8_t, 16> bytes{};  // network order; IPv4 in the first 4
+  unsigned prefix = 0;              // bits that must match
+
+  // Whether an inet address is in the range (never a unix address).
+  bool contains(const SocketAddress& address) const;
+  // "10.0.0.0/8", "::1/128": the prefix is always written.
+  std::string to_string() const;
+  bool operator==(const Cidr&) const = default;
+};
+
+// "10.0.0.0/8", "2001:db8::/32", or an address alone (one host: /32, /128).
+// Throws std::invalid_argument with a sentence saying what is wrong,
+// including bits set past the prefix ("10.1.0.0/8": did you mean 10.0.0.0/8?).
+Cidr parse_cidr(std::string_view text);
+
+class CidrList {
+ public:
+  CidrList() = default;
+  explicit CidrList(std::vector<Cidr> entries) : entries_(std::move(entries)) {}
+
+  // True if any entry contains the address (never for a unix address).
+  bool contains(const SocketAddress& address) const;
+  const std::vector<Cidr>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  // "127.0.0.0/8, ::1/128", for logs and messages.
+  std::string to_string() const;
+  bool operator==(const CidrList&) const = default;
+
+ private:
+  std::vector<Cidr> entries_;
+};
+
+// 127.0.0.0/8 and ::1/128: the default of trusted_proxies.
+CidrList loopback_cidrs();
+
+}  // namespace ackd

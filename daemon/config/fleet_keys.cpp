@@ -1,0 +1,96 @@
+#include "daemon/config/fleet_keys.h"
+
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "common/cidr.h"
+
+namespace ackd {
+namespace {
+
+constexpr const char* kProxyExpected = "\"off\", \"v1\", \"v2\" or \"any\"";
+constexpr const char* kCidrListExpected =
+    "expected a list of address ranges like [\"10.0.0.0/8\", \"::1/128\"]";
+
+// A TOML array of CIDR strings; every bad entry is a problem of its own.
+std::optional<CidrList> read_cidr_list(ConfigReader& reader, const toml::node& node,
+                                       const std::string& key) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr) {
+    reader.problem(node.source(), key, kCidrListExpected);
+    return std::nullopt;
+  }
+  if (array->empty()) {
+    reader.problem(node.source(), key, "empty: no proxy would be believed (list at least one)");
+    return std::nullopt;
+  }
+  std::vector<Cidr> entries;
+  bool ok = true;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& entry = (*array)[i];
+    std::string entry_key = key + "[" + std::to_string(i) + "]";
+    std::optional<std::string> text = entry.value<std::string>();
+    if (!entry.is_string() || !text) {
+      reader.problem(entry.source(), entry_key, "expected a string like \"10.0.0.0/8\"");
+      ok = false;
+      continue;
+    }
+    try {
+      entries.push_back(parse_cidr(*text));
+    } catch (const std::invalid_argument& e) {
+      reader.problem(entry.source(), entry_key, e.what());
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return CidrList(std::move(entries));
+}
+
+// Datagram listeners have neither key.
+bool reject_on_datagrams(ConfigReader& reader, const toml::table& table, const std::string& p,
+                         const ListenerConfig& listener) {
+  if (is_stream(listener.protocol)) return false;
+  if (const toml::node* node = table.get("proxy_protocol")) {
+    reader.problem(node->source(), p + "proxy_protocol",
+                   "only tcp and unix listeners take a PROXY header");
+  }
+  if (const toml::node* node = table.get("trusted_proxies")) {
+    reader.problem(node->source(), p + "trusted_proxies",
+                   "only tcp listeners with proxy_protocol have trusted proxies");
+  }
+  return true;
+}
+
+}  // namespace
+
+void read_proxy_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
+                     ListenerConfig& listener, bool served) {
+  if (reject_on_datagrams(reader, table, p, listener)) return;
+  std::optional<ProxyProtocol> value = reader.get_parsed<ProxyProtocol>(
+      table, p, "proxy_protocol", kProxyExpected, parse_proxy_protocol);
+  if (value) listener.proxy_protocol = *value;
+  if (value && *value != ProxyProtocol::kOff && !served) {
+    reader.problem(table.get("proxy_protocol")->source(), p + "proxy_protocol",
+                   "\"" + std::string(to_string(*value)) +
+                       "\": this ackd does not read PROXY headers yet (only \"off\" is "
+                       "accepted until the PROXY transport is wired in)");
+  }
+  const toml::node* trusted = table.get("trusted_proxies");
+  if (trusted == nullptr) return;
+  std::string key = p + "trusted_proxies";
+  if (is_unix(listener.protocol)) {
+    reader.problem(trusted->source(), key,
+                   "unix listeners trust whoever may connect: the socket file's mode, owner "
+                   "and group say who");
+  } else if (std::optional<CidrList> list = read_cidr_list(reader, *trusted, key)) {
+    listener.trusted_proxies = std::move(*list);
+  }
+}
+
+void read_drain_key(ConfigReader& reader, const toml::table& table, const std::string& p,
+                    DaemonConfig& daemon) {
+  if (auto v = reader.get_duration(table, p, "drain_before_stop")) daemon.drain_before_stop = *v;
+}
+
+}  // namespace ackd

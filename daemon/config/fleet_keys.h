@@ -1,0 +1,30 @@
+// The configuration keys of a fleet behind a load balancer: a listener's
+// proxy_protocol and trusted_proxies (tcp and unix stream), and the daemon's
+// drain_before_stop. Read and checked like the others (file:line:column:
+// key: why); config.cpp calls these.
+#pragma once
+
+#include <string>
+
+#include <toml++/toml.h>
+
+#include "daemon/config/config.h"
+#include "daemon/config/config_reader.h"
+
+namespace ackd {
+
+// Whether ackd acts on proxy_protocol yet. Until the PROXY transport is
+// wired into the stream connections, a value other than "off" is refused
+// ("not yet"), so that --check-config never claims more than ackd does.
+inline constexpr bool kProxyProtocolServed = false;
+
+// [[listener]] proxy_protocol and trusted_proxies (which may be set, to no
+// effect, while proxy_protocol is "off"); `served`: see above.
+void read_proxy_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
+                     ListenerConfig& listener, bool served = kProxyProtocolServed);
+
+// [daemon] drain_before_stop.
+void read_drain_key(ConfigReader& reader, const toml::table& table, const std::string& p,
+                    DaemonConfig& daemon);
+
+}  // namespace ackd

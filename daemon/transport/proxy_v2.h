@@ -1,0 +1,22 @@
+// PROXY protocol v2: a 16-byte binary block (signature, version and
+// command, family and transport, length) followed by the addresses and
+// TLVs. Part of proxy_header.h's parser: called once the bytes received
+// begin like the signature.
+#pragma once
+
+#include <string_view>
+
+#include "daemon/transport/proxy_header.h"
+
+namespace ackd {
+
+inline constexpr std::string_view kProxyV2Signature{"\r\n\r\n\0\r\nQUIT\n", 12};
+
+// The PP2_TYPE_* values ackd reads; every other TLV is skipped.
+inline constexpr unsigned char kProxyTlvCrc32c = 0x03;
+inline constexpr unsigned char kProxyTlvUniqueId = 0x05;
+
+// `received` begins with (a prefix of) kProxyV2Signature.
+ProxyParseResult parse_proxy_v2(std::string_view received);
+
+}  // namespace ackd
