@@ -69,6 +69,7 @@ std::optional<size_t> Scoreboard::claim(uint32_t generation, uint32_t slot, int6
       counter->store(0, std::memory_order_relaxed);
     }
     e.successor.store(false, std::memory_order_relaxed);
+    e.replication.reset();
     e.state.store(WorkerState::kStarting, std::memory_order_relaxed);
     return i;
   }

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "daemon/replicate/replication_board.h"
+
 namespace ackd {
 
 enum class WorkerState : uint8_t { kFree, kStarting, kServing, kDraining };
@@ -42,6 +44,7 @@ struct ScoreboardEntry {
   // workers): others serve its clients next, so idle keep-alive connections
   // are kept until they can be closed with an ack (see StreamConnection).
   std::atomic<bool> successor{false};
+  ReplicationBoard replication;  // written by the worker's replication stage
 };
 
 class Scoreboard {

@@ -47,7 +47,7 @@ constexpr const char* kListenerKeys[] = {
     "owner",   "group",           "service",      "max_message",    "messages_per_connection",
     "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
 };
-constexpr const char* kRootKeys[] = {"daemon", "listener", "spool"};
+constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 constexpr Duration kMinWorkerTimeout = std::chrono::seconds(1);
@@ -560,6 +560,13 @@ Config parse_config(std::string_view text, const std::string& source, const Mach
     }
   }
   read_listeners(reader, root, config);
+  if (const toml::node* replication = root.get("replication")) {
+    if (const toml::table* table = replication->as_table()) {
+      read_replication(reader, *table, config);
+    } else {
+      reader.problem(replication->source(), "replication", "must be a table: [replication]");
+    }
+  }
   if (machine != nullptr) check_on_machine(reader, root, *machine);
   reader.finish();
   return config;

@@ -19,6 +19,7 @@
 #include "common/duration.h"
 #include "common/endpoint.h"
 #include "daemon/config/machine.h"
+#include "daemon/replicate/replication_config.h"
 #include "daemon/transport/proxy_header.h"
 
 namespace ackd {
@@ -116,6 +117,7 @@ struct Config {
   std::string source;  // file path, or "(embedded default)"
   DaemonConfig daemon;
   SpoolConfig spool;
+  ReplicationConfig replication;
   std::vector<ListenerConfig> listeners;
 
   const ListenerConfig* find_listener(std::string_view name) const;

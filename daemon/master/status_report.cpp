@@ -53,6 +53,7 @@ std::string render_status_text(const StatusSnapshot& s) {
   out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
                      "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
                      t.connections, t.messages, t.replies, t.errors, "", t.restarts);
+  out += render_replication_text(s.replication);
   return out;
 }
 
@@ -83,9 +84,9 @@ std::string render_status_json(const StatusSnapshot& s) {
   Totals t = totals_of(s);
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}}}\n",
+      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}{}}}\n",
       s.workers.size(), t.open_connections, t.connections, t.messages, t.replies, t.replies,
-      t.errors, t.dropped, t.restarts);
+      t.errors, t.dropped, t.restarts, render_replication_json(s.replication));
   return out;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/replicate/replication_status.h"
+
 namespace ackd {
 
 struct ListenerRow {
@@ -40,6 +42,7 @@ struct StatusSnapshot {
   std::string state = "serving";  // or draining, upgrading, stopping (DaemonState)
   std::vector<ListenerRow> listeners;
   std::vector<WorkerRow> workers;
+  std::vector<ReplicationRow> replication;  // of the processes that replicate
 };
 
 std::string render_status_text(const StatusSnapshot& status);

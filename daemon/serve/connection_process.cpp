@@ -12,7 +12,10 @@ ConnectionProcess::ConnectionProcess(const Config& config, ScoreboardEntry& disp
                                      UniqueFd spool_channel)
     : config_(config), dispatcher_entry_(dispatcher_entry), core_(config.daemon) {
   if (spool_channel) {
-    spool_.emplace(config.spool, core_.recorder().gate(), core_.loop(), std::move(spool_channel));
+    // Replies wait for the dispatcher if one of its stages holds them.
+    bool holds = (config.spool.enabled() && config.spool.ack_after != AckAfter::kReceive) ||
+                 config.replication.sync();
+    spool_.emplace(holds, core_.recorder().gate(), core_.loop(), std::move(spool_channel));
     core_.recorder().add_stage(&*spool_);
   }
 }

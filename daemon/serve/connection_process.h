@@ -1,6 +1,6 @@
 // ConnectionProcess: fork mode's child, serving the one connection its
 // dispatcher accepted, until that ends. Its records go to the dispatcher
-// (RelayedSpool, when there is a spool), and its counts are added to the
+// (RelayedSpool, when it has record stages), and its counts are added to the
 // dispatcher's scoreboard entry once, at exit. Cheap by design (see
 // docs/performance.md): it serves what has arrived before it makes an epoll
 // instance or a signal pipe, and a client served in that first read needs
@@ -22,7 +22,7 @@ namespace ackd {
 
 class ConnectionProcess final : public EventHandler {
  public:
-  // spool_channel: to the dispatcher's SpoolRelay (empty: no spool).
+  // spool_channel: to the dispatcher's SpoolRelay (empty: no record stage).
   ConnectionProcess(const Config& config, ScoreboardEntry& dispatcher_entry,
                     UniqueFd spool_channel);
 

@@ -58,4 +58,8 @@ void ConnectionSet::flush_released() {
   for (StreamConnection* connection : pending) connection->flush_released();
 }
 
+void ConnectionSet::resume_reading() {
+  for (auto& connection : open_) connection->resume_reading();
+}
+
 }  // namespace ackd

@@ -37,6 +37,8 @@ class ConnectionSet final : public ConnectionOwner {
   void set_fds_private(bool fds_private) { fds_private_ = fds_private; }
   // Flushes the connections whose held replies were released (queue_flush).
   void flush_released();
+  // The recorder's stages are no longer saturated: connections read again.
+  void resume_reading();
 
   // For StreamConnection.
   void closed(StreamConnection* connection) override;

@@ -18,9 +18,9 @@ constexpr auto kForkFailedPause = std::chrono::milliseconds(100);
 }  // namespace
 
 ForkingSink::ForkingSink(const Config& config, unsigned max_children, ScoreboardEntry& entry,
-                         ServeCore& core, SpoolWriter* spool)
-    : config_(config), max_children_(max_children), entry_(entry) {
-  if (spool != nullptr) relay_.emplace(core.loop(), *spool, core.recorder().gate());
+                         ServeCore& core)
+    : config_(config), max_children_(max_children), entry_(entry), core_(core) {
+  if (!core.recorder().stages().empty()) relay_.emplace(core.loop(), core.recorder());
 }
 
 void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
@@ -70,6 +70,7 @@ void ForkingSink::after_commit() {
   if (!relay_) return;
   relay_->flush();
   relay_->collect();
+  relay_->set_paused(core_.reading_paused());  // the children's clients wait too
 }
 
 void ForkingSink::reap() {

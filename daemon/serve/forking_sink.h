@@ -18,7 +18,6 @@
 #include "daemon/config/config.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/spool_relay.h"
-#include "daemon/record/spool_writer.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/accept_sink.h"
 #include "daemon/serve/serve_core.h"
@@ -27,10 +26,10 @@ namespace ackd {
 
 class ForkingSink final : public AcceptSink {
  public:
-  // entry: the dispatcher's, where its children add their counts. spool:
-  // the dispatcher's, which its children's records go to (nullptr: none).
-  ForkingSink(const Config& config, unsigned max_children, ScoreboardEntry& entry, ServeCore& core,
-              SpoolWriter* spool);
+  // entry: the dispatcher's, where its children add their counts. The
+  // children's records go to the record stages of core's recorder (the
+  // spool, the replicated stream), if it has any.
+  ForkingSink(const Config& config, unsigned max_children, ScoreboardEntry& entry, ServeCore& core);
 
   void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override;
   bool full() const override {
@@ -51,7 +50,8 @@ class ForkingSink final : public AcceptSink {
   const Config& config_;
   unsigned max_children_;
   ScoreboardEntry& entry_;
-  std::optional<SpoolRelay> relay_;  // with a spool: the children's channels
+  ServeCore& core_;
+  std::optional<SpoolRelay> relay_;  // with record stages: the children's channels
   std::unordered_set<pid_t> children_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_

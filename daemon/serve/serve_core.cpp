@@ -18,6 +18,11 @@ ServeCore::ServeCore(const DaemonConfig& daemon)
 void ServeCore::commit_and_flush() {
   recorder_.commit();
   connections_.flush_released();
+  for (TurnTask* task : turn_tasks_) task->after_commit();
+  bool saturated = recorder_.saturated();
+  if (saturated == reading_paused_) return;
+  reading_paused_ = saturated;
+  if (!saturated) connections_.resume_reading();
 }
 
 TurnEnd ServeCore::end_turn() {

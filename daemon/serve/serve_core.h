@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <vector>
 
 #include "daemon/config/config.h"
 #include "daemon/record/recorder.h"
@@ -36,8 +37,13 @@ class ServeCore {
   void wait() { loop_.run_once(static_cast<int>(kSweepInterval.count())); }
   // The records of this turn are stored in one go (one write and one
   // fdatasync, or one send to the dispatcher), then the replies the stages
-  // settled leave, connection by connection.
+  // settled leave, connection by connection, and the turn's tasks run.
+  // While a stage is saturated, connections are not read (backpressure).
   void commit_and_flush();
+  // Runs `task` after each turn's commit (kept alive by the caller).
+  void add_turn_task(TurnTask* task) { turn_tasks_.push_back(task); }
+  // A stage is saturated: clients are not read until it is not.
+  bool reading_paused() const { return reading_paused_; }
   // After a turn's commit: flushes the log, reads the clock once for the
   // turn, frees the connections that closed, and every kSweepInterval
   // checks their deadlines.
@@ -49,6 +55,8 @@ class ServeCore {
   EventLoop loop_;
   Recorder recorder_;
   ConnectionSet connections_;
+  std::vector<TurnTask*> turn_tasks_;
+  bool reading_paused_ = false;
   SteadyTime next_sweep_{};
 };
 

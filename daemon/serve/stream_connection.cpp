@@ -246,8 +246,7 @@ void StreamConnection::flush() {
 // waits for each ack sees the FIN with it and sends nothing more.
 void StreamConnection::after_flush() {
   if (state_ != State::kClosing || holding()) return;
-  bool linger =
-      peer_may_send_ || listener_.config->lingering_close == LingeringClose::kAlways;
+  bool linger = peer_may_send_ || listener_.config->lingering_close == LingeringClose::kAlways;
   if (peer_eof_ || !linger) {
     close();
     return;
@@ -277,7 +276,8 @@ void StreamConnection::update_interest() {
   size_t unsent = out_.size() - out_sent_;
   size_t pending = unsent + held_text_.size() - held_start_;
   bool read = state_ == State::kLingering ||
-              (state_ == State::kReading && pending < owner_.limits().max_pending_output);
+              (state_ == State::kReading && pending < owner_.limits().max_pending_output &&
+               !owner_.recorder().saturated());
   uint32_t wanted = stream_->interest(read, /*write=*/unsent > 0);
   if (wanted != interest_) {
     interest_ = wanted;

@@ -45,6 +45,8 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void check_deadline(SteadyTime now);
   // Sends the replies released since the last flush (by settled()).
   void flush_released();
+  // Reads again after the recorder's stages were saturated.
+  void resume_reading() { update_interest(); }
 
   size_t index = 0;  // position in the owner's table
 

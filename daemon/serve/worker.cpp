@@ -11,6 +11,8 @@
 #include "common/syscall.h"
 #include "daemon/log/logging.h"
 #include "daemon/record/spool_writer.h"
+#include "daemon/replicate/forwarder.h"
+#include "daemon/replicate/replication.h"
 #include "daemon/serve/forking_sink.h"
 #include "daemon/serve/local_sink.h"
 #include "daemon/serve/serve_core.h"
@@ -35,14 +37,30 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
   return served;
 }
 
-// The spool this worker writes (prefork), or that its dispatcher writes for
-// its connection processes too (fork mode); nullptr without a [spool].
-std::unique_ptr<SpoolWriter> open_spool(const Config& config, Recorder& recorder) {
-  if (!config.spool.enabled()) return nullptr;
-  auto spool = std::make_unique<SpoolWriter>(config.spool, recorder.gate());
-  spool->open();  // fails at start, not at the first message
-  recorder.add_stage(spool.get());
-  return spool;
+// Where this worker's records go (a dispatcher's: its connection
+// processes' too): the spool it writes, the replicated stream (mode =
+// "sync"), and the forwarder that ships the spool (mode = "forward", one
+// process of the pool). Each is null when the config does not ask for it.
+struct RecordStages {
+  std::unique_ptr<SpoolWriter> spool;
+  std::unique_ptr<ReplicationStage> replication;
+  std::unique_ptr<Forwarder> forwarder;
+};
+
+RecordStages open_record_stages(const Config& config, ServeCore& core, ScoreboardEntry& entry) {
+  RecordStages stages;
+  Recorder& recorder = core.recorder();
+  if (config.spool.enabled()) {
+    stages.spool = std::make_unique<SpoolWriter>(config.spool, recorder.gate());
+    stages.spool->open();  // fails at start, not at the first message
+    recorder.add_stage(stages.spool.get());
+  }
+  stages.replication = start_replication(config, recorder.gate(), core.loop(), &entry);
+  if (stages.replication) recorder.add_stage(stages.replication.get());
+  stages.forwarder = start_forwarder(
+      config, core.loop(), entry.slot.load(std::memory_order_relaxed), &entry.replication);
+  if (stages.forwarder) core.add_turn_task(stages.forwarder.get());
+  return stages;
 }
 
 // The listeners are in this worker's event loop: it serves from now on.
@@ -93,10 +111,10 @@ int run_worker(const WorkerSpec& spec) {
   init_logging(spec.role, config.daemon);
   if (spec.credentials) drop_privileges(*spec.credentials);
   ServeCore core(config.daemon);
-  std::unique_ptr<SpoolWriter> spool = open_spool(config, core.recorder());
+  RecordStages stages = open_record_stages(config, core, *spec.scoreboard);
   std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
   if (config.daemon.mode == ProcessMode::kFork) {
-    ForkingSink sink(config, spec.max_children, *spec.scoreboard, core, spool.get());
+    ForkingSink sink(config, spec.max_children, *spec.scoreboard, core);
     return serve_with(spec, core, sink, listeners);
   }
   core.connections().set_fds_private(true);  // workers never fork
