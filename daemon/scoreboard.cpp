@@ -207,6 +207,7 @@ std::optional<size_t> Scoreboard::claim(ProcessRole role, uint32_t generation, u
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);
     e.open_connections.store(0, std::memory_order_relaxed);
     e.successor.store(false, std::memory_order_relaxed);
+    e.replication.reset();
     e.state.store(WorkerState::kStarting, std::memory_order_release);
     return i;
   }

@@ -20,6 +20,7 @@
 
 #include "common/unique_fd.h"
 #include "daemon/process_role.h"
+#include "daemon/replicate/replication_board.h"
 
 namespace ackd {
 
@@ -86,6 +87,7 @@ struct alignas(64) ScoreboardEntry {
   // (read_counts) retry, so that a total never dips or counts twice.
   std::atomic<uint32_t> sequence{0};
   CarriedCounts carried;
+  ReplicationBoard replication;  // written by the worker's replication stage
 };
 
 // What the masters count, in the shared header (fetch_add: during an

@@ -47,7 +47,7 @@ constexpr const char* kListenerKeys[] = {
     "owner",   "group",           "service",      "max_message",    "messages_per_connection",
     "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
 };
-constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "metrics"};
+constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication", "metrics"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 constexpr Duration kMinWorkerTimeout = std::chrono::seconds(1);
@@ -161,7 +161,7 @@ void read_daemon_limits(ConfigReader& reader, const toml::table& table, DaemonCo
   const std::string p = "daemon.";
   if (auto v = get_positive_duration(reader, table, p, "worker_timeout")) {
     // A worker reports progress once per loop turn, and a quiet one turns
-    // every 250ms (serve_loop.cpp): less than this kills healthy workers.
+    // every 250ms (worker_loop.cpp): less than this kills healthy workers.
     if (*v < kMinWorkerTimeout) {
       reader.problem(table.get("worker_timeout")->source(), p + "worker_timeout",
                      "must be at least 1s (an idle worker reports progress every 250ms)");
@@ -580,6 +580,13 @@ Config parse_config(std::string_view text, const std::string& source, const Mach
     }
   }
   read_listeners(reader, root, config);
+  if (const toml::node* replication = root.get("replication")) {
+    if (const toml::table* table = replication->as_table()) {
+      read_replication(reader, *table, config);
+    } else {
+      reader.problem(replication->source(), "replication", "must be a table: [replication]");
+    }
+  }
   check_metrics_address(reader, root, config);
   if (machine != nullptr) check_on_machine(reader, root, *machine);
   reader.finish();

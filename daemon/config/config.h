@@ -20,6 +20,7 @@
 #include "common/endpoint.h"
 #include "daemon/config/machine.h"
 #include "daemon/config/metrics_config.h"
+#include "daemon/replicate/replication_config.h"
 #include "daemon/transport/proxy_header.h"
 
 namespace ackd {
@@ -118,6 +119,7 @@ struct Config {
   DaemonConfig daemon;
   SpoolConfig spool;
   MetricsConfig metrics;
+  ReplicationConfig replication;
   std::vector<ListenerConfig> listeners;
 
   const ListenerConfig* find_listener(std::string_view name) const;

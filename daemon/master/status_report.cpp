@@ -112,7 +112,7 @@ std::string render_status_text(const StatusSnapshot& s) {
   out += "(totals since ackd started: exited workers and earlier masters included)\n";
   if (t.udp_dropped > 0)
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
-  return out + render_aux_text(s) + render_roles_text(s);
+  return out + render_replication_text(s.replication) + render_aux_text(s) + render_roles_text(s);
 }
 
 // "acks" is the old name of "replies", kept beside it for the JSON readers
@@ -145,7 +145,7 @@ std::string render_status_json(const StatusSnapshot& s) {
       "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
       s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.replies,
       t.errors, t.udp_dropped, serving_restarts(s));
-  return out + render_aux_json(s) + render_roles_json(s) + "}\n";
+  return out + render_replication_json(s.replication) + render_aux_json(s) + render_roles_json(s) + "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/scoreboard_totals.h"
+#include "daemon/replicate/replication_status.h"
 
 namespace ackd {
 
@@ -57,6 +58,7 @@ struct StatusSnapshot {
   ServeTotals totals;
   std::vector<RoleTotals> roles;
   uint64_t reloads_ok = 0, reloads_failed = 0, upgrades_ok = 0, upgrades_failed = 0;
+  std::vector<ReplicationRow> replication;  // of the processes that replicate
 };
 
 // The snapshot's part that the scoreboard holds: totals, roles, the

@@ -548,7 +548,7 @@ bool Supervisor::workers_healthy() const {
 void Supervisor::tick_status(TimePoint now) {
   if (now < next_status_) return;
   next_status_ = now + std::chrono::seconds(1);
-  if (config_.spool.enabled()) enforce_spool_limit(config_.spool);
+  if (config_.spool.enabled()) enforce_spool_limit(config_.spool, config_.replication.forward());
   if (++status_ticks_ % 5 == 0) notify_status();
 }
 
@@ -761,6 +761,8 @@ StatusSnapshot Supervisor::snapshot() const {
     row.dropped = e.dropped.load(std::memory_order_relaxed);
     row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
+    ReplicationRow replication = read_replication_board(row.pid, e.replication);
+    if (replication.on()) s.replication.push_back(replication);
     s.workers.push_back(row);
   }
   std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {

@@ -22,6 +22,9 @@ class RecordStage {
   // True when nothing appended is still to be stored or settled: a process
   // may exit.
   virtual bool idle() const = 0;
+  // True while the stage holds as much as it should: stream connections
+  // stop reading until it is not (backpressure, not an endless buffer).
+  virtual bool saturated() const { return false; }
 };
 
 }  // namespace ackd

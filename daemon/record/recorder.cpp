@@ -46,6 +46,13 @@ bool Recorder::idle() const {
   return gate_.held() == 0;
 }
 
+bool Recorder::saturated() const {
+  for (const RecordStage* stage : stages_) {
+    if (stage->saturated()) return true;
+  }
+  return false;
+}
+
 void Recorder::log(std::string_view listener, std::string_view peer, std::string_view message) {
   // The peer is raw (a unix client names its own path): escaped here. The
   // journal gets LISTENER= and PEER= as fields of their own.

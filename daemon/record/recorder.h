@@ -43,6 +43,8 @@ class Recorder {
   void commit();
   // Nothing recorded is still to be stored or settled.
   bool idle() const;
+  // A stage holds as much as it should: stop reading from clients.
+  bool saturated() const;
 
   void count_connection() { ++counters_.connections; }
   void count_reply() { ++counters_.replies; }

@@ -7,14 +7,11 @@
 namespace ackd {
 namespace {
 constexpr std::string_view kNotStored = "not stored";
+constexpr std::string_view kUnavailable = "unavailable";  // the replicated stream
 }  // namespace
 
-RelayedSpool::RelayedSpool(const SpoolConfig& config, ReplyGate& gate, EventLoop& loop,
-                           UniqueFd channel)
-    : holds_(config.ack_after != AckAfter::kReceive),
-      gate_(gate),
-      loop_(loop),
-      channel_(std::move(channel)) {}
+RelayedSpool::RelayedSpool(bool holds_replies, ReplyGate& gate, EventLoop& loop, UniqueFd channel)
+    : holds_(holds_replies), gate_(gate), loop_(loop), channel_(std::move(channel)) {}
 
 void RelayedSpool::append(const SpoolRecord& record, Ticket ticket) {
   if (!channel_) {  // the dispatcher is gone
@@ -78,7 +75,7 @@ void RelayedSpool::settle(char kind, uint32_t count) {
     if (kind == kRelayStored) {
       gate_.confirm(ticket);
     } else {
-      gate_.fail(ticket, kNotStored);
+      gate_.fail(ticket, kind == kRelayUnavailable ? kUnavailable : kNotStored);
     }
   }
 }

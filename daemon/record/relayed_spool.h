@@ -1,15 +1,16 @@
-// RelayedSpool: a fork-mode connection process's spool. Its records go to
-// its dispatcher, which writes them (see spool_relay.h); with ack_after =
-// "write" or "fsync" each reply waits for the dispatcher's confirmation. If
-// the dispatcher goes away, every record still waiting is settled as not
-// stored: no ack leaves for a message that may not be on disk.
+// RelayedSpool: a fork-mode connection process's record stages. Its records
+// go to its dispatcher, which stores them (see spool_relay.h); when a
+// dispatcher's stage holds replies (ack_after = "write" or "fsync", sync
+// replication) each reply waits for the dispatcher's confirmation. If the
+// dispatcher goes away, every record still waiting is settled as not
+// stored: no ack leaves for a message that may not be stored. With much
+// unsent (the dispatcher is not reading), it is saturated.
 #pragma once
 
 #include <deque>
 #include <string>
 
 #include "common/unique_fd.h"
-#include "daemon/config/config.h"
 #include "daemon/record/record_stage.h"
 #include "daemon/serve/event_loop.h"
 
@@ -17,12 +18,14 @@ namespace ackd {
 
 class RelayedSpool final : public RecordStage, public EventHandler {
  public:
-  RelayedSpool(const SpoolConfig& config, ReplyGate& gate, EventLoop& loop, UniqueFd channel);
+  // holds_replies: whether a stage of the dispatcher holds replies.
+  RelayedSpool(bool holds_replies, ReplyGate& gate, EventLoop& loop, UniqueFd channel);
 
   bool holds_replies() const override { return holds_; }
   void append(const SpoolRecord& record, Ticket ticket) override;
   void commit() override;
   bool idle() const override { return out_.empty() && waiting_.empty(); }
+  bool saturated() const override { return out_.size() >= kMaxUnsent; }
   void handle_event(uint32_t events) override;
 
  private:
@@ -31,6 +34,8 @@ class RelayedSpool final : public RecordStage, public EventHandler {
   void settle(char kind, uint32_t count);
   void broken();
   void watch(uint32_t events);
+
+  static constexpr size_t kMaxUnsent = 1 << 20;
 
   bool holds_;
   ReplyGate& gate_;

@@ -15,6 +15,8 @@
 #include "common/spool_reader.h"
 #include "common/syscall.h"
 #include "common/unique_fd.h"
+#include "daemon/log/log_throttle.h"
+#include "daemon/replicate/forward_position.h"
 
 namespace ackd {
 namespace {
@@ -78,7 +80,7 @@ void recover_spool(const SpoolConfig& config) {
   }
 }
 
-void enforce_spool_limit(const SpoolConfig& config) {
+void enforce_spool_limit(const SpoolConfig& config, bool keep_unforwarded) {
   if (config.max_total_size == 0) return;
   std::vector<std::pair<std::string, uint64_t>> sizes;
   uint64_t total = 0;
@@ -97,8 +99,22 @@ void enforce_spool_limit(const SpoolConfig& config) {
     spdlog::warn("spool: {}", e.what());
     return;
   }
+  // Not yet in the stream: kept, even over the limit.
+  std::string forwarded;
+  if (keep_unforwarded) {
+    std::optional<ForwardPosition> position = read_forward_position(directory.get());
+    forwarded = position ? position->done : "";
+  }
   for (const auto& [path, size] : sizes) {  // oldest first
     if (total <= config.max_total_size) break;
+    if (keep_unforwarded && base_name(path) > forwarded) {
+      static LogThrottle throttle;  // the master's, once a second at most
+      if (auto note = throttle.admit(std::chrono::steady_clock::now())) {
+        spdlog::warn("spool: over max_total_size, but {} is not forwarded yet: kept{}", path,
+                     *note);
+      }
+      break;
+    }
     UniqueFd closed = open_closed_segment(directory.get(), path, O_RDONLY);
     if (!closed) continue;  // still written, or already gone
     if (unlinkat(directory.get(), base_name(path).c_str(), 0) == 0) {

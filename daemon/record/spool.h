@@ -18,7 +18,8 @@ namespace ackd {
 void recover_spool(const SpoolConfig& config);
 
 // Master, periodically: removes the oldest closed segments until the
-// directory fits in max_total_size.
-void enforce_spool_limit(const SpoolConfig& config);
+// directory fits in max_total_size; with keep_unforwarded, only those the
+// forwarder has shipped (see replicate/forward_position.h).
+void enforce_spool_limit(const SpoolConfig& config, bool keep_unforwarded = false);
 
 }  // namespace ackd

@@ -20,6 +20,7 @@ class SpoolRelay::Channel final : public EventHandler, public ReplyWaiter {
   void settled(Ticket ticket, std::string_view error) override;
   void flush();
   void close();
+  void set_reading(bool reading);
 
  private:
   void take_records();
@@ -46,8 +47,8 @@ void SpoolRelay::Channel::handle_event(uint32_t /*events*/) {
   }
 }
 
-// Complete records go to the writer verbatim; a partial one waits for its
-// rest. Anything else is a broken child: the channel closes.
+// Complete records go to the stages; a partial one waits for its rest.
+// Anything else is a broken child: the channel closes.
 void SpoolRelay::Channel::take_records() {
   std::string_view rest(in_);
   while (!rest.empty()) {
@@ -58,11 +59,13 @@ void SpoolRelay::Channel::take_records() {
       return;
     }
     Ticket ticket = 0;
-    if (relay_.writer_.holds_replies()) {
-      ticket = relay_.gate_.hold(this, 1);
+    if (relay_.holding_stages_ > 0) {
+      ticket = relay_.gate_.hold(this, relay_.holding_stages_);
       outstanding_.push_back(ticket);
     }
-    relay_.writer_.append_encoded(rest.substr(0, decoded.size), ticket);
+    for (RecordStage* stage : relay_.recorder_.stages()) {
+      stage->append(decoded.record, stage->holds_replies() ? ticket : 0);
+    }
     rest.remove_prefix(decoded.size);
   }
   in_.erase(0, in_.size() - rest.size());
@@ -72,7 +75,9 @@ void SpoolRelay::Channel::take_records() {
 // one frame.
 void SpoolRelay::Channel::settled(Ticket /*ticket*/, std::string_view error) {
   if (!outstanding_.empty()) outstanding_.pop_front();
-  char kind = error.empty() ? kRelayStored : kRelayNotStored;
+  char kind = error.empty()            ? kRelayStored
+              : error == "unavailable" ? kRelayUnavailable
+                                       : kRelayNotStored;
   size_t last = frames_.size() >= kRelayFrameSize ? frames_.size() - kRelayFrameSize : 0;
   if (frames_.empty() || frames_[last] != kind) {
     frames_ += kind;
@@ -111,8 +116,20 @@ void SpoolRelay::Channel::close() {
   relay_.closed(this);
 }
 
-SpoolRelay::SpoolRelay(EventLoop& loop, SpoolWriter& writer, ReplyGate& gate)
-    : loop_(loop), writer_(writer), gate_(gate) {}
+void SpoolRelay::Channel::set_reading(bool reading) {
+  if (fd_) relay_.loop_.modify(fd_.get(), reading ? uint32_t{EPOLLIN} : 0u, this);
+}
+
+SpoolRelay::SpoolRelay(EventLoop& loop, Recorder& recorder)
+    : loop_(loop), recorder_(recorder), gate_(recorder.gate()) {
+  for (const RecordStage* stage : recorder.stages()) holding_stages_ += stage->holds_replies();
+}
+
+void SpoolRelay::set_paused(bool paused) {
+  if (paused == paused_) return;
+  paused_ = paused;
+  for (auto& channel : channels_) channel->set_reading(!paused);
+}
 
 SpoolRelay::~SpoolRelay() = default;
 
@@ -123,7 +140,7 @@ UniqueFd SpoolRelay::open_channel() {
   }
   UniqueFd child(fds[1]);
   auto channel = std::make_unique<Channel>(*this, UniqueFd(fds[0]));
-  loop_.add(channel->fd(), EPOLLIN, channel.get());
+  loop_.add(channel->fd(), paused_ ? 0u : uint32_t{EPOLLIN}, channel.get());
   channels_.push_back(std::move(channel));
   return child;
 }

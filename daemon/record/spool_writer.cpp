@@ -61,12 +61,6 @@ void SpoolWriter::append(const SpoolRecord& record, Ticket ticket) {
   if (ticket != 0) tickets_.push_back(ticket);
 }
 
-void SpoolWriter::append_encoded(std::string_view record, Ticket ticket) {
-  buffer_.append(record);
-  ++buffered_records_;
-  if (ticket != 0) tickets_.push_back(ticket);
-}
-
 void SpoolWriter::commit() {
   if (buffer_.empty()) return;
   bool stored = store();

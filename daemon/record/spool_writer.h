@@ -33,8 +33,6 @@ class SpoolWriter final : public RecordStage {
 
   bool holds_replies() const override { return config_.ack_after != AckAfter::kReceive; }
   void append(const SpoolRecord& record, Ticket ticket) override;
-  // One record already encoded (relayed by a connection process).
-  void append_encoded(std::string_view record, Ticket ticket);
   void commit() override;
   bool idle() const override { return buffer_.empty(); }
 

@@ -5,21 +5,13 @@
 namespace ackd {
 
 ConnectionSet::ConnectionSet(EventLoop& loop, Recorder& recorder, ConnectionLimits limits)
-    : loop_(loop), recorder_(recorder), limits_(limits) {}
-
-// Every read lands here and is framed before the call returns, so one
-// buffer serves every connection of the (single-threaded) process. In .bss:
-// a fork-mode connection process gets fresh zero pages for the bytes it
-// reads, instead of copies of heap pages shared with its dispatcher.
-std::span<char> ConnectionSet::read_buffer() {
-  static char buffer[64 * 1024];
-  return buffer;
-}
+    : ConnectionOwner(loop, recorder, limits) {}
 
 ConnectionSet::~ConnectionSet() = default;
 
 void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
-  auto connection = std::make_unique<StreamConnection>(*this, std::move(fd), peer, listener);
+  auto connection = std::make_unique<StreamConnection>(
+      *this, listener.transport->open(std::move(fd), peer), listener);
   StreamConnection* raw = connection.get();
   raw->index = open_.size();
   open_.push_back(std::move(connection));
@@ -64,6 +56,10 @@ void ConnectionSet::flush_released() {
   std::vector<StreamConnection*> pending;
   pending.swap(to_flush_);
   for (StreamConnection* connection : pending) connection->flush_released();
+}
+
+void ConnectionSet::resume_reading() {
+  for (auto& connection : open_) connection->resume_reading();
 }
 
 }  // namespace ackd

@@ -1,12 +1,12 @@
 #include "daemon/serve/datagram_server.h"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
 #include "common/socket_address.h"
+#include "daemon/serve/handle_message.h"
 
 namespace ackd {
 namespace {
@@ -31,7 +31,7 @@ DatagramServer::DatagramServer(EventLoop& loop, ServedListener& listener, Record
       buffer_(buffer_size(*listener.config)),
       budget_(budget),
       reply_burst_(reply_burst) {
-  loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+  loop_.add(listener_.fd.get(), EPOLLIN, this, /*exclusive=*/true);
 }
 
 void DatagramServer::handle_event(uint32_t /*events*/) {
@@ -39,8 +39,8 @@ void DatagramServer::handle_event(uint32_t /*events*/) {
     SocketAddress peer;
     peer.length = sizeof(peer.storage);
     // MSG_TRUNC: the real length, even of a datagram larger than the buffer.
-    ssize_t n =
-        recvfrom(listener_.fd, buffer_.data(), buffer_.size(), MSG_TRUNC, peer.get(), &peer.length);
+    ssize_t n = recvfrom(listener_.fd.get(), buffer_.data(), buffer_.size(), MSG_TRUNC, peer.get(),
+                         &peer.length);
     if (n < 0) return;  // EAGAIN, or an ICMP error left by an earlier reply
     // Linux reports an unbound unix sender with an address length of 0.
     if (peer.length == 0) peer.storage.ss_family = AF_UNIX;
@@ -56,16 +56,12 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
     recorder_.count_error();
     reply_.append(kErrTooLong);
   } else {
-    // Formatting the address costs more than the rest of the exchange: only
-    // when the log or the spool takes it.
-    std::string peer_text = recorder_.wants_peer() ? peer.to_raw_string() : std::string();
-    Ticket ticket = recorder_.record(listener_.config->name, peer_text, message, this);
-    listener_.service->respond(message, reply_);
+    Ticket ticket = handle_message(
+        listener_, recorder_, message, [&peer] { return peer.to_raw_string(); }, this, reply_);
     if (ticket != 0) {
       held_.push_back({ticket, peer, message.size(), reply_});
       return;
     }
-    recorder_.count_reply();
   }
   reply(peer, message.size(), reply_);
 }
@@ -86,7 +82,7 @@ void DatagramServer::settled(Ticket ticket, std::string_view error) {
 }
 
 void DatagramServer::reply(const SocketAddress& peer, size_t received, std::string_view reply) {
-  if (peer.is_unnamed_unix() || listener_.fd < 0) return;  // nobody to answer, or closed
+  if (peer.is_unnamed_unix() || !listener_.fd) return;  // nobody to answer, or closed
   bool inet = peer.family() == AF_INET || peer.family() == AF_INET6;
   if (inet && !budget_.allow(peer, received, reply.size(), reply_burst_,
                              std::chrono::steady_clock::now())) {
@@ -94,15 +90,14 @@ void DatagramServer::reply(const SocketAddress& peer, size_t received, std::stri
     return;
   }
   // A full socket buffer or a vanished peer drops the reply, as UDP may.
-  sendto(listener_.fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
+  sendto(listener_.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
          peer.length);
 }
 
 void DatagramServer::close() {
-  if (listener_.fd < 0) return;
-  loop_.remove(listener_.fd);
-  ::close(listener_.fd);
-  listener_.fd = -1;
+  if (!listener_.fd) return;
+  loop_.remove(listener_.fd.get());
+  listener_.fd.reset();
 }
 
 }  // namespace ackd

@@ -21,6 +21,16 @@ class EventHandler {
   ~EventHandler() = default;
 };
 
+// Work a serving process does once per loop turn, after the turn's records
+// are committed (the forwarder's shipping, for one).
+class TurnTask {
+ public:
+  virtual void after_commit() = 0;
+
+ protected:
+  ~TurnTask() = default;
+};
+
 class EventLoop {
  public:
   // `exclusive` adds with EPOLLEXCLUSIVE: of the processes waiting on a shared

@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <utility>
@@ -10,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/log/logging.h"
-#include "daemon/serve/serve_loop.h"
+#include "daemon/serve/connection_process.h"
 #include "daemon/spawn.h"
 
 namespace ackd {
@@ -18,26 +17,32 @@ namespace {
 constexpr auto kForkFailedPause = std::chrono::milliseconds(100);
 }  // namespace
 
+ForkingSink::ForkingSink(const Config& config, unsigned max_children, ScoreboardEntry& entry,
+                         ServeCore& core)
+    : config_(config), max_children_(max_children), entry_(entry), core_(core) {
+  if (!core.recorder().stages().empty()) relay_.emplace(core.loop(), core.recorder());
+}
+
 void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
-  int connection = fd.get();
   pid_t pid;
   try {
-    UniqueFd channel = relay_ != nullptr ? relay_->open_channel() : UniqueFd();
-    int spool_channel = channel.get();
+    UniqueFd channel = relay_ ? relay_->open_channel() : UniqueFd();
     pid = spawn_child(
         [&] {
           // Keep the connection, the channel its records go through (if
           // any), the logger's fd and stdio: the child must not hold the
           // listening sockets, the spool or the dispatcher's event loop.
+          // The child takes both fds over: this frame's copies are left
+          // empty (it never returns here).
           int log_fd = adopt_inherited_logging("connection");
-          close_fds_except({connection, spool_channel, log_fd});
-          serve_connection_process(UniqueFd(connection), peer, listener, config_, entry_,
-                                   spool_channel);
+          close_fds_except({fd.get(), channel.get(), log_fd});
+          run_connection_process(config_, entry_, std::move(channel), std::move(fd), peer,
+                                 listener);
           return 0;
         },
         SIGTERM);
   } catch (const std::system_error& e) {
-    fork_failed(connection, e);
+    fork_failed(fd.get(), e);
     return;
   }
   fork_failed_ = false;
@@ -61,35 +66,26 @@ void ForkingSink::fork_failed(int fd, const std::system_error& error) {
   }
 }
 
-size_t ForkingSink::reap() {
-  size_t reaped = 0;
+void ForkingSink::after_commit() {
+  if (!relay_) return;
+  relay_->flush();
+  relay_->collect();
+  relay_->set_paused(core_.reading_paused());  // the children's clients wait too
+}
+
+void ForkingSink::reap() {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     children_.erase(pid);
-    ++reaped;
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL) {
       spdlog::warn("connection process {} killed by signal {}", pid, WTERMSIG(status));
     }
   }
-  return reaped;
 }
 
-void ForkingSink::signal_children(int signo) const {
+void ForkingSink::pass_signal(int signo) {
   for (pid_t pid : children_) kill(pid, signo);
-}
-
-void serve_connection_process(UniqueFd fd, const SocketAddress& peer,
-                              const ServedListener& listener, const Config& config,
-                              ScoreboardEntry* dispatcher_entry, int spool_channel) {
-  // Counts go to the dispatcher's scoreboard entry when this process ends.
-  ServeLoop serve_loop(config, ServeLoop::ConnectionProcess{dispatcher_entry, spool_channel});
-  serve_loop.connections().open(std::move(fd), peer, listener);
-  int status = serve_loop.run(/*exit_when_idle=*/true);
-  // Exit without destructors: freeing memory in a process about to end
-  // only copies pages it still shares with the dispatcher (a page fault
-  // each). run() has flushed the log and handed its records over.
-  _exit(status);
 }
 
 }  // namespace ackd

@@ -1,18 +1,22 @@
-// ServedListener: what a worker holds for one listener: its socket (shared
-// with the master and the other workers), its config and its service.
+// ServedListener: what a worker holds for one listener: its copy of the
+// socket (shared with the master and the other workers), its config, its
+// service, and for a stream listener its transport.
 #pragma once
 
 #include <memory>
 
+#include "common/unique_fd.h"
 #include "daemon/config/config.h"
 #include "daemon/service/service.h"
+#include "daemon/transport/stream_transport.h"
 
 namespace ackd {
 
 struct ServedListener {
   const ListenerConfig* config = nullptr;
-  int fd = -1;  // owned by the Listener the worker inherited
+  UniqueFd fd;  // this process's copy; closed when it stops serving the listener
   std::unique_ptr<Service> service;
+  std::unique_ptr<StreamTransport> transport;  // stream listeners only
 };
 
 }  // namespace ackd

@@ -1,7 +1,6 @@
 #include "daemon/serve/stream_acceptor.h"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,17 +11,16 @@
 
 namespace ackd {
 namespace {
-// One accept per readiness event, as nginx does without multi_accept: the
-// listener is level-triggered, so the next loop turn reports it again while
-// connections wait, and a loop until EAGAIN would spend one failing accept4
-// per wakeup (a third of a connection's system calls at low load).
-constexpr int kAcceptBatch = 1;
 constexpr auto kFdExhaustedPause = std::chrono::milliseconds(100);
 }  // namespace
 
 StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink)
     : loop_(loop), listener_(listener), sink_(sink) {}
 
+// One accept per readiness event, as nginx does without multi_accept: the
+// listener is level-triggered, so the next loop turn reports it again while
+// connections wait, and a loop until EAGAIN would spend one failing accept4
+// per wakeup (a third of a connection's system calls at low load).
 void StreamAcceptor::handle_event(uint32_t /*events*/) {
   // The sink is shared: another listener's connection may have filled it
   // since this one was last armed. Accept nothing more (max_connections).
@@ -30,37 +28,35 @@ void StreamAcceptor::handle_event(uint32_t /*events*/) {
     pause();
     return;
   }
-  for (int i = 0; i < kAcceptBatch && !paused_; ++i) {
-    SocketAddress peer;
-    peer.length = sizeof(peer.storage);
-    int fd = accept4(listener_.fd, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        pause();
-        back_off(std::chrono::steady_clock::now(), std::string("accept: ") + std::strerror(errno));
-      } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-        spdlog::error("listener {}: accept: {}", listener_.config->name, std::strerror(errno));
-      }
-      return;
+  SocketAddress peer;
+  peer.length = sizeof(peer.storage);
+  int fd = accept4(listener_.fd.get(), peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      pause();
+      back_off(std::chrono::steady_clock::now(), std::string("accept: ") + std::strerror(errno));
+    } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+      spdlog::error("listener {}: accept: {}", listener_.config->name, std::strerror(errno));
     }
-    if (auto note = trouble_log_.end_run()) {
-      spdlog::info("listener {}: accepting again{}", listener_.config->name, *note);
-    }
-    sink_.accepted(UniqueFd(fd), peer, listener_);
-    if (sink_.full()) pause();
+    return;
   }
+  if (auto note = trouble_log_.end_run()) {
+    spdlog::info("listener {}: accepting again{}", listener_.config->name, *note);
+  }
+  sink_.accepted(UniqueFd(fd), peer, listener_);
+  if (sink_.full()) pause();
 }
 
 void StreamAcceptor::pause() {
   if (paused_ || closed_) return;
-  loop_.remove(listener_.fd);
+  loop_.remove(listener_.fd.get());
   paused_ = true;
 }
 
 void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
   if (!paused_ || closed_ || now < retry_at_ || sink_.full()) return;
   try {
-    loop_.add(listener_.fd, EPOLLIN, this, /*exclusive=*/true);
+    loop_.add(listener_.fd.get(), EPOLLIN, this, /*exclusive=*/true);
   } catch (const std::system_error& e) {
     back_off(now, e.what());  // out of epoll watches or memory: the worker lives on
     return;
@@ -82,8 +78,7 @@ void StreamAcceptor::back_off(std::chrono::steady_clock::time_point now,
 void StreamAcceptor::close() {
   pause();
   closed_ = true;
-  if (listener_.fd >= 0) ::close(listener_.fd);
-  listener_.fd = -1;
+  listener_.fd.reset();
 }
 
 }  // namespace ackd

@@ -9,22 +9,12 @@
 #include <chrono>
 #include <string>
 
-#include "common/socket_address.h"
-#include "common/unique_fd.h"
 #include "daemon/log/log_throttle.h"
+#include "daemon/serve/accept_sink.h"
 #include "daemon/serve/event_loop.h"
 #include "daemon/serve/served_listener.h"
 
 namespace ackd {
-
-class AcceptSink {
- public:
-  virtual void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) = 0;
-  virtual bool full() const = 0;
-
- protected:
-  ~AcceptSink() = default;
-};
 
 class StreamAcceptor final : public EventHandler {
  public:

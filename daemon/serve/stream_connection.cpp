@@ -1,32 +1,27 @@
 #include "daemon/serve/stream_connection.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
-#include "daemon/serve/connection_set.h"
+#include "daemon/serve/handle_message.h"
 
 namespace ackd {
 
-StreamConnection::StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
+StreamConnection::StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteStream> stream,
                                    const ServedListener& listener)
     : owner_(owner),
-      fd_(std::move(fd)),
-      peer_(peer),
+      stream_(std::move(stream)),
       listener_(listener),
       framer_(listener.config->max_message) {}
 
 void StreamConnection::start() {
   owner_.recorder().count_connection();
   deadline_ = owner_.now() + owner_.limits().idle_timeout;
-  interest_ = EPOLLIN;
   // The message has usually arrived with the connection: serve it at once,
   // and join the event loop only if the connection outlives that (a
-  // connection per message then costs no epoll_ctl at all).
+  // connection per message then costs no epoll_ctl at all). The read sets
+  // the events to watch.
   on_readable();
   if (state_ == State::kClosed) return;
   try {
-    owner_.loop().add(fd_.get(), interest_, this);
+    owner_.loop().add(stream_->fd(), interest_, this);
   } catch (const std::system_error& e) {
     fail(e);
     return;
@@ -36,21 +31,25 @@ void StreamConnection::start() {
 
 void StreamConnection::handle_event(uint32_t events) {
   if (state_ == State::kClosed) return;
-  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+  Readiness ready = stream_->ready(events);
+  if (ready.read) {
     if (state_ == State::kLingering) {
       linger_read();
       return;
     }
     if (state_ == State::kReading) on_readable();
   }
-  if (state_ != State::kClosed && (events & EPOLLOUT)) flush();
+  if (state_ != State::kClosed && ready.write) flush();
 }
 
 void StreamConnection::on_readable() {
   std::span<char> buffer = owner_.read_buffer();
-  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), 0);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EINTR) return;
+  IoResult read = stream_->read(buffer);
+  if (read.status == IoResult::kWouldBlock) {
+    update_interest();  // the stream may wait on another event now (TLS)
+    return;
+  }
+  if (read.status == IoResult::kBroken) {
     close();  // reset or other error: nobody left to answer
     return;
   }
@@ -58,15 +57,14 @@ void StreamConnection::on_readable() {
   bool had_partial = framer_.has_partial();
   uint64_t messages_before = messages_;
   auto sink = [this](std::string_view message) { return on_message(message); };
-  if (n == 0) {
+  if (read.status == IoResult::kEnd) {
     peer_eof_ = true;
     status = framer_.finish(sink);
   } else {
-    status = framer_.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), sink);
+    status = framer_.feed(std::string_view(buffer.data(), read.bytes), sink);
   }
   // More may be on its way: a full buffer, or lines beyond the last one served.
-  if (static_cast<size_t>(n) == buffer.size() ||
-      (status == FrameStatus::kStopped && framer_.dropped_input())) {
+  if (read.bytes == buffer.size() || (status == FrameStatus::kStopped && framer_.dropped_input())) {
     peer_may_send_ = true;
   }
   if (status == FrameStatus::kTooLong) {
@@ -93,27 +91,32 @@ void StreamConnection::refresh_deadline(bool same_partial) {
 // The reply goes out at once unless it waits for a stage, or behind one
 // that does.
 bool StreamConnection::on_message(std::string_view message) {
-  const ListenerConfig& config = *listener_.config;
-  Recorder& recorder = owner_.recorder();
-  Ticket ticket = recorder.record(
-      config.name, recorder.wants_peer() ? peer_text() : std::string_view(), message, this);
   ++messages_;
-  if (ticket == 0 && held_.empty()) {
-    listener_.service->respond(message, out_);
-    out_ += '\n';
-    recorder.count_reply();
-  } else {
-    size_t before = held_text_.size();
-    listener_.service->respond(message, held_text_);
-    held_text_ += '\n';
-    held_.push_back(
-        {ticket, static_cast<uint32_t>(held_text_.size() - before), ticket == 0, true, {}});
-  }
+  bool behind = holding();
+  std::string& text = behind ? held_text_ : out_;
+  size_t start = text.size();
+  Ticket ticket = handle_message(
+      listener_, owner_.recorder(), message, [this] { return stream_->peer(); }, this, text,
+      behind ? ReplyOrder::kBehindHeld : ReplyOrder::kNext);
+  text += '\n';
+  if (ticket != 0 || behind) hold(ticket, text, start);
+  const ListenerConfig& config = *listener_.config;
   return config.messages_per_connection == 0 || messages_ < config.messages_per_connection;
 }
 
+// The reply just appended to `text` (from `start` on) is held, in order.
+void StreamConnection::hold(Ticket ticket, std::string& text, size_t start) {
+  size_t size = text.size() - start;
+  if (&text == &out_) {  // the first one held: nothing else is
+    held_text_.append(out_, start, size);
+    out_.resize(start);
+  }
+  held_.push_back({ticket, static_cast<uint32_t>(size), ticket == 0, true, {}});
+}
+
 void StreamConnection::settled(Ticket ticket, std::string_view error) {
-  for (HeldReply& reply : held_) {
+  for (size_t i = held_head_; i < held_.size(); ++i) {
+    HeldReply& reply = held_[i];
     if (reply.ticket != ticket || reply.settled) continue;
     reply.settled = true;
     reply.error = error;
@@ -127,10 +130,12 @@ void StreamConnection::settled(Ticket ticket, std::string_view error) {
 }
 
 // Settled replies at the head of the queue move to the output, in order.
+// The queue starts over once it is empty (so it never allocates for a
+// connection that holds nothing).
 void StreamConnection::release_settled() {
   Recorder& recorder = owner_.recorder();
-  while (!held_.empty() && held_.front().settled) {
-    HeldReply& reply = held_.front();
+  while (held_head_ < held_.size() && held_[held_head_].settled) {
+    HeldReply& reply = held_[held_head_];
     if (!reply.error.empty()) {
       out_ += "ERR ";
       out_ += reply.error;
@@ -141,9 +146,11 @@ void StreamConnection::release_settled() {
       if (reply.is_ack) recorder.count_reply();
     }
     held_start_ += reply.size;
-    held_.pop_front();
+    ++held_head_;
   }
-  if (held_.empty()) {
+  if (held_head_ == held_.size()) {
+    held_.clear();
+    held_head_ = 0;
     held_text_.clear();
     held_start_ = 0;
   }
@@ -157,7 +164,7 @@ void StreamConnection::flush_released() {
 void StreamConnection::reply_error(std::string_view line) {
   peer_may_send_ = true;  // the rest of a line too long or too slow
   owner_.recorder().count_error();
-  if (held_.empty()) {
+  if (!holding()) {
     out_.append(line);
     out_ += '\n';
   } else {
@@ -177,35 +184,28 @@ void StreamConnection::begin_drain(bool keep_idle) {
   draining_ = true;
   if (state_ != State::kReading) return;
   bool idle = answered_everything() && out_sent_ == out_.size() && messages_ > 0;
-  if (idle && !keep_idle && !input_waiting()) {
+  if (idle && !keep_idle && !stream_->input_waiting()) {
     discard_input_and_close();
     return;
   }
   flush();
 }
 
-bool StreamConnection::answered_everything() const {
-  return !framer_.has_partial() && held_.empty();
-}
-
-// Bytes the client sent that this process has not read yet.
-bool StreamConnection::input_waiting() const {
-  char byte;
-  return recv(fd_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
-}
+bool StreamConnection::answered_everything() const { return !framer_.has_partial() && !holding(); }
 
 // Right before the last released ack goes out: if nothing else is to be
 // answered, it carries the FIN. On TCP the FIN rides in the ack's segment
 // (MSG_MORE, then shutdown), so a client sees both at once. A unix socket
 // has no segments: the client may read the ack before the shutdown; so the
-// socket stops taking input first (SHUT_RD: a send from the client now
-// fails with EPIPE, and it knows that message was not delivered), and what
-// was already queued is served before the close.
+// stream refuses input first (a send from the client now fails with EPIPE,
+// and it knows that message was not delivered: see
+// ByteStream::refuse_input), and what was already queued is served before
+// the close.
 void StreamConnection::close_if_draining() {
   if (!draining_ || state_ != State::kReading || !answered_everything()) return;
   if (out_sent_ == out_.size()) return;
-  if (peer_.family() == AF_UNIX) shutdown(fd_.get(), SHUT_RD);
-  if (input_waiting()) return;
+  stream_->refuse_input();
+  if (stream_->input_waiting()) return;
   close_after_flush();
 }
 
@@ -219,17 +219,15 @@ void StreamConnection::flush() {
   close_if_draining();
   // Closing: the FIN that after_flush() sends rides on the last reply's
   // segment instead of a packet of its own.
-  bool last = state_ == State::kClosing && held_.empty();
-  int flags = MSG_NOSIGNAL | (last ? MSG_MORE : 0);
+  bool last = state_ == State::kClosing && !holding();
   while (out_sent_ < out_.size()) {
-    ssize_t n = send(fd_.get(), out_.data() + out_sent_, out_.size() - out_sent_, flags);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
+    IoResult written = stream_->write({out_.data() + out_sent_, out_.size() - out_sent_}, last);
+    if (written.status == IoResult::kWouldBlock) break;
+    if (written.status != IoResult::kDone) {
       close();
       return;
     }
-    out_sent_ += static_cast<size_t>(n);
+    out_sent_ += written.bytes;
   }
   if (out_sent_ == out_.size()) {
     out_.clear();
@@ -247,47 +245,44 @@ void StreamConnection::flush() {
 // "on" judges the same way). Draining changes nothing here: a client that
 // waits for each ack sees the FIN with it and sends nothing more.
 void StreamConnection::after_flush() {
-  if (state_ != State::kClosing || !held_.empty()) return;
+  if (state_ != State::kClosing || holding()) return;
   bool linger = peer_may_send_ || listener_.config->lingering_close == LingeringClose::kAlways;
   if (peer_eof_ || !linger) {
     close();
     return;
   }
-  shutdown(fd_.get(), SHUT_WR);
+  stream_->shutdown_write();
   state_ = State::kLingering;
   deadline_ = owner_.now() + owner_.limits().linger;
 }
 
 void StreamConnection::linger_read() {
-  std::span<char> buffer = owner_.read_buffer();
-  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n <= 0) close();  // EOF or error: the peer is done
+  IoResult read = stream_->read(owner_.read_buffer());
+  if (read.status == IoResult::kEnd || read.status == IoResult::kBroken) {
+    close();  // the peer is done
+  } else if (read.status == IoResult::kWouldBlock) {
+    update_interest();
+  }
 }
 
 // Stopping without a reply to carry the FIN (a deadline passed): what the
 // client already sent is read first, so the close is a FIN, not a reset.
 void StreamConnection::discard_input_and_close() {
-  std::span<char> buffer = owner_.read_buffer();
-  while (recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) {
-  }
+  stream_->discard_input(owner_.read_buffer());
   close();
 }
 
 void StreamConnection::update_interest() {
-  uint32_t wanted = 0;
   size_t unsent = out_.size() - out_sent_;
   size_t pending = unsent + held_text_.size() - held_start_;
-  if (state_ == State::kLingering) {
-    wanted = EPOLLIN;
-  } else if (state_ == State::kReading && pending < owner_.limits().max_pending_output) {
-    wanted = EPOLLIN;
-  }
-  if (unsent > 0) wanted |= EPOLLOUT;
+  bool read = state_ == State::kLingering ||
+              (state_ == State::kReading && pending < owner_.limits().max_pending_output &&
+               !owner_.recorder().saturated());
+  uint32_t wanted = stream_->interest(read, /*write=*/unsent > 0);
   if (wanted != interest_) {
     interest_ = wanted;
     try {
-      if (registered_) owner_.loop().modify(fd_.get(), interest_, this);
+      if (registered_) owner_.loop().modify(stream_->fd(), interest_, this);
     } catch (const std::system_error& e) {
       fail(e);
     }
@@ -299,7 +294,7 @@ void StreamConnection::check_deadline(SteadyTime now) {
   if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);
     flush();
-  } else if (state_ == State::kReading && held_.empty()) {
+  } else if (state_ == State::kReading && !holding()) {
     discard_input_and_close();  // idle
   } else if (state_ != State::kReading) {
     close();  // lingering, or a peer that does not read its acks
@@ -311,12 +306,13 @@ void StreamConnection::close() {
   state_ = State::kClosed;
   // close() leaves the epoll set by itself once no other process holds the
   // socket: one system call less per connection.
-  if (registered_ && !owner_.fds_private()) owner_.loop().remove(fd_.get());
-  fd_.reset();
-  for (const HeldReply& reply : held_) {
-    if (!reply.settled) owner_.recorder().gate().forget(reply.ticket);
+  if (registered_ && !owner_.fds_private()) owner_.loop().remove(stream_->fd());
+  stream_->close();
+  for (size_t i = held_head_; i < held_.size(); ++i) {
+    if (!held_[i].settled) owner_.recorder().gate().forget(held_[i].ticket);
   }
   held_.clear();
+  held_head_ = 0;
   owner_.closed(this);
 }
 
@@ -325,14 +321,6 @@ void StreamConnection::close() {
 void StreamConnection::fail(const std::system_error& error) {
   owner_.failed(listener_, error);
   close();
-}
-
-const std::string& StreamConnection::peer_text() {
-  if (peer_text_.empty()) {
-    // Unix stream clients are usually unnamed: name the socket they came through.
-    peer_text_ = peer_.is_unnamed_unix() ? "unix:" + listener_.config->path : peer_.to_raw_string();
-  }
-  return peer_text_;
 }
 
 }  // namespace ackd

@@ -7,30 +7,29 @@
 // EOF (lingering), so an unread byte never turns the close into a reset that
 // could destroy the reply in flight. Draining (a stop, a reload, an
 // upgrade), it closes only where the client can tell: with the FIN in the
-// segment of an ack, never with a message unanswered.
+// segment of an ack, never with a message unanswered. Every byte goes
+// through its ByteStream (daemon/transport/), which also names the client.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
-#include "common/socket_address.h"
-#include "common/unique_fd.h"
 #include "daemon/record/reply_gate.h"
+#include "daemon/serve/connection_owner.h"
 #include "daemon/serve/event_loop.h"
 #include "daemon/serve/framing.h"
 #include "daemon/serve/served_listener.h"
+#include "daemon/transport/byte_stream.h"
 
 namespace ackd {
 
-class ConnectionSet;
-using SteadyTime = std::chrono::steady_clock::time_point;
-
 class StreamConnection final : public EventHandler, public ReplyWaiter {
  public:
-  StreamConnection(ConnectionSet& owner, UniqueFd fd, const SocketAddress& peer,
+  StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteStream> stream,
                    const ServedListener& listener);
 
   // Registers with the loop and serves what has already arrived.
@@ -46,6 +45,8 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void check_deadline(SteadyTime now);
   // Sends the replies released since the last flush (by settled()).
   void flush_released();
+  // Reads again after the recorder's stages were saturated.
+  void resume_reading() { update_interest(); }
 
   size_t index = 0;  // position in the owner's table
 
@@ -63,11 +64,13 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void on_readable();
   void linger_read();
   bool on_message(std::string_view message);
+  void hold(Ticket ticket, std::string& text, size_t start);
   void release_settled();
+  // Replies are held (the queue is emptied once they are all released).
+  bool holding() const { return !held_.empty(); }
   void reply_error(std::string_view line);
   void close_after_flush();
   bool answered_everything() const;
-  bool input_waiting() const;
   void close_if_draining();
   void flush();
   void after_flush();
@@ -77,19 +80,17 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void refresh_deadline(bool same_partial);
   void close();
   void fail(const std::system_error& error);
-  // Formatted on first use (only the log and the spool need it), raw: see
-  // Recorder::record.
-  const std::string& peer_text();
 
-  ConnectionSet& owner_;
-  UniqueFd fd_;
-  SocketAddress peer_;
-  std::string peer_text_;
+  ConnectionOwner& owner_;
+  std::unique_ptr<ByteStream> stream_;
   const ServedListener& listener_;
   LineFramer framer_;
   std::string out_;  // released replies
   size_t out_sent_ = 0;
-  std::deque<HeldReply> held_;
+  // The replies held, oldest first, from held_head_ (a vector: unlike a
+  // deque, it allocates nothing until a reply is held).
+  std::vector<HeldReply> held_;
+  size_t held_head_ = 0;
   std::string held_text_;  // the held replies' text, oldest first, from held_start_
   size_t held_start_ = 0;
   uint64_t messages_ = 0;

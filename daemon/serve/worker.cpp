@@ -3,54 +3,83 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cassert>
+#include <memory>
+
 #include <spdlog/spdlog.h>
 
 #include "common/syscall.h"
 #include "daemon/log/logging.h"
+#include "daemon/record/spool_writer.h"
+#include "daemon/replicate/forwarder.h"
+#include "daemon/replicate/replication.h"
 #include "daemon/serve/forking_sink.h"
-#include "daemon/serve/serve_loop.h"
+#include "daemon/serve/local_sink.h"
+#include "daemon/serve/serve_core.h"
+#include "daemon/serve/worker_loop.h"
+#include "daemon/transport/stream_transport.h"
 
 namespace ackd {
 namespace {
 
-// Prefork: connections are served in this process's own event loop.
-class LocalSink final : public AcceptSink {
- public:
-  LocalSink(ConnectionSet& connections, unsigned max_connections)
-      : connections_(connections), max_connections_(max_connections) {}
-  void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) override {
-    connections_.open(std::move(fd), peer, listener);
-  }
-  // At the limit the acceptors pause: new clients wait in the kernel backlog.
-  bool full() const override { return connections_.size() >= max_connections_; }
-
- private:
-  ConnectionSet& connections_;
-  unsigned max_connections_;
-};
-
-// Takes over the inherited sockets and makes each listener's service.
+// Takes over the inherited sockets and makes each listener's service and,
+// for a stream listener, its transport.
 std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
   std::vector<ServedListener> served;
   for (Listener& listener : listeners) {
     ServedListener s;
     s.config = &listener.config;
-    s.fd = listener.fd.release();  // this process now owns its copy
+    s.fd = std::move(listener.fd);  // this process now owns its copy
     s.service = make_service(listener.config);
+    if (is_stream(listener.config.protocol)) s.transport = make_stream_transport(listener.config);
     served.push_back(std::move(s));
   }
   return served;
 }
 
+// Where this worker's records go (a dispatcher's: its connection
+// processes' too): the spool it writes, the replicated stream (mode =
+// "sync"), and the forwarder that ships the spool (mode = "forward", one
+// process of the pool). Each is null when the config does not ask for it.
+struct RecordStages {
+  std::unique_ptr<SpoolWriter> spool;
+  std::unique_ptr<ReplicationStage> replication;
+  std::unique_ptr<Forwarder> forwarder;
+};
+
+RecordStages open_record_stages(const Config& config, ServeCore& core, ScoreboardEntry& entry) {
+  RecordStages stages;
+  Recorder& recorder = core.recorder();
+  if (config.spool.enabled()) {
+    stages.spool = std::make_unique<SpoolWriter>(config.spool, recorder.gate());
+    stages.spool->open();  // fails at start, not at the first message
+    recorder.add_stage(stages.spool.get());
+  }
+  stages.replication = start_replication(config, recorder.gate(), core.loop(), &entry);
+  if (stages.replication) recorder.add_stage(stages.replication.get());
+  stages.forwarder = start_forwarder(
+      config, core.loop(), entry.slot.load(std::memory_order_relaxed), &entry.replication);
+  if (stages.forwarder) core.add_turn_task(stages.forwarder.get());
+  return stages;
+}
+
 // The listeners are in this worker's event loop: it serves from now on.
 // The scoreboard says so first; then the master is woken to look.
 void report_serving(const WorkerSpec& spec) {
-  if (spec.scoreboard != nullptr) {
-    spec.scoreboard->state.store(WorkerState::kServing, std::memory_order_relaxed);
-  }
+  spec.scoreboard->state.store(WorkerState::kServing, std::memory_order_relaxed);
   if (spec.serving_fd < 0) return;
   [[maybe_unused]] ssize_t n = write(spec.serving_fd, "s", 1);  // full: the master is awake
   close(spec.serving_fd);  // connection processes must not hold it
+}
+
+// Serves through `sink` until stopped.
+int serve_with(const WorkerSpec& spec, ServeCore& core, AcceptSink& sink,
+               std::vector<ServedListener>& listeners) {
+  WorkerLoop worker(*spec.config, core, sink,
+                    WorkerTies{spec.master_pid, *spec.scoreboard, *spec.reply_budget});
+  worker.serve(listeners);
+  report_serving(spec);
+  return worker.run();
 }
 
 }  // namespace
@@ -74,27 +103,23 @@ void ServingPipe::drain() {
 extern "C" __attribute__((weak)) void ackd_worker_starting() {}
 
 int run_worker(const WorkerSpec& spec) {
+  assert(spec.scoreboard != nullptr && spec.reply_budget != nullptr);
   ackd_worker_starting();
   const Config& config = *spec.config;
   // What only the master may hold: the control socket, the pidfile lock.
   for (int fd : spec.close_in_child) close(fd);
   init_logging(spec.role, config.daemon);
   if (spec.credentials) drop_privileges(*spec.credentials);
-  ServeLoop serve_loop(config, spec.master_pid, spec.scoreboard);
-  serve_loop.share_reply_budget(spec.reply_budget);
+  ServeCore core(config.daemon);
+  RecordStages stages = open_record_stages(config, core, *spec.scoreboard);
   std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
   if (config.daemon.mode == ProcessMode::kFork) {
-    ForkingSink sink(config, spec.max_children, spec.scoreboard, serve_loop.spool_relay());
-    serve_loop.watch_children(&sink);
-    serve_loop.serve(listeners, sink);
-    report_serving(spec);
-    return serve_loop.run(/*exit_when_idle=*/false);
+    ForkingSink sink(config, spec.max_children, *spec.scoreboard, core);
+    return serve_with(spec, core, sink, listeners);
   }
-  serve_loop.connections().set_fds_private(true);  // workers never fork
-  LocalSink sink(serve_loop.connections(), config.daemon.max_connections);
-  serve_loop.serve(listeners, sink);
-  report_serving(spec);
-  return serve_loop.run(/*exit_when_idle=*/false);
+  core.connections().set_fds_private(true);  // workers never fork
+  LocalSink sink(core.connections(), config.daemon.max_connections);
+  return serve_with(spec, core, sink, listeners);
 }
 
 }  // namespace ackd

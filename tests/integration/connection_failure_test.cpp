@@ -82,6 +82,13 @@ DaemonOptions with_faulty_epoll(const std::string& operations) {
   return options;
 }
 
+// The errors in the daemon's status totals (0 if it cannot be read).
+uint64_t errors_counted(Daemon& daemon) {
+  std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+  if (!status) return 0;
+  return json_number(status->json, "errors", status->json.find("\"totals\":")).value_or(0);
+}
+
 // Keep-alive clients of the healthy kind, one message answered on each.
 std::vector<UniqueFd> healthy_clients(uint16_t port, int count, const std::string& ack = kAck) {
   std::vector<UniqueFd> clients;
@@ -160,6 +167,11 @@ TEST(ConnectionFailure, FailedEpollModifyClosesOnlyThatConnection) {
     send_all(doomed.get(), "first\n");
     ASSERT_TRUE(read_line(doomed.get(), 5s) == ack) << "connection " << i << ": no first ack";
     send_all(doomed.get(), many);
+    // Read nothing until the failure is counted: a client reading while
+    // the worker writes could take every ack without the worker ever
+    // waiting for EPOLLOUT, and no modify would fail.
+    EXPECT_TRUE(wait_until([&] { return errors_counted(daemon) > static_cast<uint64_t>(i); }, 15s))
+        << "connection " << i << ": no failure counted";
     EXPECT_TRUE(closed_by_server(doomed.get(), 15s)) << "connection " << i << " left open";
   }
   expect_only_the_failed_connections_were_lost(daemon, port, workers, clients, ack);

@@ -17,6 +17,7 @@
 #include "tests/support/keepalive_load.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/small_disk.h"
 #include "tests/support/spool_files.h"
 #include "tests/support/wait.h"
@@ -37,24 +38,6 @@ size_t missing_from(const std::string& spool, const std::set<std::string>& acked
     if (++lost <= 10) ADD_FAILURE() << "acked but not in the spool: " << message;
   }
   return lost;
-}
-
-char process_state(pid_t pid) {
-  for (const ProcessInfo& info : children_of(getpid())) {
-    if (info.pid == pid) return info.state;
-  }
-  return '?';
-}
-
-// Every process of the daemon but the master: workers, or dispatchers and
-// their connection processes.
-std::vector<pid_t> serving_processes(pid_t master) {
-  std::vector<pid_t> pids;
-  for (const ProcessInfo& child : children_of(master)) {
-    pids.push_back(child.pid);
-    for (const ProcessInfo& grandchild : children_of(child.pid)) pids.push_back(grandchild.pid);
-  }
-  return pids;
 }
 
 // Persistent clients; serving processes SIGKILLed at random, then the whole
@@ -78,11 +61,7 @@ TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
   }
   // The whole daemon at once: the master stopped first, so that nothing is
   // respawned between the count of its processes and the kill.
-  kill(daemon->pid(), SIGSTOP);
-  wait_until([&] { return process_state(daemon->pid()) == 'T'; }, 5s);
-  std::vector<pid_t> pids = serving_processes(daemon->pid());
-  kill(daemon->pid(), SIGKILL);
-  for (pid_t pid : pids) kill(pid, SIGKILL);
+  std::vector<pid_t> pids = kill_whole_daemon(daemon->pid());
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();

@@ -56,6 +56,13 @@ std::string KeepAliveClients::first_failures() const {
   return text;
 }
 
+std::string KeepAliveClients::first_errs() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string text;
+  for (const std::string& line : err_replies_) text += line + "\n";
+  return text;
+}
+
 void KeepAliveClients::fail(const std::string& why) {
   ++failures_;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -107,6 +114,8 @@ KeepAliveClients::Outcome KeepAliveClients::exchange(int fd, const std::string& 
   }
   if (reply.rfind("ERR", 0) == 0) {
     ++errs_;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (err_replies_.size() < 4) err_replies_.push_back(message + ": " + reply);
     return Outcome::kAnswered;
   }
   fail(message + ": " + (reply.empty() ? "no reply" : "reply \"" + reply + "\""));

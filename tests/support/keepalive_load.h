@@ -52,6 +52,8 @@ class KeepAliveClients {
   // Per client, the last message it saw acked.
   std::vector<std::string> last_acked() const;
   std::string first_failures() const;
+  // The first few ERR replies, with the message each answered.
+  std::string first_errs() const;
 
  private:
   void run(unsigned id);
@@ -67,6 +69,7 @@ class KeepAliveClients {
   std::set<std::string> acked_;
   std::vector<std::string> last_acked_;
   std::vector<std::string> failure_lines_;
+  std::vector<std::string> err_replies_;
   std::vector<std::thread> threads_;
 };
 

@@ -1,6 +1,11 @@
 #include "tests/support/proc_stat.h"
 
+#include "tests/support/daemon.h"
+
 #include <sys/resource.h>
+
+#include <csignal>
+#include <thread>
 
 #include <fstream>
 #include <iterator>
@@ -19,7 +24,40 @@ std::vector<std::string> stat_fields(pid_t pid) {
   return {std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
 }
 
+// SIGSTOP, then waits (up to 5 s) to see it stopped: kill() returns before
+// the signal takes effect on another CPU.
+void stop_and_wait(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return;
+  for (int i = 0; i < 500 && process_state(pid) != 'T' && process_state(pid) != '?'; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 }  // namespace
+
+char process_state(pid_t pid) {
+  std::vector<std::string> fields = stat_fields(pid);
+  return fields.empty() || fields[0].empty() ? '?' : fields[0][0];
+}
+
+std::vector<pid_t> serving_processes(pid_t master) {
+  std::vector<pid_t> pids;
+  for (const ProcessInfo& child : children_of(master)) {
+    pids.push_back(child.pid);
+    for (const ProcessInfo& grandchild : children_of(child.pid)) pids.push_back(grandchild.pid);
+  }
+  return pids;
+}
+
+std::vector<pid_t> kill_whole_daemon(pid_t master) {
+  stop_and_wait(master);
+  for (const ProcessInfo& child : children_of(master)) stop_and_wait(child.pid);
+  std::vector<pid_t> pids = serving_processes(master);
+  for (pid_t pid : pids) kill(pid, SIGSTOP);
+  kill(master, SIGKILL);
+  for (pid_t pid : pids) kill(pid, SIGKILL);
+  return pids;
+}
 
 bool alive(pid_t pid) {
   std::vector<std::string> fields = stat_fields(pid);

@@ -14,6 +14,20 @@ namespace ackd::test {
 // True if `pid` exists and is not a zombie (a reaped-later orphan is dead).
 bool alive(pid_t pid);
 
+// The state letter of /proc/<pid>/stat ('R', 'S', 'T', 'Z'...); '?' if gone.
+char process_state(pid_t pid);
+
+// Every process of the daemon but the master: workers, or dispatchers and
+// their connection processes.
+std::vector<pid_t> serving_processes(pid_t master);
+
+// The whole daemon killed at once, as by a power cut. Each generation is
+// seen stopped (SIGSTOP, then state 'T') before its children are listed, so
+// nothing forks or respawns in between, and no connection process outlives
+// its dispatcher long enough to answer for it. Returns the pids killed
+// besides the master's.
+std::vector<pid_t> kill_whole_daemon(pid_t master);
+
 // utime + stime of `pid` in clock ticks (sysconf(_SC_CLK_TCK) per second).
 std::optional<int64_t> cpu_ticks(pid_t pid);
 

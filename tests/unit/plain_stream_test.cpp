@@ -1,0 +1,159 @@
+// PlainStream on a real socket pair: reads, the end of input, writes and the
+// FIN, refusing input on a unix socket, what waits unread, and the client's
+// name for the record.
+#include "daemon/transport/plain_stream.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace ackd {
+namespace {
+
+// A connected unix stream pair: the server end non-blocking, as accepted.
+struct Pair {
+  UniqueFd server, client;
+  Pair() {
+    int fds[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    server.reset(fds[0]);
+    client.reset(fds[1]);
+    EXPECT_EQ(fcntl(server.get(), F_SETFL, O_NONBLOCK), 0);
+  }
+  void client_sends(std::string_view text) const {
+    ASSERT_EQ(send(client.get(), text.data(), text.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(text.size()));
+  }
+  // What the client can read now, and whether the server's output has ended.
+  std::string client_reads(bool* ended = nullptr) const {
+    std::string text;
+    char buffer[256];
+    ssize_t n;
+    while ((n = recv(client.get(), buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
+      text.append(buffer, static_cast<size_t>(n));
+    }
+    if (ended != nullptr) *ended = n == 0;
+    return text;
+  }
+};
+
+// An unnamed unix peer, as accept() reports a client that did not bind.
+SocketAddress unnamed_unix_peer() {
+  SocketAddress peer;
+  peer.storage.ss_family = AF_UNIX;
+  peer.length = sizeof(sa_family_t);
+  return peer;
+}
+
+const std::string kListenerPath = "/run/ackd/test.sock";
+
+TEST(PlainStream, ReadsWhatArrivedThenWouldBlockThenEnds) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  char buffer[64];
+  pair.client_sends("hello\n");
+  IoResult read = stream.read(buffer);
+  EXPECT_EQ(read.status, IoResult::kDone);
+  EXPECT_EQ(std::string_view(buffer, read.bytes), "hello\n");
+  EXPECT_EQ(stream.read(buffer).status, IoResult::kWouldBlock);
+  shutdown(pair.client.get(), SHUT_WR);
+  EXPECT_EQ(stream.read(buffer).status, IoResult::kEnd);
+}
+
+TEST(PlainStream, WritesThenEndsItsOutput) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  IoResult written = stream.write("ack\n", /*fin_follows=*/true);
+  EXPECT_EQ(written.status, IoResult::kDone);
+  EXPECT_EQ(written.bytes, 4u);
+  stream.shutdown_write();
+  bool ended = false;
+  EXPECT_EQ(pair.client_reads(&ended), "ack\n");
+  EXPECT_TRUE(ended);
+}
+
+TEST(PlainStream, AFullSocketWouldBlock) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  std::string big(1 << 16, 'x');
+  IoResult written{IoResult::kDone};
+  for (int i = 0; i < 1000 && written.status == IoResult::kDone; ++i) {
+    written = stream.write(big, /*fin_follows=*/false);
+  }
+  EXPECT_EQ(written.status, IoResult::kWouldBlock);
+}
+
+TEST(PlainStream, AClosedPeerBreaksTheStream) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  pair.client.reset();
+  EXPECT_EQ(stream.write("ack\n", /*fin_follows=*/false).status, IoResult::kBroken);
+}
+
+TEST(PlainStream, RefusedInputFailsTheClientsNextSendOnAUnixSocket) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  stream.refuse_input();
+  EXPECT_LT(send(pair.client.get(), "x\n", 2, MSG_NOSIGNAL), 0);
+  EXPECT_EQ(errno, EPIPE);
+}
+
+TEST(PlainStream, TellsAndDiscardsWhatWaitsUnread) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  EXPECT_FALSE(stream.input_waiting());
+  pair.client_sends("next\n");
+  EXPECT_TRUE(stream.input_waiting());
+  EXPECT_TRUE(stream.input_waiting());  // a peek: still there
+  char scratch[2];
+  stream.discard_input(scratch);
+  EXPECT_FALSE(stream.input_waiting());
+}
+
+TEST(PlainStream, WatchesInputForReadingAndRoomForWriting) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  EXPECT_EQ(stream.interest(true, false), static_cast<uint32_t>(EPOLLIN));
+  EXPECT_EQ(stream.interest(true, true), static_cast<uint32_t>(EPOLLIN | EPOLLOUT));
+  EXPECT_EQ(stream.interest(false, false), 0u);
+  Readiness ready = stream.ready(EPOLLHUP);
+  EXPECT_TRUE(ready.read);  // the read reports the hang-up
+  EXPECT_FALSE(ready.write);
+  EXPECT_TRUE(stream.ready(EPOLLOUT).write);
+}
+
+TEST(PlainStream, NamesTheClientByItsAddressOrTheListenersPath) {
+  Pair unix_pair;
+  PlainStream unix_stream(std::move(unix_pair.server), unnamed_unix_peer(), kListenerPath);
+  EXPECT_EQ(unix_stream.peer(), "unix:/run/ackd/test.sock");
+  Pair tcp_pair;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(4242);
+  address.sin_addr.s_addr = htonl(0xC0000207);  // 192.0.2.7
+  SocketAddress peer;
+  std::memcpy(&peer.storage, &address, sizeof(address));
+  peer.length = sizeof(address);
+  PlainStream tcp_stream(std::move(tcp_pair.server), peer, kListenerPath);
+  EXPECT_EQ(tcp_stream.peer(), "192.0.2.7:4242");
+}
+
+TEST(PlainStream, CloseClosesTheSocket) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  int fd = stream.fd();
+  stream.close();
+  EXPECT_EQ(fcntl(fd, F_GETFD), -1);
+  bool ended = false;
+  pair.client_reads(&ended);
+  EXPECT_TRUE(ended);
+}
+
+}  // namespace
+}  // namespace ackd

@@ -1,0 +1,201 @@
+// StreamConnection over the ByteStream seam (a FakeByteStream, no socket):
+// one reply per message, in order; the FIN in the last reply's segment;
+// draining; a stream whose reads wait on the other direction (as TLS's
+// may); and the client named by the stream, not by the connection.
+#include "daemon/serve/stream_connection.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "daemon/serve/connection_set.h"
+#include "tests/support/fake_byte_stream.h"
+
+namespace ackd {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Replies "ack:" and the message, so a test sees which reply is which.
+class TaggingService final : public Service {
+ public:
+  void respond(std::string_view message, std::string& reply) override {
+    reply += "ack:";
+    reply += message;
+  }
+};
+
+// Keeps the peers it was given; replies wait for it when `holds` is set.
+class RecordingStage final : public RecordStage {
+ public:
+  explicit RecordingStage(bool holds) : holds_(holds) {}
+  bool holds_replies() const override { return holds_; }
+  void append(const SpoolRecord& record, Ticket ticket) override {
+    peers.emplace_back(record.peer);
+    if (ticket != 0) tickets.push_back(ticket);
+  }
+  void commit() override {}
+  bool idle() const override { return true; }
+
+  std::vector<std::string> peers;
+  std::vector<Ticket> tickets;
+
+ private:
+  bool holds_;
+};
+
+class StreamConnectionTest : public testing::Test {
+ protected:
+  StreamConnectionTest() {
+    config_.name = "test";
+    listener_.config = &config_;
+    listener_.service = std::make_unique<TaggingService>();
+    listener_.transport = std::make_unique<FakeTransport>();
+  }
+
+  // A connection over a fresh fake stream, served at once (as accepted). The
+  // script outlives the stream, which the connection frees once closed.
+  std::shared_ptr<FakeStreamScript> open(std::string first_chunk) {
+    std::shared_ptr<FakeStreamScript> stream = transport().prepare();
+    if (!first_chunk.empty()) stream->client_sends(std::move(first_chunk));
+    connections_.open(UniqueFd(), SocketAddress(), listener_);
+    return stream;
+  }
+  // A few loop turns, as the worker runs them.
+  void turns(int count = 3) {
+    for (int i = 0; i < count; ++i) {
+      loop_.run_once(0);
+      recorder_.commit();
+      connections_.flush_released();
+      connections_.collect();
+    }
+  }
+  FakeTransport& transport() { return static_cast<FakeTransport&>(*listener_.transport); }
+
+  ListenerConfig config_;
+  ServedListener listener_;
+  EventLoop loop_;
+  Recorder recorder_{/*log_messages=*/false};
+  ConnectionSet connections_{loop_, recorder_};
+};
+
+TEST_F(StreamConnectionTest, RepliesToEachMessageInOrderAndStaysOpen) {
+  std::shared_ptr<FakeStreamScript> stream = open("one\ntwo\n");
+  turns();
+  stream->client_sends("three\n");
+  turns();
+  EXPECT_EQ(stream->written, "ack:one\nack:two\nack:three\n");
+  EXPECT_FALSE(stream->closed);
+  EXPECT_EQ(connections_.size(), 1u);
+  EXPECT_EQ(recorder_.counters().replies, 3u);
+}
+
+TEST_F(StreamConnectionTest, LastReplyCarriesTheFin) {
+  config_.messages_per_connection = 1;
+  std::shared_ptr<FakeStreamScript> stream = open("only\n");
+  EXPECT_EQ(stream->written, "ack:only\n");
+  EXPECT_TRUE(stream->fin_follows_last_write);
+  EXPECT_TRUE(stream->closed);  // nothing unread: the close sends the FIN
+  EXPECT_EQ(connections_.size(), 0u);
+}
+
+TEST_F(StreamConnectionTest, EndOfInputAnswersTheFragmentAndCloses) {
+  std::shared_ptr<FakeStreamScript> stream = open("partial");
+  turns();
+  EXPECT_EQ(stream->written, "");
+  stream->client_ends();
+  turns();
+  EXPECT_EQ(stream->written, "ack:partial\n");
+  EXPECT_TRUE(stream->closed);
+}
+
+TEST_F(StreamConnectionTest, TooLongGetsErrThenLingers) {
+  config_.max_message = 4;
+  std::shared_ptr<FakeStreamScript> stream = open("12345");
+  EXPECT_EQ(stream->written, "ERR message too long\n");
+  EXPECT_TRUE(stream->output_shut);  // the rest may still come: read until the client's end
+  EXPECT_FALSE(stream->closed);
+  stream->client_ends();
+  turns();
+  EXPECT_TRUE(stream->closed);
+  EXPECT_EQ(recorder_.counters().errors, 1u);
+}
+
+TEST_F(StreamConnectionTest, ShortWritesFinishWhenTheStreamTakesMore) {
+  std::shared_ptr<FakeStreamScript> stream = transport().prepare();
+  stream->set_write_room(5);
+  stream->client_sends("hello\n");
+  connections_.open(UniqueFd(), SocketAddress(), listener_);
+  EXPECT_EQ(stream->written, "ack:h");
+  stream->set_write_room(SIZE_MAX);
+  turns();
+  EXPECT_EQ(stream->written, "ack:hello\n");
+}
+
+TEST_F(StreamConnectionTest, ReadWaitingOnWritableIsRetriedWhenWritable) {
+  std::shared_ptr<FakeStreamScript> stream = transport().prepare();
+  stream->block_reads_until_writable();
+  stream->client_sends("hi\n");
+  connections_.open(UniqueFd(), SocketAddress(), listener_);
+  EXPECT_EQ(stream->written, "");
+  // Only EPOLLOUT can wake it now: the connection must watch it and read on it.
+  turns(1);
+  EXPECT_EQ(stream->written, "ack:hi\n");
+  EXPECT_EQ(stream->reads, 2);  // blocked, then retried on EPOLLOUT
+}
+
+TEST_F(StreamConnectionTest, DrainingClosesAnIdleConnectionAfterReadingItsInput) {
+  std::shared_ptr<FakeStreamScript> stream = open("one\n");
+  connections_.drain_all(/*keep_idle=*/false);
+  EXPECT_TRUE(stream->input_discarded);
+  EXPECT_TRUE(stream->closed);
+}
+
+TEST_F(StreamConnectionTest, DrainingWithASuccessorClosesWithTheNextReply) {
+  std::shared_ptr<FakeStreamScript> stream = open("one\n");
+  connections_.drain_all(/*keep_idle=*/true);
+  EXPECT_FALSE(stream->closed);
+  stream->client_sends("two\n");
+  turns();
+  EXPECT_EQ(stream->written, "ack:one\nack:two\n");
+  EXPECT_TRUE(stream->input_refused);  // before that reply left (unix: SHUT_RD)
+  EXPECT_TRUE(stream->fin_follows_last_write);
+  EXPECT_TRUE(stream->closed);  // no lingering: the client waited for its ack
+}
+
+TEST_F(StreamConnectionTest, TheRecordNamesTheClientTheStreamNames) {
+  RecordingStage stage(/*holds=*/false);
+  recorder_.add_stage(&stage);
+  std::shared_ptr<FakeStreamScript> stream = transport().prepare();
+  stream->peer_name = "203.0.113.9:5000 via 127.0.0.1:41000";
+  stream->client_sends("hi\n");
+  connections_.open(UniqueFd(), SocketAddress(), listener_);
+  ASSERT_EQ(stage.peers.size(), 1u);
+  EXPECT_EQ(stage.peers[0], "203.0.113.9:5000 via 127.0.0.1:41000");
+}
+
+TEST_F(StreamConnectionTest, HeldRepliesLeaveInOrderOnceSettled) {
+  RecordingStage stage(/*holds=*/true);
+  recorder_.add_stage(&stage);
+  std::shared_ptr<FakeStreamScript> stream = open("one\ntwo\n");
+  EXPECT_EQ(stream->written, "");
+  ASSERT_EQ(stage.tickets.size(), 2u);
+  recorder_.gate().confirm(stage.tickets[1]);
+  connections_.flush_released();
+  EXPECT_EQ(stream->written, "");  // the second waits behind the first
+  recorder_.gate().fail(stage.tickets[0], "not stored");
+  connections_.flush_released();
+  EXPECT_EQ(stream->written, "ERR not stored\nack:two\n");
+  EXPECT_EQ(recorder_.counters().replies, 1u);
+  EXPECT_EQ(recorder_.counters().errors, 1u);
+}
+
+TEST_F(StreamConnectionTest, AStartedMessageMustEndWithinTheMessageTimeout) {
+  std::shared_ptr<FakeStreamScript> stream = open("slow");
+  connections_.sweep(std::chrono::steady_clock::now() + 11s);
+  EXPECT_EQ(stream->written, "ERR message timeout\n");
+}
+
+}  // namespace
+}  // namespace ackd
