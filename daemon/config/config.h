@@ -19,6 +19,7 @@
 #include "common/duration.h"
 #include "common/endpoint.h"
 #include "daemon/config/machine.h"
+#include "daemon/config/metrics_config.h"
 #include "daemon/replicate/replication_config.h"
 #include "daemon/transport/proxy_header.h"
 
@@ -117,6 +118,7 @@ struct Config {
   std::string source;  // file path, or "(embedded default)"
   DaemonConfig daemon;
   SpoolConfig spool;
+  MetricsConfig metrics;
   ReplicationConfig replication;
   std::vector<ListenerConfig> listeners;
 
