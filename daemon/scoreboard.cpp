@@ -17,7 +17,7 @@ namespace ackd {
 
 // Bump when a struct of scoreboard.h changes: a new master or exporter
 // never reads a scoreboard laid out by another build.
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;
 constexpr uint64_t kMagic = 0x31626373646b6361;  // "ackdscb1"
 
 struct alignas(64) ScoreboardHeader {
@@ -27,6 +27,7 @@ struct alignas(64) ScoreboardHeader {
   uint32_t entry_size = sizeof(ScoreboardEntry);
   uint64_t capacity = 0;
   MasterCounters counters;
+  ListenerBoard listeners;
 };
 
 namespace {
@@ -187,6 +188,8 @@ Scoreboard& Scoreboard::operator=(Scoreboard&& other) noexcept {
 
 MasterCounters& Scoreboard::counters() { return header_->counters; }
 const MasterCounters& Scoreboard::counters() const { return header_->counters; }
+ListenerBoard& Scoreboard::listeners() { return header_->listeners; }
+const ListenerBoard& Scoreboard::listeners() const { return header_->listeners; }
 
 std::optional<size_t> Scoreboard::claim(ProcessRole role, uint32_t generation, uint32_t slot,
                                         int64_t now_ms) {

@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "common/unique_fd.h"
+#include "daemon/listener_board.h"
 #include "daemon/process_role.h"
 #include "daemon/replicate/replication_board.h"
 
@@ -130,6 +131,9 @@ class Scoreboard {
   const ScoreboardEntry& entry(size_t index) const { return entries_[index]; }
   MasterCounters& counters();
   const MasterCounters& counters() const;
+  // Every listener's counters, by name (listener_board.h).
+  ListenerBoard& listeners();
+  const ListenerBoard& listeners() const;
   // The memfd (CLOEXEC): passed at a binary upgrade and to the exporter.
   int fd() const { return fd_.get(); }
 

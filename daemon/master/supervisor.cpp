@@ -659,6 +659,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
   spec.reply_budget = &reply_budget_;
+  spec.listener_board = &scoreboard_.listeners();
   spec.serving_fd = serving_.write.get();
   spec.close_in_child = master_fds();
   try {

@@ -22,10 +22,12 @@ ConnectionProcess::ConnectionProcess(const Config& config, ScoreboardEntry& disp
 
 int ConnectionProcess::serve(UniqueFd fd, const SocketAddress& peer,
                              const ServedListener& listener) {
+  listener.meter.forget();  // the dispatcher's counts are the dispatcher's to publish
   core_.connections().open(std::move(fd), peer, listener);
   // Served in that first read: the replies that wait for the spool leave
   // now, not after an idle wait.
   core_.commit_and_flush();
+  listener.meter.end_turn(core_.loop().woke_at(), std::chrono::steady_clock::now());
   // Signals (blocked since fork) are handled from the first wait on; a
   // client served in the first read never waits.
   if (!core_.idle()) {
@@ -36,6 +38,7 @@ int ConnectionProcess::serve(UniqueFd fd, const SocketAddress& peer,
     core_.wait();
     core_.commit_and_flush();
     SteadyTime now = core_.end_turn().now;
+    listener.meter.end_turn(core_.loop().woke_at(), now);
     if (signalled_) on_signals();
     if (stopping_ && now >= stop_deadline_ && !core_.idle()) {
       spdlog::warn("shutdown_timeout reached: closing {} connections", core_.connections().size());
@@ -43,6 +46,7 @@ int ConnectionProcess::serve(UniqueFd fd, const SocketAddress& peer,
     }
   }
   add_counts_to_dispatcher();
+  listener.meter.publish();
   flush_log();
   const MessageCounters& c = core_.recorder().counters();
   spdlog::debug("exiting: {} connections, {} messages, {} replies, {} errors", c.connections,

@@ -28,6 +28,7 @@ void ConnectionSet::closed(StreamConnection* connection) {
 
 void ConnectionSet::failed(const ServedListener& listener, const std::system_error& error) {
   recorder_.count_error();
+  ++listener.meter.counts().errors;
   if (auto note = failure_log_.admit(now_)) {
     spdlog::warn("listener {}: closed a connection: {}{}", listener.config->name, error.what(),
                  *note);

@@ -45,6 +45,7 @@ void DatagramServer::handle_event(uint32_t /*events*/) {
     // Linux reports an unbound unix sender with an address length of 0.
     if (peer.length == 0) peer.storage.ss_family = AF_UNIX;
     size_t length = static_cast<size_t>(n);
+    listener_.meter.counts().received_bytes += length;
     bool too_long = length > listener_.config->max_message || length > buffer_.size();
     serve(std::string_view(buffer_.data(), std::min(length, buffer_.size())), peer, too_long);
   }
@@ -54,12 +55,13 @@ void DatagramServer::serve(std::string_view message, const SocketAddress& peer, 
   reply_.clear();
   if (too_long) {
     recorder_.count_error();
+    ++listener_.meter.counts().errors;
     reply_.append(kErrTooLong);
   } else {
     Ticket ticket = handle_message(
         listener_, recorder_, message, [&peer] { return peer.to_raw_string(); }, this, reply_);
     if (ticket != 0) {
-      held_.push_back({ticket, peer, message.size(), reply_});
+      held_.push_back({ticket, peer, message.size(), reply_, std::chrono::steady_clock::now()});
       return;
     }
   }
@@ -71,9 +73,12 @@ void DatagramServer::settled(Ticket ticket, std::string_view error) {
     if (it->ticket != ticket) continue;
     if (error.empty()) {
       recorder_.count_reply();
+      ++listener_.meter.counts().replies;
+      listener_.meter.reply_released(it->held_at, std::chrono::steady_clock::now());
       reply(it->peer, it->received, it->reply);
     } else {
       recorder_.count_error();
+      ++listener_.meter.counts().errors;
       reply(it->peer, it->received, "ERR " + std::string(error));
     }
     held_.erase(it);
@@ -90,8 +95,9 @@ void DatagramServer::reply(const SocketAddress& peer, size_t received, std::stri
     return;
   }
   // A full socket buffer or a vanished peer drops the reply, as UDP may.
-  sendto(listener_.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
-         peer.length);
+  ssize_t sent = sendto(listener_.fd.get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                        peer.get(), peer.length);
+  if (sent > 0) listener_.meter.counts().sent_bytes += static_cast<uint64_t>(sent);
 }
 
 void DatagramServer::close() {

@@ -36,6 +36,7 @@ class DatagramServer final : public EventHandler, public ReplyWaiter {
     SocketAddress peer;
     size_t received;
     std::string reply;
+    SteadyTime held_at;  // for the latency histogram
   };
 
   void serve(std::string_view message, const SocketAddress& peer, bool too_long);

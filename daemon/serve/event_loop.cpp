@@ -43,6 +43,7 @@ int EventLoop::run_once(int timeout_ms) {
     if (errno == EINTR) return 0;
     throw_errno("epoll_wait", "");
   }
+  if (ready > 0) woke_at_ = std::chrono::steady_clock::now();
   for (int i = 0; i < ready; ++i) {
     static_cast<EventHandler*>(events_[i].data.ptr)->handle_event(events_[i].events);
   }

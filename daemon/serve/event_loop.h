@@ -7,6 +7,7 @@
 
 #include <sys/epoll.h>
 
+#include <chrono>
 #include <cstdint>
 
 #include "common/unique_fd.h"
@@ -42,6 +43,9 @@ class EventLoop {
   // Waits up to timeout_ms (-1: forever) and dispatches what is ready.
   // Returns the number of events dispatched.
   int run_once(int timeout_ms);
+  // When the last wait ended with events: the time the bytes read in this
+  // dispatch were known to have arrived (the reply latency's start).
+  std::chrono::steady_clock::time_point woke_at() const { return woke_at_; }
 
  private:
   int epoll_fd();  // throws std::system_error
@@ -49,6 +53,7 @@ class EventLoop {
   static constexpr int kMaxEvents = 256;
   UniqueFd epoll_;
   epoll_event events_[kMaxEvents];
+  std::chrono::steady_clock::time_point woke_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace ackd

@@ -34,7 +34,13 @@ Ticket handle_message(const ServedListener& listener, Recorder& recorder, std::s
     ticket = recorder.record(listener.config->name, std::string_view(), message, waiter);
   }
   listener.service->respond(message, reply);
-  if (ticket == 0 && order == ReplyOrder::kNext) recorder.count_reply();
+  ListenerCounts& counts = listener.meter.counts();
+  ++counts.messages;
+  if (ticket == 0 && order == ReplyOrder::kNext) {
+    recorder.count_reply();
+    ++counts.replies;
+    listener.meter.reply_in_turn();
+  }
   return ticket;
 }
 

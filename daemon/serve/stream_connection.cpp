@@ -1,5 +1,7 @@
 #include "daemon/serve/stream_connection.h"
 
+#include <optional>
+
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
@@ -13,6 +15,7 @@ StreamConnection::StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteS
 
 void StreamConnection::start() {
   owner_.recorder().count_connection();
+  ++listener_.meter.counts().connections;
   deadline_ = owner_.now() + owner_.limits().idle_timeout;
   // The message has usually arrived with the connection: serve it at once,
   // and join the event loop only if the connection outlives that (a
@@ -53,6 +56,7 @@ void StreamConnection::on_readable() {
     close();  // reset or other error: nobody left to answer
     return;
   }
+  listener_.meter.counts().received_bytes += read.bytes;
   FrameStatus status;
   bool had_partial = framer_.has_partial();
   uint64_t messages_before = messages_;
@@ -111,7 +115,8 @@ void StreamConnection::hold(Ticket ticket, std::string& text, size_t start) {
     held_text_.append(out_, start, size);
     out_.resize(start);
   }
-  held_.push_back({ticket, static_cast<uint32_t>(size), ticket == 0, true, {}});
+  held_.push_back(
+      {ticket, static_cast<uint32_t>(size), ticket == 0, true, {}, owner_.loop().woke_at()});
 }
 
 void StreamConnection::settled(Ticket ticket, std::string_view error) {
@@ -134,6 +139,7 @@ void StreamConnection::settled(Ticket ticket, std::string_view error) {
 // connection that holds nothing).
 void StreamConnection::release_settled() {
   Recorder& recorder = owner_.recorder();
+  std::optional<SteadyTime> released;  // read once, and only if a reply leaves
   while (held_head_ < held_.size() && held_[held_head_].settled) {
     HeldReply& reply = held_[held_head_];
     if (!reply.error.empty()) {
@@ -141,9 +147,15 @@ void StreamConnection::release_settled() {
       out_ += reply.error;
       out_ += '\n';
       recorder.count_error();
+      ++listener_.meter.counts().errors;
     } else {
       out_.append(held_text_, held_start_, reply.size);
-      if (reply.is_ack) recorder.count_reply();
+      if (reply.is_ack) {
+        recorder.count_reply();
+        ++listener_.meter.counts().replies;
+        if (!released) released = std::chrono::steady_clock::now();
+        listener_.meter.reply_released(reply.received, *released);
+      }
     }
     held_start_ += reply.size;
     ++held_head_;
@@ -164,13 +176,15 @@ void StreamConnection::flush_released() {
 void StreamConnection::reply_error(std::string_view line) {
   peer_may_send_ = true;  // the rest of a line too long or too slow
   owner_.recorder().count_error();
+  ++listener_.meter.counts().errors;
   if (!holding()) {
     out_.append(line);
     out_ += '\n';
   } else {
     held_text_.append(line);
     held_text_ += '\n';
-    held_.push_back({0, static_cast<uint32_t>(line.size() + 1), true, false, {}});
+    held_.push_back(
+        {0, static_cast<uint32_t>(line.size() + 1), true, false, {}, owner_.loop().woke_at()});
   }
   close_after_flush();
 }
@@ -228,6 +242,7 @@ void StreamConnection::flush() {
       return;
     }
     out_sent_ += written.bytes;
+    listener_.meter.counts().sent_bytes += written.bytes;
   }
   if (out_sent_ == out_.size()) {
     out_.clear();

@@ -57,8 +57,9 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
     Ticket ticket = 0;  // 0: settled (an ERR, or a reply behind a held one)
     uint32_t size = 0;
     bool settled = false;
-    bool is_ack = true;  // false: an ERR line of the transport
-    std::string error;   // why a stage failed it (then the reply is an ERR)
+    bool is_ack = true;     // false: an ERR line of the transport
+    std::string error;      // why a stage failed it (then the reply is an ERR)
+    SteadyTime received{};  // the turn its message's last byte was read in
   };
 
   void on_readable();

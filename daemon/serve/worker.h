@@ -35,10 +35,11 @@ struct WorkerSpec {
   unsigned max_children = 0;                   // fork mode: this dispatcher's share
   std::optional<Credentials> credentials;
   pid_t master_pid = 0;
-  ScoreboardEntry* scoreboard = nullptr;  // this worker's entry (shared memory): required
-  ReplyBudget* reply_budget = nullptr;    // UDP, shared by every worker: required
-  std::vector<int> close_in_child;        // the master's own fds
-  int serving_fd = -1;                    // ServingPipe::write
+  ScoreboardEntry* scoreboard = nullptr;    // this worker's entry (shared memory): required
+  ReplyBudget* reply_budget = nullptr;      // UDP, shared by every worker: required
+  ListenerBoard* listener_board = nullptr;  // per-listener counters (shared memory)
+  std::vector<int> close_in_child;          // the master's own fds
+  int serving_fd = -1;                      // ServingPipe::write
 };
 
 // Runs in the forked child; returns its exit status.

@@ -53,6 +53,7 @@ void WorkerLoop::commit_and_flush() {
 
 void WorkerLoop::serve(std::vector<ServedListener>& listeners) {
   for (ServedListener& listener : listeners) {
+    listeners_.push_back(&listener);
     if (is_stream(listener.config->protocol)) {
       acceptors_.push_back(std::make_unique<StreamAcceptor>(core_.loop(), listener, sink_));
       acceptors_.back()->resume_if_due(SteadyTime{});
@@ -112,6 +113,7 @@ void WorkerLoop::publish(WorkerState state) {
   published_messages_ = c.messages;
   published_replies_ = c.replies;
   published_errors_ = c.errors;
+  for (ServedListener* listener : listeners_) listener->meter.publish();
 }
 
 // max_requests: recycle this worker gracefully (memory hygiene).
@@ -130,6 +132,9 @@ int WorkerLoop::run() {
     core_.wait();
     commit_and_flush();
     TurnEnd turn = core_.end_turn();
+    for (ServedListener* listener : listeners_) {
+      listener->meter.end_turn(core_.loop().woke_at(), turn.now);
+    }
     if (signalled_) on_signals();
     if (turn.swept && getppid() != ties_.master_pid) {
       begin_stop("the master is gone", /*successor=*/false);
@@ -146,6 +151,7 @@ int WorkerLoop::run() {
     publish(stopping_ ? WorkerState::kDraining : WorkerState::kServing);
     check_max_requests();
   }
+  for (ServedListener* listener : listeners_) listener->meter.publish();
   flush_log();
   const MessageCounters& c = core_.recorder().counters();
   spdlog::debug("exiting: {} connections, {} messages, {} replies, {} errors", c.connections,

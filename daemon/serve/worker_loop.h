@@ -58,7 +58,8 @@ class WorkerLoop final : public EventHandler {
   SignalPipe signals_;
   std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
-  uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
+  std::vector<ServedListener*> listeners_;  // their meters: end of turn, publish
+  uint64_t max_requests_ = 0;               // with its jitter; 0: never recycle
   uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0;
   bool signalled_ = false;
   bool stopping_ = false;

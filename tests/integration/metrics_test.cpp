@@ -86,6 +86,47 @@ TEST(Metrics, ServesTheCountersAsTextThatPromtoolAccepts) {
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err << "\n" << *body;
 }
 
+// Per listener, what its clients sent and got: messages, replies, bytes
+// each way, and one latency observation per reply, in prefork and fork
+// mode (where connection processes count for their dispatcher's listener).
+TEST(Metrics, EachListenerHasItsCountsBytesAndReplyLatency) {
+  for (const char* mode : {"prefork", "fork"}) {
+    SCOPED_TRACE(mode);
+    uint16_t port = free_port(), metrics = free_port();
+    Daemon daemon("[daemon]\nworkers = 2\nmode = \"" + std::string(mode) +
+                  "\"\nlog_messages = false\n" + tcp_listener("a", port) + udp_listener("b", port) +
+                  metrics_section(metrics));
+    send_messages(port, 4);  // "m\n" each
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(udp_exchange(port, "udp"), "I got your message");
+    std::optional<std::string> body;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          body = scrape(metrics);
+          return body &&
+                 metric_value(*body, "ackd_reply_latency_seconds_count{listener=\"b\"}") == 3 &&
+                 metric_value(*body, "ackd_reply_latency_seconds_count{listener=\"a\"}") == 4;
+        },
+        5s))
+        << (body ? *body : "no answer");
+    EXPECT_EQ(value_in(*body, "ackd_listener_messages_total{listener=\"a\"}"), 4);
+    EXPECT_EQ(value_in(*body, "ackd_listener_replies_total{listener=\"a\"}"), 4);
+    EXPECT_EQ(value_in(*body, "ackd_listener_connections_accepted_total{listener=\"a\"}"), 4);
+    EXPECT_EQ(value_in(*body, "ackd_listener_received_bytes_total{listener=\"a\"}"), 4 * 2);
+    EXPECT_EQ(value_in(*body, "ackd_listener_sent_bytes_total{listener=\"a\"}"), 4 * kAck.size());
+    EXPECT_EQ(value_in(*body, "ackd_listener_messages_total{listener=\"b\"}"), 3);
+    EXPECT_EQ(value_in(*body, "ackd_listener_received_bytes_total{listener=\"b\"}"), 3 * 3);
+    EXPECT_EQ(value_in(*body, "ackd_listener_sent_bytes_total{listener=\"b\"}"),
+              3 * (kAck.size() - 1));
+    EXPECT_EQ(value_in(*body, "ackd_listener_errors_total{listener=\"a\"}"), 0);
+    // Served on loopback at once: well under a second each.
+    EXPECT_EQ(value_in(*body, "ackd_reply_latency_seconds_bucket{listener=\"a\",le=\"1\"}"), 4);
+    if (promtool_found()) {
+      RunResult lint = run({"promtool", "check", "metrics"}, *body);
+      EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err << "\n" << *body;
+    }
+  }
+}
+
 TEST(Metrics, TheSpoolsBytesAndSegmentsAreServed) {
   uint16_t port = free_port(), metrics = free_port();
   TempDir dir;

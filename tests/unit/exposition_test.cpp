@@ -7,6 +7,31 @@
 namespace ackd {
 namespace {
 
+// Per listener: counters labelled with its name, and the reply latency as
+// a Prometheus histogram (cumulative buckets, +Inf equal to the count).
+TEST(Exposition, ListenersHaveTheirCountersAndALatencyHistogram) {
+  Scoreboard board(2);
+  size_t row = *board.listeners().row_for("tcp");
+  ListenerCounts tally;
+  tally.messages = 4;
+  tally.replies = 4;
+  tally.sent_bytes = 76;
+  tally.observe_latency(20'000, 3);     // 20 us
+  tally.observe_latency(2'000'000, 1);  // 2 ms
+  board.listeners().add(row, tally);
+  std::string text = render_text(collect_metrics(board, {"9.9.9", 1700000000, 2}, std::nullopt));
+  auto value = [&](const std::string& series) {
+    return test::metric_value(text, series).value_or(-1);
+  };
+  EXPECT_EQ(value("ackd_listener_messages_total{listener=\"tcp\"}"), 4) << text;
+  EXPECT_EQ(value("ackd_listener_sent_bytes_total{listener=\"tcp\"}"), 76);
+  EXPECT_EQ(value("ackd_reply_latency_seconds_bucket{listener=\"tcp\",le=\"1e-05\"}"), 0);
+  EXPECT_EQ(value("ackd_reply_latency_seconds_bucket{listener=\"tcp\",le=\"2.5e-05\"}"), 3);
+  EXPECT_EQ(value("ackd_reply_latency_seconds_bucket{listener=\"tcp\",le=\"+Inf\"}"), 4);
+  EXPECT_EQ(value("ackd_reply_latency_seconds_count{listener=\"tcp\"}"), 4);
+  EXPECT_NEAR(value("ackd_reply_latency_seconds_sum{listener=\"tcp\"}"), 0.00206, 1e-9);
+}
+
 TEST(Exposition, TheScoreboardsTotalsAsPrometheusText) {
   Scoreboard board(4);
   size_t gone = *board.claim(ProcessRole::kWorker, 1, 0, 0);

@@ -2,6 +2,9 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <iterator>
+#include <limits>
+
 #include "daemon/scoreboard_totals.h"
 
 namespace ackd {
@@ -51,6 +54,63 @@ void add_serving(std::vector<MetricFamily>& out, const ServeTotals& t) {
   out.push_back(single("ackd_udp_replies_dropped_total",
                        "UDP replies not sent: over the amplification bound of their source",
                        counter, static_cast<double>(c.udp_dropped)));
+}
+
+ClientMetric latency_histogram(const ListenerCounts& counts,
+                               std::vector<ClientMetric::Label> labels) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < std::size(kLatencyBounds); ++b) {
+    cumulative += counts.latency[b];
+    metric.histogram.bucket.push_back({cumulative, kLatencyBounds[b]});
+  }
+  cumulative += counts.latency[kLatencyBuckets - 1];
+  metric.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+  metric.histogram.sample_count = cumulative;
+  metric.histogram.sample_sum = static_cast<double>(counts.latency_sum_ns) / 1e9;
+  return metric;
+}
+
+// Per listener, by name: every listener the daemon has served since it
+// started (a listener removed by a reload keeps its last values).
+void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
+  auto counter = MetricType::Counter;
+  MetricFamily connections =
+      family("ackd_listener_connections_accepted_total",
+             "Connections accepted, by listener (stream listeners)", counter);
+  MetricFamily messages =
+      family("ackd_listener_messages_total", "Messages received, by listener", counter);
+  MetricFamily replies = family("ackd_listener_replies_total",
+                                "Replies of the listener's service sent, by listener", counter);
+  MetricFamily errors =
+      family("ackd_listener_errors_total",
+             "ERR answers and connections closed for an error (a stage failed, a protocol error), "
+             "by listener",
+             counter);
+  MetricFamily received = family("ackd_listener_received_bytes_total",
+                                 "Bytes received from clients, by listener", counter);
+  MetricFamily sent =
+      family("ackd_listener_sent_bytes_total", "Bytes sent to clients, by listener", counter);
+  MetricFamily latency =
+      family("ackd_reply_latency_seconds",
+             "Time from the loop turn that read a message's last byte to its reply's write (held "
+             "replies: to the commit that released them), by listener",
+             MetricType::Histogram);
+  board.for_each([&](const std::string& name, const ListenerCounts& c) {
+    std::vector<ClientMetric::Label> label = {{"listener", name}};
+    auto add = [&](MetricFamily& f, uint64_t value) {
+      f.metric.push_back(value_of(counter, static_cast<double>(value), label));
+    };
+    add(connections, c.connections);
+    add(messages, c.messages);
+    add(replies, c.replies);
+    add(errors, c.errors);
+    add(received, c.received_bytes);
+    add(sent, c.sent_bytes);
+    latency.metric.push_back(latency_histogram(c, label));
+  });
+  out.insert(out.end(), {connections, messages, replies, errors, received, sent, latency});
 }
 
 void add_roles(std::vector<MetricFamily>& out, const Scoreboard& scoreboard) {
@@ -114,6 +174,7 @@ std::vector<MetricFamily> collect_metrics(const Scoreboard& scoreboard, const Ma
                                           const std::optional<SpoolUsage>& spool) {
   std::vector<MetricFamily> families;
   add_serving(families, serve_totals(scoreboard));
+  add_listeners(families, scoreboard.listeners());
   add_roles(families, scoreboard);
   add_master(families, scoreboard, master);
   if (spool) {
