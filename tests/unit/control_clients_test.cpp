@@ -1,4 +1,5 @@
 #include "daemon/master/control_clients.h"
+#include "tests/support/socket_pair.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,30 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using TimePoint = ControlConnection::TimePoint;
 
-// A connected unix stream pair: the server end non-blocking, as accepted.
-struct Pair {
-  UniqueFd server, client;
-  Pair() {
-    int fds[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    server.reset(fds[0]);
-    client.reset(fds[1]);
-    EXPECT_EQ(fcntl(server.get(), F_SETFL, O_NONBLOCK), 0);
-  }
-  void send_text(const std::string& text) const {
-    ASSERT_EQ(send(client.get(), text.data(), text.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(text.size()));
-  }
-  std::string receive() const {
-    std::string text;
-    char buffer[65536];
-    ssize_t n;
-    while ((n = recv(client.get(), buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
-      text.append(buffer, static_cast<size_t>(n));
-    }
-    return text;
-  }
-};
+using Pair = test::SocketPair;
 
 // ControlClients: requests answered now or later, deadlines, hangups.
 struct Clients {
@@ -66,17 +44,17 @@ TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
   TimePoint start{};
   t.add(start);
   t.add(start);
-  t.pairs[0].send_text("status\n");
-  t.pairs[1].send_text("reload\n");
+  t.pairs[0].client_sends("status\n");
+  t.pairs[1].client_sends("reload\n");
   t.turn(start);
   EXPECT_EQ(t.requests, (std::vector<std::string>{"status", "reload"}));
-  EXPECT_EQ(t.pairs[0].receive(), "answer to status\n");
+  EXPECT_EQ(t.pairs[0].client_reads(), "answer to status\n");
   EXPECT_EQ(t.clients.size(), 1u);  // the reload waits, with no deadline
   EXPECT_FALSE(t.clients.next_deadline());
   t.turn(start + 1h);
   EXPECT_EQ(t.clients.size(), 1u);
   t.clients.answer_awaiting("reload", "reloaded\n", start + 1h);
-  EXPECT_EQ(t.pairs[1].receive(), "reloaded\n");
+  EXPECT_EQ(t.pairs[1].client_reads(), "reloaded\n");
   EXPECT_EQ(t.clients.size(), 0u);
 }
 
@@ -88,17 +66,17 @@ TEST(ControlClients, EachAwaitingClientGetsItsOwnOutcome) {
   t.add(start);
   t.add(start);
   t.add(start);
-  t.pairs[0].send_text("upgrade\n");
-  t.pairs[1].send_text("reload\n");
-  t.pairs[2].send_text("upgrade\n");
+  t.pairs[0].client_sends("upgrade\n");
+  t.pairs[1].client_sends("reload\n");
+  t.pairs[2].client_sends("upgrade\n");
   t.turn(start);
   t.clients.answer_awaiting("reload", "reloaded\n", start);
-  EXPECT_EQ(t.pairs[1].receive(), "reloaded\n");
-  EXPECT_EQ(t.pairs[0].receive(), "");
+  EXPECT_EQ(t.pairs[1].client_reads(), "reloaded\n");
+  EXPECT_EQ(t.pairs[0].client_reads(), "");
   EXPECT_EQ(t.clients.size(), 2u);
   t.clients.answer_awaiting("upgrade", "upgraded\n", start);
-  EXPECT_EQ(t.pairs[0].receive(), "upgraded\n");
-  EXPECT_EQ(t.pairs[2].receive(), "upgraded\n");
+  EXPECT_EQ(t.pairs[0].client_reads(), "upgraded\n");
+  EXPECT_EQ(t.pairs[2].client_reads(), "upgraded\n");
   EXPECT_EQ(t.clients.size(), 0u);
 }
 
@@ -106,7 +84,7 @@ TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
   Clients t;
   TimePoint start{};
   t.add(start);
-  t.pairs[0].send_text("sta");
+  t.pairs[0].client_sends("sta");
   t.turn(start + 999ms);
   EXPECT_EQ(t.clients.size(), 1u);
   EXPECT_EQ(t.clients.next_deadline(), start + 1s);
@@ -118,7 +96,7 @@ TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
 TEST(ControlClients, HangupWhileAwaitingClosesIt) {
   Clients t;
   t.add(TimePoint{});
-  t.pairs[0].send_text("reload\n");
+  t.pairs[0].client_sends("reload\n");
   t.turn(TimePoint{});
   ASSERT_EQ(t.clients.size(), 1u);
   t.pairs[0].client.reset();

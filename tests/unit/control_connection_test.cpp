@@ -1,4 +1,5 @@
 #include "daemon/master/control_connection.h"
+#include "tests/support/socket_pair.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,30 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using TimePoint = ControlConnection::TimePoint;
 
-// A connected unix stream pair: the server end non-blocking, as accepted.
-struct Pair {
-  UniqueFd server, client;
-  Pair() {
-    int fds[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    server.reset(fds[0]);
-    client.reset(fds[1]);
-    EXPECT_EQ(fcntl(server.get(), F_SETFL, O_NONBLOCK), 0);
-  }
-  void send_text(const std::string& text) const {
-    ASSERT_EQ(send(client.get(), text.data(), text.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(text.size()));
-  }
-  std::string receive() const {
-    std::string text;
-    char buffer[65536];
-    ssize_t n;
-    while ((n = recv(client.get(), buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
-      text.append(buffer, static_cast<size_t>(n));
-    }
-    return text;
-  }
-};
+using Pair = test::SocketPair;
 
 TEST(ControlConnection, RequestLineMayComeInPieces) {
   Pair pair;
@@ -45,9 +23,9 @@ TEST(ControlConnection, RequestLineMayComeInPieces) {
   EXPECT_EQ(c.poll_events(), POLLIN);
   EXPECT_EQ(c.deadline(), start + 1s);
   EXPECT_FALSE(c.read_request(start));  // nothing yet: no wait
-  pair.send_text("sta");
+  pair.client_sends("sta");
   EXPECT_FALSE(c.read_request(start));
-  pair.send_text("tus json\r\n");
+  pair.client_sends("tus json\r\n");
   EXPECT_EQ(c.read_request(start), "status json");
   EXPECT_FALSE(c.done());
 }
@@ -55,7 +33,7 @@ TEST(ControlConnection, RequestLineMayComeInPieces) {
 TEST(ControlConnection, EofEndsTheRequestOrTheConnection) {
   Pair with_words;
   ControlConnection c(std::move(with_words.server), TimePoint{});
-  with_words.send_text("stop");
+  with_words.client_sends("stop");
   shutdown(with_words.client.get(), SHUT_WR);
   EXPECT_EQ(c.read_request(TimePoint{}), "stop");
 
@@ -72,7 +50,7 @@ TEST(ControlConnection, ResetBeforeTheLineEndsIsNoRequest) {
   Pair pair;
   ControlConnection c(std::move(pair.server), TimePoint{});
   ASSERT_EQ(send(c.fd(), "x", 1, MSG_NOSIGNAL), 1);  // never read by the client
-  pair.send_text("stop");
+  pair.client_sends("stop");
   pair.client.reset();
   EXPECT_FALSE(c.read_request(TimePoint{}));
   EXPECT_TRUE(c.done());
@@ -81,10 +59,10 @@ TEST(ControlConnection, ResetBeforeTheLineEndsIsNoRequest) {
 TEST(ControlConnection, OverlongRequestIsRefused) {
   Pair pair;
   ControlConnection c(std::move(pair.server), TimePoint{});
-  pair.send_text(std::string(ControlConnection::kMaxRequest + 1, 'x'));
+  pair.client_sends(std::string(ControlConnection::kMaxRequest + 1, 'x'));
   EXPECT_FALSE(c.read_request(TimePoint{}));
   EXPECT_TRUE(c.done());
-  EXPECT_EQ(pair.receive(), "ERR request longer than 256 bytes\n");
+  EXPECT_EQ(pair.client_reads(), "ERR request longer than 256 bytes\n");
 }
 
 // A client that never reads: the reply goes out as far as the socket takes
@@ -93,7 +71,7 @@ TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
   Pair pair;
   TimePoint start{};
   ControlConnection c(std::move(pair.server), start);
-  pair.send_text("status\n");
+  pair.client_sends("status\n");
   ASSERT_EQ(c.read_request(start), "status");
   std::string big(8 << 20, 'r');  // far beyond any socket buffer
   auto before = std::chrono::steady_clock::now();
@@ -102,7 +80,7 @@ TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
   EXPECT_FALSE(c.done());
   EXPECT_EQ(c.poll_events(), POLLOUT);
   EXPECT_EQ(c.deadline(), start + 1100ms);
-  std::string received = pair.receive();  // the peer reads some: more goes
+  std::string received = pair.client_reads();  // the peer reads some: more goes
   EXPECT_FALSE(received.empty());
   c.write_reply();
   EXPECT_FALSE(c.done());
@@ -113,17 +91,17 @@ TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
 TEST(ControlConnection, LateRequestGetsALastWord) {
   Pair pair;
   ControlConnection c(std::move(pair.server), TimePoint{});
-  pair.send_text("stat");
+  pair.client_sends("stat");
   EXPECT_FALSE(c.read_request(TimePoint{}));
   c.expire();
   EXPECT_TRUE(c.done());
-  EXPECT_EQ(pair.receive(), "ERR no complete request line within 1s\n");
+  EXPECT_EQ(pair.client_reads(), "ERR no complete request line within 1s\n");
 }
 
 TEST(ControlConnection, AwaitingHasNoDeadlineUntilAnswered) {
   Pair pair;
   ControlConnection c(std::move(pair.server), TimePoint{});
-  pair.send_text("reload\n");
+  pair.client_sends("reload\n");
   ASSERT_EQ(c.read_request(TimePoint{}), "reload");
   c.await_reply("reload");
   EXPECT_TRUE(c.awaiting("reload"));
@@ -132,7 +110,7 @@ TEST(ControlConnection, AwaitingHasNoDeadlineUntilAnswered) {
   EXPECT_FALSE(c.deadline());
   c.reply("reloaded: generation 2, 1 worker(s)\n", TimePoint{} + 5s);
   EXPECT_TRUE(c.done());
-  EXPECT_EQ(pair.receive(), "reloaded: generation 2, 1 worker(s)\n");
+  EXPECT_EQ(pair.client_reads(), "reloaded: generation 2, 1 worker(s)\n");
 }
 
 }  // namespace

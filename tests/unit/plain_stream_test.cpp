@@ -2,6 +2,7 @@
 // FIN, refusing input on a unix socket, what waits unread, and the client's
 // name for the record.
 #include "daemon/transport/plain_stream.h"
+#include "tests/support/socket_pair.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,32 +17,7 @@
 namespace ackd {
 namespace {
 
-// A connected unix stream pair: the server end non-blocking, as accepted.
-struct Pair {
-  UniqueFd server, client;
-  Pair() {
-    int fds[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    server.reset(fds[0]);
-    client.reset(fds[1]);
-    EXPECT_EQ(fcntl(server.get(), F_SETFL, O_NONBLOCK), 0);
-  }
-  void client_sends(std::string_view text) const {
-    ASSERT_EQ(send(client.get(), text.data(), text.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(text.size()));
-  }
-  // What the client can read now, and whether the server's output has ended.
-  std::string client_reads(bool* ended = nullptr) const {
-    std::string text;
-    char buffer[256];
-    ssize_t n;
-    while ((n = recv(client.get(), buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
-      text.append(buffer, static_cast<size_t>(n));
-    }
-    if (ended != nullptr) *ended = n == 0;
-    return text;
-  }
-};
+using Pair = test::SocketPair;
 
 // An unnamed unix peer, as accept() reports a client that did not bind.
 SocketAddress unnamed_unix_peer() {
