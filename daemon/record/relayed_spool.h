@@ -12,7 +12,7 @@
 
 #include "common/unique_fd.h"
 #include "daemon/record/record_stage.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 namespace ackd {
 

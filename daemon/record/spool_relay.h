@@ -19,7 +19,7 @@
 #include "common/unique_fd.h"
 #include "daemon/record/recorder.h"
 #include "daemon/record/reply_gate.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 namespace ackd {
 

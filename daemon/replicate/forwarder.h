@@ -28,7 +28,7 @@
 #include "daemon/replicate/handoff.h"
 #include "daemon/replicate/publisher.h"
 #include "daemon/replicate/replication_board.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 namespace ackd {
 

@@ -10,7 +10,7 @@
 #include "daemon/record/reply_gate.h"
 #include "daemon/replicate/replication_stage.h"
 #include "daemon/scoreboard.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 namespace ackd {
 

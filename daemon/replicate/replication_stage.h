@@ -20,7 +20,7 @@
 #include "daemon/replicate/publisher.h"
 #include "daemon/replicate/replication_board.h"
 #include "daemon/replicate/replication_config.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 namespace ackd {
 

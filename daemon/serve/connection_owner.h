@@ -11,7 +11,7 @@
 #include <system_error>
 
 #include "daemon/record/recorder.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 #include "daemon/serve/served_listener.h"
 
 namespace ackd {

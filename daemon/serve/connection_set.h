@@ -13,7 +13,7 @@
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/connection_owner.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 #include "daemon/serve/stream_connection.h"
 
 namespace ackd {

@@ -11,7 +11,7 @@
 #include "daemon/config/config.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/connection_set.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 namespace ackd {
 

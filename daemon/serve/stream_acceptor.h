@@ -11,7 +11,7 @@
 
 #include "daemon/log/log_throttle.h"
 #include "daemon/serve/accept_sink.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 #include "daemon/serve/served_listener.h"
 
 namespace ackd {

@@ -20,7 +20,7 @@
 
 #include "daemon/record/reply_gate.h"
 #include "daemon/serve/connection_owner.h"
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 #include "daemon/serve/framing.h"
 #include "daemon/serve/served_listener.h"
 #include "daemon/transport/byte_stream.h"

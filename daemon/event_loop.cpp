@@ -1,4 +1,4 @@
-#include "daemon/serve/event_loop.h"
+#include "daemon/event_loop.h"
 
 #include <cerrno>
 
