@@ -113,6 +113,14 @@ void WorkerLoop::publish(WorkerState state) {
   published_messages_ = c.messages;
   published_replies_ = c.replies;
   published_errors_ = c.errors;
+}
+
+// The listeners' counters reach the board every kMeterInterval: a scrape
+// (every few seconds) sees them fresh enough, and a busy loop does not pay
+// for shared-memory adds on every turn.
+void WorkerLoop::publish_meters(SteadyTime now) {
+  if (now < next_meter_publish_) return;
+  next_meter_publish_ = now + kMeterInterval;
   for (ServedListener* listener : listeners_) listener->meter.publish();
 }
 
@@ -149,6 +157,7 @@ int WorkerLoop::run() {
       for (auto& acceptor : acceptors_) acceptor->resume_if_due(turn.now);
     }
     publish(stopping_ ? WorkerState::kDraining : WorkerState::kServing);
+    publish_meters(turn.now);
     check_max_requests();
   }
   for (ServedListener* listener : listeners_) listener->meter.publish();

@@ -49,6 +49,7 @@ class WorkerLoop final : public EventHandler {
   void begin_stop(const char* why, bool successor);
   bool idle() const { return core_.idle() && sink_.open_elsewhere() == 0; }
   void publish(WorkerState state);
+  void publish_meters(SteadyTime now);
   void check_max_requests();
 
   const Config& config_;
@@ -59,7 +60,9 @@ class WorkerLoop final : public EventHandler {
   std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   std::vector<ServedListener*> listeners_;  // their meters: end of turn, publish
-  uint64_t max_requests_ = 0;               // with its jitter; 0: never recycle
+  static constexpr auto kMeterInterval = std::chrono::milliseconds(100);
+  SteadyTime next_meter_publish_{};
+  uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
   uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0;
   bool signalled_ = false;
   bool stopping_ = false;
