@@ -49,13 +49,28 @@ std::vector<pid_t> serving_processes(pid_t master) {
   return pids;
 }
 
-std::vector<pid_t> kill_whole_daemon(pid_t master) {
+std::vector<pid_t> stop_whole_daemon(pid_t master) {
   stop_and_wait(master);
   for (const ProcessInfo& child : children_of(master)) stop_and_wait(child.pid);
   std::vector<pid_t> pids = serving_processes(master);
   for (pid_t pid : pids) kill(pid, SIGSTOP);
+  return pids;
+}
+
+// Connection processes first, the master last. The master's death orphans
+// each dispatcher's process group, and the kernel continues an orphaned
+// group with stopped members (SIGHUP, which workers ignore, then SIGCONT):
+// one not yet sent SIGKILL by then would run, and answer its client for a
+// dispatcher killed under it. A process sent SIGKILL never runs again,
+// continued or not.
+void kill_stopped_daemon(pid_t master, const std::vector<pid_t>& pids) {
+  for (auto pid = pids.rbegin(); pid != pids.rend(); ++pid) kill(*pid, SIGKILL);
   kill(master, SIGKILL);
-  for (pid_t pid : pids) kill(pid, SIGKILL);
+}
+
+std::vector<pid_t> kill_whole_daemon(pid_t master) {
+  std::vector<pid_t> pids = stop_whole_daemon(master);
+  kill_stopped_daemon(master, pids);
   return pids;
 }
 

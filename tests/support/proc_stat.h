@@ -21,12 +21,19 @@ char process_state(pid_t pid);
 // their connection processes.
 std::vector<pid_t> serving_processes(pid_t master);
 
-// The whole daemon killed at once, as by a power cut. Each generation is
-// seen stopped (SIGSTOP, then state 'T') before its children are listed, so
-// nothing forks or respawns in between, and no connection process outlives
-// its dispatcher long enough to answer for it. Returns the pids killed
-// besides the master's.
+// The whole daemon killed at once, as by a power cut: stop_whole_daemon,
+// then kill_stopped_daemon. Returns the pids killed besides the master's.
 std::vector<pid_t> kill_whole_daemon(pid_t master);
+
+// Every process of the daemon stopped. Each generation is seen stopped
+// (SIGSTOP, then state 'T') before its children are listed, so nothing
+// forks or respawns in between; the last (connection processes) are sent
+// SIGSTOP, not waited for. Returns the pids stopped besides the master's.
+std::vector<pid_t> stop_whole_daemon(pid_t master);
+
+// Then each one killed, deepest first: none of them runs again (none
+// answers a client after the cut).
+void kill_stopped_daemon(pid_t master, const std::vector<pid_t>& pids);
 
 // utime + stime of `pid` in clock ticks (sysconf(_SC_CLK_TCK) per second).
 std::optional<int64_t> cpu_ticks(pid_t pid);
