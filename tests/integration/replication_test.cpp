@@ -158,6 +158,10 @@ TEST_P(Replication, NodesKilledUnderLoadLoseNothingAcked) {
   expect_errors_not_acks(clients);
   cluster_->start(1);
   cluster_->start(2);
+  // The quorum is back once the stream has a leader again: on a loaded
+  // machine nats-server's elections alone can take many seconds.
+  std::vector<StoredMessage> stored;
+  ASSERT_TRUE(cluster_->read_stream(kStream, stored, 60s)) << "the cluster did not recover";
   uint64_t acks = clients.acks();
   EXPECT_TRUE(wait_until([&] { return clients.acks() > acks + 300; }, 20s))
       << "no acks once the quorum was back";
@@ -179,6 +183,8 @@ TEST_P(Replication, EveryNodeDownMeansNoAckUntilTheyReturn) {
   EXPECT_EQ(udp_exchange(port, "while down", 3s), "ERR unavailable");
   EXPECT_TRUE(daemon.wait_for_log("lost the connection to NATS"));
   for (int i = 0; i < 3; ++i) cluster_->start(i);
+  std::vector<StoredMessage> stored;
+  ASSERT_TRUE(cluster_->read_stream(kStream, stored, 60s)) << "the cluster did not recover";
   uint64_t acks = clients.acks();
   EXPECT_TRUE(wait_until([&] { return clients.acks() > acks + 300; }, 30s))
       << "no acks once the cluster was back";
