@@ -13,7 +13,10 @@ StreamConnection::StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteS
 
 void StreamConnection::start() {
   owner_.recorder().count_connection();
-  deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  // A stream that opens first (a PROXY header) must open within message_timeout.
+  opening_ = stream_->opening();
+  deadline_ =
+      owner_.now() + (opening_ ? owner_.limits().message_timeout : owner_.limits().idle_timeout);
   // The message has usually arrived with the connection: serve it at once,
   // and join the event loop only if the connection outlives that (a
   // connection per message then costs no epoll_ctl at all). The read sets
@@ -45,12 +48,21 @@ void StreamConnection::handle_event(uint32_t events) {
 void StreamConnection::on_readable() {
   std::span<char> buffer = owner_.read_buffer();
   IoResult read = stream_->read(buffer);
+  if (opening_ && !stream_->opening()) {
+    opening_ = false;
+    deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  }
   if (read.status == IoResult::kWouldBlock) {
     update_interest();  // the stream may wait on another event now (TLS)
     return;
   }
   if (read.status == IoResult::kBroken) {
     close();  // reset or other error: nobody left to answer
+    return;
+  }
+  if (read.status == IoResult::kRefused) {
+    reply_error(stream_->refusal());
+    flush();
     return;
   }
   FrameStatus status;
@@ -291,7 +303,17 @@ void StreamConnection::update_interest() {
 
 void StreamConnection::check_deadline(SteadyTime now) {
   if (now < deadline_ || state_ == State::kClosed) return;
-  if (state_ == State::kReading && framer_.has_partial()) {
+  if (state_ == State::kReading && opening_) {
+    opening_ = false;
+    std::string_view refusal = stream_->refuse_late();
+    if (refusal.empty()) {
+      owner_.recorder().count_error();
+      discard_input_and_close();
+      return;
+    }
+    reply_error(refusal);
+    flush();
+  } else if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);
     flush();
   } else if (state_ == State::kReading && !holding()) {
