@@ -594,6 +594,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.credentials = credentials_;
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
+  spec.board = &scoreboard_;
   spec.reply_budget = &reply_budget_;
   spec.serving_fd = serving_.write.get();
   spec.close_in_child.push_back(serving_.read.get());

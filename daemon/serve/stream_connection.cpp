@@ -17,11 +17,15 @@ void StreamConnection::start() {
   opening_ = stream_->opening();
   deadline_ =
       owner_.now() + (opening_ ? owner_.limits().message_timeout : owner_.limits().idle_timeout);
-  // The message has usually arrived with the connection: serve it at once,
-  // and join the event loop only if the connection outlives that (a
-  // connection per message then costs no epoll_ctl at all). The read sets
-  // the events to watch.
-  on_readable();
+  if (listener_.service->greet(out_)) {
+    greet();
+  } else {
+    // The message has usually arrived with the connection: serve it at once,
+    // and join the event loop only if the connection outlives that (a
+    // connection per message then costs no epoll_ctl at all). The read sets
+    // the events to watch.
+    on_readable();
+  }
   if (state_ == State::kClosed) return;
   try {
     owner_.loop().add(stream_->fd(), interest_, this);
@@ -30,6 +34,17 @@ void StreamConnection::start() {
     return;
   }
   registered_ = true;
+}
+
+// A service that speaks first (an agent) says its line and closes; what
+// the client sends (HAProxy's agent-send) is read until its end, so the
+// close never resets the line in flight.
+void StreamConnection::greet() {
+  out_ += '\n';
+  owner_.recorder().count_reply();
+  peer_may_send_ = true;
+  close_after_flush();
+  flush();
 }
 
 void StreamConnection::handle_event(uint32_t events) {

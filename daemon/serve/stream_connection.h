@@ -61,6 +61,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
     std::string error;   // why a stage failed it (then the reply is an ERR)
   };
 
+  void greet();
   void on_readable();
   void linger_read();
   bool on_message(std::string_view message);

@@ -24,13 +24,14 @@ namespace {
 
 // Takes over the inherited sockets and makes each listener's service and,
 // for a stream listener, its transport.
-std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners) {
+std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners,
+                                            const ServiceContext& context) {
   std::vector<ServedListener> served;
   for (Listener& listener : listeners) {
     ServedListener s;
     s.config = &listener.config;
     s.fd = std::move(listener.fd);  // this process now owns its copy
-    s.service = make_service(listener.config);
+    s.service = make_service(listener.config, context);
     if (is_stream(listener.config.protocol)) s.transport = make_stream_transport(listener.config);
     served.push_back(std::move(s));
   }
@@ -112,7 +113,8 @@ int run_worker(const WorkerSpec& spec) {
   if (spec.credentials) drop_privileges(*spec.credentials);
   ServeCore core(config.daemon);
   RecordStages stages = open_record_stages(config, core, *spec.scoreboard);
-  std::vector<ServedListener> listeners = serve_inherited(*spec.listeners);
+  std::vector<ServedListener> listeners =
+      serve_inherited(*spec.listeners, ServiceContext{spec.board});
   if (config.daemon.mode == ProcessMode::kFork) {
     ForkingSink sink(config, spec.max_children, *spec.scoreboard, core);
     return serve_with(spec, core, sink, listeners);

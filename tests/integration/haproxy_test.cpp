@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <csignal>
 #include <string>
 
 #include "common/syscall.h"
@@ -101,6 +102,31 @@ TEST(Haproxy, SendProxyV2RecordsTheClientsAddress) {
   EXPECT_EQ(exchange_from("127.0.0.3", front, "from-three\n"), "I got your message\n");
   EXPECT_NE(message_line(daemon, "from-two").find("127.0.0.2"), std::string::npos) << daemon.log();
   EXPECT_NE(message_line(daemon, "from-three").find("127.0.0.3"), std::string::npos);
+}
+
+// The haproxy-agent service on a port of its own, HAProxy's agent-check on
+// it: UP while ackd serves, DRAIN during drain_before_stop (new clients
+// go elsewhere while ackd still answers), and the messages still acked.
+TEST(Haproxy, AgentCheckSeesTheServerDrainBeforeTheStop) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t back = free_port(), agent = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\ndrain_before_stop = \"3s\"\n" + tcp_listener("tcp", back) +
+                tcp_listener("agent", agent, "service = \"haproxy-agent\"\n"));
+  UniqueFd direct = connect_tcp(agent);  // as HAProxy: connect, read a line
+  EXPECT_EQ(read_until_eof(direct.get(), 5s), "up ready\n");
+  Haproxy haproxy(
+      listen_section(front, back,
+                     "agent-check agent-port " + std::to_string(agent) + " agent-inter 100ms"),
+      {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+  daemon.signal(SIGTERM);
+  // "DRAIN (agent)": the agent set it.
+  ASSERT_TRUE(
+      wait_until([&] { return haproxy.server_status("fleet", "a") == "DRAIN (agent)"; }, 3s))
+      << haproxy.command("show stat") << daemon.log();
+  EXPECT_EQ(tcp_exchange(back, "still served while draining\n"), "I got your message\n");
+  ASSERT_TRUE(daemon.wait_for(10s));
 }
 
 }  // namespace

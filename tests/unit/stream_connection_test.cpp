@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/serve/connection_set.h"
+#include "daemon/service/haproxy_agent_service.h"
 #include "daemon/transport/proxy_stream.h"
 #include "tests/support/fake_byte_stream.h"
 
@@ -199,6 +200,23 @@ TEST_F(StreamConnectionTest, AStartedMessageMustEndWithinTheMessageTimeout) {
   std::shared_ptr<FakeStreamScript> stream = open("slow");
   connections_.sweep(std::chrono::steady_clock::now() + 11s);
   EXPECT_EQ(stream->written, "ERR message timeout\n");
+}
+
+// A service that speaks first (the HAProxy agent): its line on connect,
+// then the close, after reading what the client sends until its end.
+TEST_F(StreamConnectionTest, AServiceThatGreetsSpeaksFirstThenCloses) {
+  config_.service = "haproxy-agent";
+  listener_.service = make_service(config_);
+  std::shared_ptr<FakeStreamScript> stream = open("");
+  EXPECT_EQ(stream->written, "up ready\n");
+  EXPECT_TRUE(stream->output_shut);
+  EXPECT_FALSE(stream->closed);  // lingering: an agent-send line may come
+  stream->client_sends("agent-send line\n");
+  stream->client_ends();
+  turns();
+  EXPECT_EQ(stream->written, "up ready\n");
+  EXPECT_TRUE(stream->closed);
+  EXPECT_EQ(recorder_.counters().replies, 1u);
 }
 
 // A listener that expects a PROXY header: the real ProxyStream over the fake.
