@@ -104,6 +104,50 @@ TEST(Haproxy, SendProxyV2RecordsTheClientsAddress) {
   EXPECT_NE(message_line(daemon, "from-three").find("127.0.0.3"), std::string::npos);
 }
 
+// Only HAProxy (127.0.0.1) is trusted: a client from 127.0.0.2 that
+// connects to ackd directly with a forged header is refused, and the
+// address it forged appears nowhere; the same client through HAProxy is
+// recorded as itself.
+TEST(Haproxy, AForgedHeaderFromAnUntrustedSourceIsRefused) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t back = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\n" +
+                tcp_listener("tcp", back,
+                             "proxy_protocol = \"any\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n"));
+  Haproxy haproxy(listen_section(front, back, "send-proxy-v2 check-send-proxy"), {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+  EXPECT_EQ(
+      exchange_from("127.0.0.2", back, "PROXY TCP4 198.51.100.66 127.0.0.1 4000 51717\r\nforged\n"),
+      "ERR PROXY header from an untrusted source\n");
+  EXPECT_EQ(exchange_from("127.0.0.2", front, "honest\n"), "I got your message\n");
+  std::string line = message_line(daemon, "honest");
+  EXPECT_NE(line.find("peer=\"127.0.0.2:"), std::string::npos) << line;
+  EXPECT_TRUE(daemon.wait_for_log("refused the connection of 127.0.0.2:"));
+  EXPECT_EQ(daemon.log().find("198.51.100.66"), std::string::npos) << daemon.log();
+  EXPECT_EQ(daemon.log().find("forged"), std::string::npos) << daemon.log();
+}
+
+// A unix stream listener behind HAProxy (server on the socket's path, with
+// send-proxy-v2): each message names its TCP client, via the socket.
+TEST(Haproxy, UnixListenerWithSendProxyV2RecordsTheClient) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t front = free_port();
+  TempDir dir;
+  std::string path = dir.path() + "/ackd.sock";
+  Daemon daemon("[daemon]\nworkers = 1\n" +
+                unix_listener("local", path, "proxy_protocol = \"v2\"\n"));
+  Haproxy haproxy("listen fleet\n  bind 127.0.0.1:" + std::to_string(front) + "\n  server a unix@" +
+                      path + " check inter 200ms send-proxy-v2 check-send-proxy\n",
+                  {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+  EXPECT_EQ(exchange_from("127.0.0.3", front, "over-unix\n"), "I got your message\n");
+  std::string line = message_line(daemon, "over-unix");
+  EXPECT_NE(line.find("peer=\"127.0.0.3:"), std::string::npos) << line;
+  EXPECT_NE(line.find(" via unix:" + path), std::string::npos) << line;
+}
+
 // The haproxy-agent service on a port of its own, HAProxy's agent-check on
 // it: UP while ackd serves, DRAIN during drain_before_stop (new clients
 // go elsewhere while ackd still answers), and the messages still acked.
