@@ -1,8 +1,10 @@
-// A rolling binary upgrade (USR2, one instance after the other) of three
-// ackd behind a real HAProxy (send-proxy-v2, checks, retries and
-// redispatch), under a bounded connection-per-message load from `ackctl
-// bench` through HAProxy: zero failed exchanges. Each new master is
-// stopped at the end by the pid its pidfile names.
+// Rolling changes of three ackd behind a real HAProxy (send-proxy-v2,
+// checks, retries and redispatch), under a bounded connection-per-message
+// load from `ackctl bench` through HAProxy, each with zero failed
+// exchanges: a binary upgrade (USR2) of one instance after the other (each
+// new master is stopped at the end by the pid its pidfile names), and a
+// restart of one after the other that drains first (drain_before_stop,
+// the haproxy-agent service telling HAProxy's agent-check).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -128,6 +130,66 @@ TEST(HaproxyRolling, Usr2UpgradeOfEachInstanceFailsNoExchange) {
     EXPECT_EQ(load.errors, 0) << load.last_output;
     EXPECT_EQ(load.failed_runs, 0) << load.last_output;
     EXPECT_GT(load.acks, 0);
+  }
+}
+
+std::string draining_config(uint16_t port, uint16_t agent) {
+  return "[daemon]\nworkers = 1\nlog_messages = false\nshutdown_timeout = \"3s\"\n"
+         "drain_before_stop = \"1s\"\n" +
+         tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n") +
+         tcp_listener("agent", agent, "service = \"haproxy-agent\"\n");
+}
+
+// No retries: HAProxy's redispatch would hide refusals, so only the drain
+// (weight 0 from the agent's "drain" on) keeps clients off a stopping
+// instance. Without it (drain_before_stop "0s", no agent-check) this load
+// saw failed exchanges.
+TEST(HaproxyRolling, RestartOfEachInstanceDrainingFirstFailsNoExchange) {
+  if (Haproxy::program().empty()) {
+    GTEST_SKIP() << "haproxy is not installed (scripts/install-deps installs it)";
+  }
+  constexpr int kInstances = 3;
+  std::vector<uint16_t> ports, agents;
+  std::vector<std::unique_ptr<Daemon>> daemons;
+  std::string servers;
+  for (int i = 0; i < kInstances; ++i) {
+    ports.push_back(free_port());
+    agents.push_back(free_port());
+    daemons.push_back(std::make_unique<Daemon>(draining_config(ports[i], agents[i])));
+    servers += "  server s" + std::to_string(i) + " 127.0.0.1:" + std::to_string(ports[i]) +
+               " agent-check agent-port " + std::to_string(agents[i]) + " agent-inter 100ms\n";
+  }
+  uint16_t front = free_port();
+  Haproxy haproxy("listen fleet\n  bind 127.0.0.1:" + std::to_string(front) +
+                      "\n  balance roundrobin\n  retries 0\n"
+                      "  default-server check inter 200ms rise 1 send-proxy-v2 check-send-proxy\n" +
+                      servers,
+                  {front});
+  auto all_up = [&] {
+    for (int i = 0; i < kInstances; ++i) {
+      if (haproxy.server_status("fleet", "s" + std::to_string(i)) != "UP") return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_until(all_up, 10s)) << haproxy.command("show stat");
+  {
+    BenchLoad load(front);
+    ASSERT_TRUE(wait_until([&] { return load.acks > 0; }, 10s));
+    for (int i = 0; i < kInstances; ++i) {
+      std::string name = "s" + std::to_string(i);
+      daemons[i]->signal(SIGTERM);
+      ASSERT_TRUE(
+          wait_until([&] { return haproxy.server_status("fleet", name) == "DRAIN (agent)"; }, 5s))
+          << haproxy.command("show stat");
+      ASSERT_TRUE(daemons[i]->wait_for(15s)) << "instance " << i << " did not stop";
+      daemons[i] = std::make_unique<Daemon>(draining_config(ports[i], agents[i]));
+      ASSERT_TRUE(wait_until(all_up, 10s)) << haproxy.command("show stat");  // "up ready"
+    }
+    int64_t before = load.acks;
+    ASSERT_TRUE(wait_until([&] { return load.acks > before; }, 10s));
+    load.finish();
+    EXPECT_EQ(load.errors, 0) << load.last_output;
+    EXPECT_EQ(load.failed_runs, 0) << load.last_output;
   }
 }
 
