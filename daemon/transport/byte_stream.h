@@ -4,12 +4,13 @@
 // the bytes (TLS) or comes before them (a PROXY protocol header) slots in
 // here, and neither the framing nor the service knows of it.
 //
-// How the layers to come fit (issues 18 and 19), each a stream of its own
-// that wraps the plain one, made by the listener's StreamTransport:
-// - PROXY protocol: read() takes the header before the first message
-//   (kWouldBlock until it is whole, kBroken if it is invalid; the bytes after
-//   it are kept for the next read()), and from then on peer() names the
-//   client the header gives and the proxy it came through.
+// How the layers fit (issues 18 and 19), each a stream of its own that
+// wraps the plain one, made by the listener's StreamTransport:
+// - PROXY protocol (proxy_stream.h): read() takes the header before the
+//   first message (kWouldBlock until it is whole, kRefused with refusal()
+//   if it is invalid or not to be believed; the bytes after it are the
+//   first read()'s), and from then on peer() names the client the header
+//   gives and the proxy it came through.
 // - TLS (OpenSSL, non-blocking): read() and write() are SSL_read and
 //   SSL_write, and the handshake runs inside the first reads (kWouldBlock
 //   while it is under way). When SSL_read wants to write (or SSL_write to
