@@ -128,6 +128,21 @@ TEST(Haproxy, AForgedHeaderFromAnUntrustedSourceIsRefused) {
   EXPECT_EQ(daemon.log().find("forged"), std::string::npos) << daemon.log();
 }
 
+// HAProxy's unique id (unique-id-format, proxy-v2-options unique-id) is
+// recorded with the client: PP2_TYPE_UNIQUE_ID.
+TEST(Haproxy, TheUniqueIdOfTheConnectionIsRecorded) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t back = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\n" + tcp_listener("tcp", back, "proxy_protocol = \"v2\"\n"));
+  Haproxy haproxy("listen fleet\n  bind 127.0.0.1:" + std::to_string(front) +
+                      "\n  unique-id-format req-%ci-%cp\n  server a 127.0.0.1:" +
+                      std::to_string(back) + " send-proxy-v2 proxy-v2-options unique-id\n",
+                  {front});
+  EXPECT_EQ(exchange_from("127.0.0.2", front, "with-id\n"), "I got your message\n");
+  std::string line = message_line(daemon, "with-id");
+  EXPECT_NE(line.find(" id=req-127.0.0.2-"), std::string::npos) << line;
+}
+
 // A unix stream listener behind HAProxy (server on the socket's path, with
 // send-proxy-v2): each message names its TCP client, via the socket.
 TEST(Haproxy, UnixListenerWithSendProxyV2RecordsTheClient) {
