@@ -4,7 +4,8 @@
 // exchanges: a binary upgrade (USR2) of one instance after the other (each
 // new master is stopped at the end by the pid its pidfile names), and a
 // restart of one after the other that drains first (drain_before_stop,
-// the haproxy-agent service telling HAProxy's agent-check).
+// the haproxy-agent service telling HAProxy's agent-check). And a kill -9
+// of one instance costs at most the exchanges in flight at the kill.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "tests/support/exchange.h"
 #include "tests/support/haproxy.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/process.h"
 #include "tests/support/wait.h"
 
@@ -191,6 +193,46 @@ TEST(HaproxyRolling, RestartOfEachInstanceDrainingFirstFailsNoExchange) {
     EXPECT_EQ(load.errors, 0) << load.last_output;
     EXPECT_EQ(load.failed_runs, 0) << load.last_output;
   }
+}
+
+TEST(HaproxyRolling, KillOfOneInstanceCostsOnlyTheExchangesInFlight) {
+  if (Haproxy::program().empty()) {
+    GTEST_SKIP() << "haproxy is not installed (scripts/install-deps installs it)";
+  }
+  constexpr int kInstances = 3;
+  std::vector<std::unique_ptr<Daemon>> daemons;
+  std::string servers;
+  for (int i = 0; i < kInstances; ++i) {
+    uint16_t port = free_port();
+    daemons.push_back(
+        std::make_unique<Daemon>("[daemon]\nworkers = 1\nlog_messages = false\n" +
+                                 tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n")));
+    servers += "  server s" + std::to_string(i) + " 127.0.0.1:" + std::to_string(port) + "\n";
+  }
+  uint16_t front = free_port();
+  Haproxy haproxy("listen fleet\n  bind 127.0.0.1:" + std::to_string(front) +
+                      "\n  balance roundrobin\n  retries 3\n  option redispatch\n"
+                      "  default-server check inter 100ms fall 1 send-proxy-v2 check-send-proxy\n" +
+                      servers,
+                  {front});
+  for (int i = 0; i < kInstances; ++i) {
+    std::string name = "s" + std::to_string(i);
+    ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", name) == "UP"; }, 10s))
+        << haproxy.command("show stat");
+  }
+  BenchLoad load(front);  // 2 connections at a time
+  ASSERT_TRUE(wait_until([&] { return load.acks > 0; }, 10s));
+  std::vector<pid_t> killed = kill_whole_daemon(daemons[0]->pid());
+  daemons[0]->wait_for(5s);
+  daemons[0]->allow_errors();
+  daemons[0].reset();
+  for (pid_t pid : killed) wait_until([&] { return !process_exists(pid); }, 5s);
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "s0") == "DOWN"; }, 5s))
+      << haproxy.command("show stat");
+  int64_t before = load.acks;
+  ASSERT_TRUE(wait_until([&] { return load.acks > before + 50; }, 10s));  // the others serve
+  load.finish();
+  EXPECT_LE(load.errors, 2) << load.last_output;  // the bench's concurrency
 }
 
 }  // namespace
