@@ -6,14 +6,15 @@
 #include <chrono>
 
 #include "common/escape.h"
-#include "daemon/log/log_throttle.h"
+#include "daemon/log/shared_log_throttle.h"
 
 namespace ackd {
 namespace {
 
-// Refusals can come as fast as connections: logged once per interval.
-void log_refusal(const ListenerConfig& config, const SocketAddress& peer, std::string_view why) {
-  static LogThrottle throttle;
+// Refusals can come as fast as connections: logged once per interval, by
+// whichever process of the worker's family (fork mode) comes first.
+void log_refusal(SharedLogThrottle& throttle, const ListenerConfig& config,
+                 const SocketAddress& peer, std::string_view why) {
   if (auto note = throttle.admit(std::chrono::steady_clock::now())) {
     spdlog::warn("listener {}: refused the connection of {}: {}{}", config.name, peer.to_string(),
                  why, *note);
@@ -28,8 +29,8 @@ bool is_trusted(const SocketAddress& peer, const ListenerConfig& config) {
 }  // namespace
 
 ProxyStream::ProxyStream(std::unique_ptr<ByteStream> inner, const SocketAddress& real_peer,
-                         const ListenerConfig& config)
-    : inner_(std::move(inner)), real_peer_(real_peer), config_(config) {}
+                         const ListenerConfig& config, SharedLogThrottle& refusals)
+    : inner_(std::move(inner)), real_peer_(real_peer), config_(config), refusals_(refusals) {}
 
 IoResult ProxyStream::read(std::span<char> buffer) {
   if (state_ != State::kHeader) return inner_->read(buffer);
@@ -67,7 +68,7 @@ IoResult ProxyStream::refuse(std::string_view why) {
   state_ = State::kRefused;
   refusal_ = "ERR ";
   refusal_ += why;
-  log_refusal(config_, real_peer_, why);
+  log_refusal(refusals_, config_, real_peer_, why);
   return {IoResult::kRefused};
 }
 

@@ -6,7 +6,8 @@
 // malformed, partial or too long, is refused with one ERR line (kRefused).
 // Once open, peer() names the client the header gives and the proxy it came
 // through: "203.0.113.9:5000 via 127.0.0.1:41000". In fork mode the header
-// is read in the connection process, like every other byte.
+// is read in the connection process, like every other byte; the refusals'
+// warnings are throttled across those processes.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "common/socket_address.h"
 #include "daemon/config/config.h"
+#include "daemon/log/shared_log_throttle.h"
 #include "daemon/transport/byte_stream.h"
 #include "daemon/transport/proxy_header.h"
 #include "daemon/transport/stream_transport.h"
@@ -22,9 +24,10 @@ namespace ackd {
 
 class ProxyStream final : public ByteStream {
  public:
-  // `real_peer`: who connected (the proxy, if it is one); `config` outlives this.
+  // `real_peer`: who connected (the proxy, if it is one); `config` and
+  // `refusals` (the throttle of the refusals' warnings) outlive this.
   ProxyStream(std::unique_ptr<ByteStream> inner, const SocketAddress& real_peer,
-              const ListenerConfig& config);
+              const ListenerConfig& config, SharedLogThrottle& refusals);
 
   int fd() const override { return inner_->fd(); }
   IoResult read(std::span<char> buffer) override;
@@ -52,6 +55,7 @@ class ProxyStream final : public ByteStream {
   std::unique_ptr<ByteStream> inner_;
   const SocketAddress real_peer_;
   const ListenerConfig& config_;
+  SharedLogThrottle& refusals_;
   State state_ = State::kHeader;
   std::string received_;  // the header's bytes so far
   // From the header: the client ("" for LOCAL, UNKNOWN: the real peer
@@ -68,12 +72,15 @@ class ProxyTransport final : public StreamTransport {
   ProxyTransport(std::unique_ptr<StreamTransport> inner, const ListenerConfig& config)
       : inner_(std::move(inner)), config_(config) {}
   std::unique_ptr<ByteStream> open(UniqueFd fd, const SocketAddress& peer) const override {
-    return std::make_unique<ProxyStream>(inner_->open(std::move(fd), peer), peer, config_);
+    return std::make_unique<ProxyStream>(inner_->open(std::move(fd), peer), peer, config_,
+                                         refusals_);
   }
 
  private:
   std::unique_ptr<StreamTransport> inner_;
   const ListenerConfig& config_;
+  // Made in the worker, before it forks connection processes (fork mode).
+  mutable SharedLogThrottle refusals_;
 };
 
 }  // namespace ackd

@@ -89,6 +89,20 @@ TEST_P(ProxyProtocol, AHeaderMustBeWholeWithinTheMessageTimeout) {
   EXPECT_EQ(read_until_eof(fd.get(), 5s), "ERR no complete PROXY header within message_timeout\n");
 }
 
+// Refusals are logged at most once per 10 s, in fork mode too, where each
+// connection process reads its own header.
+TEST_P(ProxyProtocol, RefusalsAreLoggedOncePerInterval) {
+  uint16_t port = free_port();
+  Daemon daemon(daemon_section() + tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n"));
+  for (int i = 0; i < 5; ++i) {
+    UniqueFd fd = connect_tcp(port);
+    send_all(fd.get(), "not a header\n");
+    EXPECT_EQ(read_until_eof(fd.get(), 5s).rfind("ERR bad PROXY header: ", 0), 0u);
+  }
+  ASSERT_TRUE(daemon.wait_for_log("refused the connection of"));
+  EXPECT_EQ(lines_with(daemon.log(), "refused the connection of").size(), 1u) << daemon.log();
+}
+
 // HAProxy's plain checks connect and close: no error in the log.
 TEST_P(ProxyProtocol, AProbeThatSendsNothingIsNoError) {
   uint16_t port = free_port();

@@ -64,7 +64,7 @@ class ProxyStreamTest : public testing::Test {
 
   ProxyStream& open(const SocketAddress& real_peer = inet("127.0.0.1", 41000)) {
     stream_ = std::make_unique<ProxyStream>(std::make_unique<FakeByteStream>(script_), real_peer,
-                                            config_);
+                                            config_, refusals_);
     return *stream_;
   }
   // One read: its status, and the bytes it gave.
@@ -76,6 +76,7 @@ class ProxyStreamTest : public testing::Test {
 
   ListenerConfig config_;
   std::shared_ptr<FakeStreamScript> script_ = std::make_shared<FakeStreamScript>();
+  SharedLogThrottle refusals_;
   std::unique_ptr<ProxyStream> stream_;
   char buffer_[4096];
 };
