@@ -313,6 +313,7 @@ void read_listener_service(ConfigReader& reader, const toml::table& table, const
     return;  // which keys are right depends on the service
   }
   const ServiceEntry* service = find_service(listener.service);
+  if (service->speaks_first) listener.defer_accept = Duration::zero();
   listener.service_options =
       read_service_options(reader, *service, ServiceTable{table, p, listener.protocol});
 }

@@ -13,10 +13,11 @@
 
 namespace ackd {
 
-// Whether ackd acts on proxy_protocol yet. Until the PROXY transport is
-// wired into the stream connections, a value other than "off" is refused
-// ("not yet"), so that --check-config never claims more than ackd does.
-inline constexpr bool kProxyProtocolServed = false;
+// Whether ackd acts on proxy_protocol: a value other than "off" is refused
+// ("not yet") when it does not, so that --check-config never claims more
+// than ackd does. The PROXY transport (daemon/transport/proxy_stream.h)
+// serves tcp and unix stream listeners.
+inline constexpr bool kProxyProtocolServed = true;
 
 // [[listener]] proxy_protocol and trusted_proxies (which may be set, to no
 // effect, while proxy_protocol is "off"); `served`: see above.

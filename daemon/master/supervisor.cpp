@@ -658,6 +658,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.credentials = credentials_;
   spec.master_pid = getpid();
   spec.scoreboard = &scoreboard_.entry(*entry);
+  spec.board = &scoreboard_;
   spec.reply_budget = &reply_budget_;
   spec.listener_board = &scoreboard_.listeners();
   spec.serving_fd = serving_.write.get();

@@ -16,12 +16,19 @@ StreamConnection::StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteS
 void StreamConnection::start() {
   owner_.recorder().count_connection();
   ++listener_.meter.counts().connections;
-  deadline_ = owner_.now() + owner_.limits().idle_timeout;
-  // The message has usually arrived with the connection: serve it at once,
-  // and join the event loop only if the connection outlives that (a
-  // connection per message then costs no epoll_ctl at all). The read sets
-  // the events to watch.
-  on_readable();
+  // A stream that opens first (a PROXY header) must open within message_timeout.
+  opening_ = stream_->opening();
+  deadline_ =
+      owner_.now() + (opening_ ? owner_.limits().message_timeout : owner_.limits().idle_timeout);
+  if (listener_.service->greet(out_)) {
+    greet();
+  } else {
+    // The message has usually arrived with the connection: serve it at once,
+    // and join the event loop only if the connection outlives that (a
+    // connection per message then costs no epoll_ctl at all). The read sets
+    // the events to watch.
+    on_readable();
+  }
   if (state_ == State::kClosed) return;
   try {
     owner_.loop().add(stream_->fd(), interest_, this);
@@ -30,6 +37,17 @@ void StreamConnection::start() {
     return;
   }
   registered_ = true;
+}
+
+// A service that speaks first (an agent) says its line and closes; what
+// the client sends (HAProxy's agent-send) is read until its end, so the
+// close never resets the line in flight.
+void StreamConnection::greet() {
+  out_ += '\n';
+  owner_.recorder().count_reply();
+  peer_may_send_ = true;
+  close_after_flush();
+  flush();
 }
 
 void StreamConnection::handle_event(uint32_t events) {
@@ -48,12 +66,21 @@ void StreamConnection::handle_event(uint32_t events) {
 void StreamConnection::on_readable() {
   std::span<char> buffer = owner_.read_buffer();
   IoResult read = stream_->read(buffer);
+  if (opening_ && !stream_->opening()) {
+    opening_ = false;
+    deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  }
   if (read.status == IoResult::kWouldBlock) {
     update_interest();  // the stream may wait on another event now (TLS)
     return;
   }
   if (read.status == IoResult::kBroken) {
     close();  // reset or other error: nobody left to answer
+    return;
+  }
+  if (read.status == IoResult::kRefused) {
+    reply_error(stream_->refusal());
+    flush();
     return;
   }
   listener_.meter.counts().received_bytes += read.bytes;
@@ -306,7 +333,17 @@ void StreamConnection::update_interest() {
 
 void StreamConnection::check_deadline(SteadyTime now) {
   if (now < deadline_ || state_ == State::kClosed) return;
-  if (state_ == State::kReading && framer_.has_partial()) {
+  if (state_ == State::kReading && opening_) {
+    opening_ = false;
+    std::string_view refusal = stream_->refuse_late();
+    if (refusal.empty()) {
+      owner_.recorder().count_error();
+      discard_input_and_close();
+      return;
+    }
+    reply_error(refusal);
+    flush();
+  } else if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);
     flush();
   } else if (state_ == State::kReading && !holding()) {

@@ -62,6 +62,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
     SteadyTime received{};  // the turn its message's last byte was read in
   };
 
+  void greet();
   void on_readable();
   void linger_read();
   bool on_message(std::string_view message);
@@ -101,6 +102,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   bool flush_queued_ = false;   // on the owner's list of connections to flush
   bool registered_ = false;     // with the event loop
   bool peer_may_send_ = false;  // so a close must linger (see after_flush)
+  bool opening_ = false;        // the stream's opening (a PROXY header) is under way
   uint32_t interest_ = 0;
   SteadyTime deadline_{};  // idle, message or linger deadline, by state
 };

@@ -25,13 +25,13 @@ namespace {
 // Takes over the inherited sockets and makes each listener's service and,
 // for a stream listener, its transport.
 std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners,
-                                            ListenerBoard* board) {
+                                            const ServiceContext& context, ListenerBoard* board) {
   std::vector<ServedListener> served;
   for (Listener& listener : listeners) {
     ServedListener s;
     s.config = &listener.config;
     s.fd = std::move(listener.fd);  // this process now owns its copy
-    s.service = make_service(listener.config);
+    s.service = make_service(listener.config, context);
     s.meter = ListenerMeter(board, listener.config.name);
     if (is_stream(listener.config.protocol)) s.transport = make_stream_transport(listener.config);
     served.push_back(std::move(s));
@@ -114,7 +114,8 @@ int run_worker(const WorkerSpec& spec) {
   if (spec.credentials) drop_privileges(*spec.credentials);
   ServeCore core(config.daemon);
   RecordStages stages = open_record_stages(config, core, *spec.scoreboard);
-  std::vector<ServedListener> listeners = serve_inherited(*spec.listeners, spec.listener_board);
+  std::vector<ServedListener> listeners =
+      serve_inherited(*spec.listeners, ServiceContext{spec.board}, spec.listener_board);
   if (config.daemon.mode == ProcessMode::kFork) {
     ForkingSink sink(config, spec.max_children, *spec.scoreboard, core);
     return serve_with(spec, core, sink, listeners);

@@ -36,6 +36,7 @@ struct WorkerSpec {
   std::optional<Credentials> credentials;
   pid_t master_pid = 0;
   ScoreboardEntry* scoreboard = nullptr;    // this worker's entry (shared memory): required
+  const Scoreboard* board = nullptr;        // the whole: the daemon's state, for the services
   ReplyBudget* reply_budget = nullptr;      // UDP, shared by every worker: required
   ListenerBoard* listener_board = nullptr;  // per-listener counters (shared memory)
   std::vector<int> close_in_child;          // the master's own fds

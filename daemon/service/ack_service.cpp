@@ -38,7 +38,7 @@ ServiceOptionsPtr read_options(ConfigReader& reader, const ServiceTable& listene
   return options;
 }
 
-std::unique_ptr<Service> make(const ServiceOptions* options) {
+std::unique_ptr<Service> make(const ServiceOptions* options, const ServiceContext& /*context*/) {
   static const AckOptions kDefaults;
   const auto* ack = options != nullptr ? dynamic_cast<const AckOptions*>(options) : &kDefaults;
   assert(ack != nullptr && "the options of another service");

@@ -13,7 +13,8 @@ ServiceOptionsPtr read_options(ConfigReader& /*reader*/, const ServiceTable& /*l
   return nullptr;
 }
 
-std::unique_ptr<Service> make(const ServiceOptions* /*options*/) {
+std::unique_ptr<Service> make(const ServiceOptions* /*options*/,
+                              const ServiceContext& /*context*/) {
   return std::make_unique<EchoService>();
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "daemon/config/config.h"
+#include "daemon/scoreboard.h"
 
 namespace ackd {
 
@@ -20,6 +21,18 @@ class Service {
   // holds an LF (the framing ends it there) and the transport adds the LF
   // after the reply, which must be one line; a datagram reply is sent as it is.
   virtual void respond(std::string_view message, std::string& reply) = 0;
+  // A service that speaks first (an agent answering a load balancer's check
+  // as soon as it connects): appends its one line to `reply` (the transport
+  // adds the LF) and returns true; a stream connection then closes after it.
+  // Most services wait to be spoken to.
+  virtual bool greet(std::string& /*reply*/) { return false; }
+};
+
+// What a service may read of the daemon beyond its listener: the scoreboard
+// (the daemon's state: serving, draining...). Null where there is none (a
+// service made in a test, or by the config checker).
+struct ServiceContext {
+  const Scoreboard* scoreboard = nullptr;
 };
 
 // What a service read from its listener's table (its own keys), kept in the
@@ -31,7 +44,8 @@ class ServiceOptions {
 
 // The service a listener names (`service = "ack"`), made with its options;
 // nullptr if the name is unknown (a config that parsed never has one).
-std::unique_ptr<Service> make_service(const ListenerConfig& listener);
+std::unique_ptr<Service> make_service(const ListenerConfig& listener,
+                                      const ServiceContext& context = {});
 
 // Protocol error replies, sent by the transports before they close.
 inline constexpr std::string_view kErrTooLong = "ERR message too long";

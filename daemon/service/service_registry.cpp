@@ -5,6 +5,7 @@
 
 #include "daemon/service/ack_service.h"
 #include "daemon/service/echo_service.h"
+#include "daemon/service/haproxy_agent_service.h"
 
 namespace ackd {
 namespace {
@@ -46,6 +47,7 @@ std::span<const ServiceEntry> services() {
   static const ServiceEntry table[] = {
       ack_service(),
       echo_service(),
+      haproxy_agent_service(),
   };
   return table;
 }
@@ -79,9 +81,10 @@ ServiceOptionsPtr read_service_options(ConfigReader& reader, const ServiceEntry&
   return service.read_options(reader, listener);
 }
 
-std::unique_ptr<Service> make_service(const ListenerConfig& listener) {
+std::unique_ptr<Service> make_service(const ListenerConfig& listener,
+                                      const ServiceContext& context) {
   const ServiceEntry* service = find_service(listener.service);
-  return service != nullptr ? service->make(listener.service_options.get()) : nullptr;
+  return service != nullptr ? service->make(listener.service_options.get(), context) : nullptr;
 }
 
 }  // namespace ackd

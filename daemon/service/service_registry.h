@@ -41,13 +41,17 @@ struct ServiceEntry {
   // `reader`. nullptr: the service has no options.
   ServiceOptionsPtr (*read_options)(ConfigReader& reader, const ServiceTable& listener);
   // `options`: what read_options returned, or nullptr for the defaults (a
-  // ListenerConfig made in code rather than read from a file).
-  std::unique_ptr<Service> (*make)(const ServiceOptions* options);
+  // ListenerConfig made in code rather than read from a file); `context`:
+  // what the service may read of the daemon.
+  std::unique_ptr<Service> (*make)(const ServiceOptions* options, const ServiceContext& context);
+  // The service speaks first (Service::greet): its listener accepts at once
+  // (defer_accept "0s" by default), since the client sends nothing.
+  bool speaks_first = false;
 };
 
 std::span<const ServiceEntry> services();
 const ServiceEntry* find_service(std::string_view name);
-// "ack or echo": the names, for errors.
+// "ack, echo or haproxy-agent": the names, for errors.
 std::string service_names_text();
 // Whether some service takes `key` (so a listener key it is not unknown).
 bool is_service_key(std::string_view key);

@@ -4,12 +4,13 @@
 // the bytes (TLS) or comes before them (a PROXY protocol header) slots in
 // here, and neither the framing nor the service knows of it.
 //
-// How the layers to come fit (issues 18 and 19), each a stream of its own
-// that wraps the plain one, made by the listener's StreamTransport:
-// - PROXY protocol: read() takes the header before the first message
-//   (kWouldBlock until it is whole, kBroken if it is invalid; the bytes after
-//   it are kept for the next read()), and from then on peer() names the
-//   client the header gives and the proxy it came through.
+// How the layers fit (issues 18 and 19), each a stream of its own that
+// wraps the plain one, made by the listener's StreamTransport:
+// - PROXY protocol (proxy_stream.h): read() takes the header before the
+//   first message (kWouldBlock until it is whole, kRefused with refusal()
+//   if it is invalid or not to be believed; the bytes after it are the
+//   first read()'s), and from then on peer() names the client the header
+//   gives and the proxy it came through.
 // - TLS (OpenSSL, non-blocking): read() and write() are SSL_read and
 //   SSL_write, and the handshake runs inside the first reads (kWouldBlock
 //   while it is under way). When SSL_read wants to write (or SSL_write to
@@ -20,8 +21,9 @@
 //   EPOLLOUT and the next read() finishes it. peer() adds the verified
 //   client's identity.
 // Both need a deadline for their opening (the header, the handshake) that
-// is not idle_timeout: the first of them adds that question here (until the
-// stream is open, the connection's deadline is the stream's).
+// is not idle_timeout: while opening() is true, the connection's deadline is
+// message_timeout from the accept, and when it passes the connection asks
+// refuse_late() for the line to send before it closes.
 #pragma once
 
 #include <sys/epoll.h>
@@ -39,6 +41,8 @@ struct IoResult {
     kWouldBlock,  // nothing now: wait for the events interest() asks for
     kEnd,         // read: the peer ended its output (FIN, or TLS close_notify)
     kBroken,      // a reset or an error: nobody is left to answer
+    kRefused,     // read: the stream refuses the client (a bad PROXY header):
+                  // send refusal() as an ERR line, then close
   };
   Status status;
   size_t bytes = 0;
@@ -95,6 +99,14 @@ class ByteStream {
   // SocketAddress::to_raw_string), or whatever the layers know better.
   // Formatted on first use: only the log and the spool ask for it.
   virtual std::string_view peer() = 0;
+
+  // The stream's opening (a PROXY header, a TLS handshake) is still under way.
+  virtual bool opening() const { return false; }
+  // After read() returned kRefused: the ERR line to send ("ERR ...").
+  virtual std::string_view refusal() const { return {}; }
+  // The opening did not end within message_timeout: the stream gives up on
+  // it and returns the ERR line to send (empty: none can be sent).
+  virtual std::string_view refuse_late() { return {}; }
 
  protected:
   ByteStream() = default;

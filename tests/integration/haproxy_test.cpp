@@ -1,15 +1,13 @@
 // ackd behind a real HAProxy (Debian's haproxy 2.6) on loopback, clients
-// coming from distinct loopback sources (127.0.0.2, 127.0.0.3). Today ackd
-// records HAProxy's address for every message: the need for the PROXY
-// protocol (issue 18). The test of the remedy runs once ackd reads PROXY
-// headers (--check-config accepts proxy_protocol); until then it skips,
-// saying so.
+// coming from distinct loopback sources (127.0.0.2, 127.0.0.3). Without the
+// PROXY protocol ackd records HAProxy's address for every message; with
+// send-proxy-v2 and proxy_protocol = "v2", each client's.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <fstream>
+#include <csignal>
 #include <string>
 
 #include "common/syscall.h"
@@ -90,21 +88,12 @@ TEST(Haproxy, WithoutProxyProtocolAckdRecordsHaproxysAddress) {
 }
 
 // With send-proxy-v2 and proxy_protocol = "v2", each message is recorded
-// with its client's address. To complete once ackd reads PROXY headers.
+// with its client's address (and HAProxy's, as the proxy it came through).
 TEST(Haproxy, SendProxyV2RecordsTheClientsAddress) {
   SKIP_WITHOUT_HAPROXY();
   uint16_t back = free_port(), front = free_port();
   std::string config =
       "[daemon]\nworkers = 1\n" + tcp_listener("tcp", back, "proxy_protocol = \"v2\"\n");
-  TempDir dir;
-  std::ofstream(dir.file("check.conf")) << config;
-  RunResult check = run({ACKD_BINARY, "--check-config", "--config", dir.file("check.conf")});
-  if (check.exit_code != 0 &&
-      check.err.find("does not read PROXY headers yet") != std::string::npos) {
-    GTEST_SKIP() << "to complete once ackd reads PROXY headers (issue 18, the byte-stream seam): "
-                 << check.err;
-  }
-  ASSERT_EQ(check.exit_code, 0) << check.err;
   Daemon daemon(config);
   Haproxy haproxy(listen_section(front, back, "send-proxy-v2 check-send-proxy"), {front});
   ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
@@ -113,6 +102,90 @@ TEST(Haproxy, SendProxyV2RecordsTheClientsAddress) {
   EXPECT_EQ(exchange_from("127.0.0.3", front, "from-three\n"), "I got your message\n");
   EXPECT_NE(message_line(daemon, "from-two").find("127.0.0.2"), std::string::npos) << daemon.log();
   EXPECT_NE(message_line(daemon, "from-three").find("127.0.0.3"), std::string::npos);
+}
+
+// Only HAProxy (127.0.0.1) is trusted: a client from 127.0.0.2 that
+// connects to ackd directly with a forged header is refused, and the
+// address it forged appears nowhere; the same client through HAProxy is
+// recorded as itself.
+TEST(Haproxy, AForgedHeaderFromAnUntrustedSourceIsRefused) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t back = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\n" +
+                tcp_listener("tcp", back,
+                             "proxy_protocol = \"any\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n"));
+  Haproxy haproxy(listen_section(front, back, "send-proxy-v2 check-send-proxy"), {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+  EXPECT_EQ(
+      exchange_from("127.0.0.2", back, "PROXY TCP4 198.51.100.66 127.0.0.1 4000 51717\r\nforged\n"),
+      "ERR PROXY header from an untrusted source\n");
+  EXPECT_EQ(exchange_from("127.0.0.2", front, "honest\n"), "I got your message\n");
+  std::string line = message_line(daemon, "honest");
+  EXPECT_NE(line.find("peer=\"127.0.0.2:"), std::string::npos) << line;
+  EXPECT_TRUE(daemon.wait_for_log("refused the connection of 127.0.0.2:"));
+  EXPECT_EQ(daemon.log().find("198.51.100.66"), std::string::npos) << daemon.log();
+  EXPECT_EQ(daemon.log().find("forged"), std::string::npos) << daemon.log();
+}
+
+// HAProxy's unique id (unique-id-format, proxy-v2-options unique-id) is
+// recorded with the client: PP2_TYPE_UNIQUE_ID.
+TEST(Haproxy, TheUniqueIdOfTheConnectionIsRecorded) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t back = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\n" + tcp_listener("tcp", back, "proxy_protocol = \"v2\"\n"));
+  Haproxy haproxy("listen fleet\n  bind 127.0.0.1:" + std::to_string(front) +
+                      "\n  unique-id-format req-%ci-%cp\n  server a 127.0.0.1:" +
+                      std::to_string(back) + " send-proxy-v2 proxy-v2-options unique-id\n",
+                  {front});
+  EXPECT_EQ(exchange_from("127.0.0.2", front, "with-id\n"), "I got your message\n");
+  std::string line = message_line(daemon, "with-id");
+  EXPECT_NE(line.find(" id=req-127.0.0.2-"), std::string::npos) << line;
+}
+
+// A unix stream listener behind HAProxy (server on the socket's path, with
+// send-proxy-v2): each message names its TCP client, via the socket.
+TEST(Haproxy, UnixListenerWithSendProxyV2RecordsTheClient) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t front = free_port();
+  TempDir dir;
+  std::string path = dir.path() + "/ackd.sock";
+  Daemon daemon("[daemon]\nworkers = 1\n" +
+                unix_listener("local", path, "proxy_protocol = \"v2\"\n"));
+  Haproxy haproxy("listen fleet\n  bind 127.0.0.1:" + std::to_string(front) + "\n  server a unix@" +
+                      path + " check inter 200ms send-proxy-v2 check-send-proxy\n",
+                  {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+  EXPECT_EQ(exchange_from("127.0.0.3", front, "over-unix\n"), "I got your message\n");
+  std::string line = message_line(daemon, "over-unix");
+  EXPECT_NE(line.find("peer=\"127.0.0.3:"), std::string::npos) << line;
+  EXPECT_NE(line.find(" via unix:" + path), std::string::npos) << line;
+}
+
+// The haproxy-agent service on a port of its own, HAProxy's agent-check on
+// it: UP while ackd serves, DRAIN during drain_before_stop (new clients
+// go elsewhere while ackd still answers), and the messages still acked.
+TEST(Haproxy, AgentCheckSeesTheServerDrainBeforeTheStop) {
+  SKIP_WITHOUT_HAPROXY();
+  uint16_t back = free_port(), agent = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\ndrain_before_stop = \"3s\"\n" + tcp_listener("tcp", back) +
+                tcp_listener("agent", agent, "service = \"haproxy-agent\"\n"));
+  UniqueFd direct = connect_tcp(agent);  // as HAProxy: connect, read a line
+  EXPECT_EQ(read_until_eof(direct.get(), 5s), "up ready\n");
+  Haproxy haproxy(
+      listen_section(front, back,
+                     "agent-check agent-port " + std::to_string(agent) + " agent-inter 100ms"),
+      {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+  daemon.signal(SIGTERM);
+  // "DRAIN (agent)": the agent set it.
+  ASSERT_TRUE(
+      wait_until([&] { return haproxy.server_status("fleet", "a") == "DRAIN (agent)"; }, 3s))
+      << haproxy.command("show stat") << daemon.log();
+  EXPECT_EQ(tcp_exchange(back, "still served while draining\n"), "I got your message\n");
+  ASSERT_TRUE(daemon.wait_for(10s));
 }
 
 }  // namespace

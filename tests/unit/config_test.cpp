@@ -296,14 +296,15 @@ INSTANTIATE_TEST_SUITE_P(
         // Each of these passed the check and then failed at run time.
         BadCase{"service_unknown",
                 "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nservice='nope'\n",
-                ":5:9: listener[0].service: unknown service \"nope\" (expected ack or echo)"},
+                ":5:9: listener[0].service: unknown service \"nope\" (expected ack, echo or "
+                "haproxy-agent)"},
         BadCase{"ack_on_an_echo_listener",
                 "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/a'\nservice='echo'\n"
                 "ack='hi'\n",
                 ":6:5: listener[0].ack: only the ack service takes an ack text"},
         BadCase{"service_not_a_string",
                 "[[listener]]\nname='a'\nprotocol='tcp'\naddress='h:1'\nservice=['ack']\n",
-                ":5:9: listener[0].service: expected a service name (ack or echo)"},
+                ":5:9: listener[0].service: expected a service name (ack, echo or haproxy-agent)"},
         BadCase{"unix_and_unixgram_on_one_path",
                 "[[listener]]\nname='a'\nprotocol='unix'\npath='/tmp/s'\n"
                 "[[listener]]\nname='b'\nprotocol='unixgram'\npath='/tmp/s'\n",

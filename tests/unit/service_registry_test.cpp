@@ -44,7 +44,7 @@ TEST(ServiceRegistry, OneEntryPerName) {
   }
   EXPECT_TRUE(names.count("ack") && names.count("echo"));
   EXPECT_EQ(find_service("nope"), nullptr);
-  EXPECT_EQ(service_names_text(), "ack or echo");
+  EXPECT_EQ(service_names_text(), "ack, echo or haproxy-agent");
 }
 
 TEST(ServiceRegistry, KnowsWhichKeysBelongToAService) {
@@ -54,8 +54,9 @@ TEST(ServiceRegistry, KnowsWhichKeysBelongToAService) {
 }
 
 TEST(ServiceRegistry, UnknownServiceNamesTheKnownOnes) {
-  EXPECT_EQ(problem_of(listener_table("tcp", "service='nope'\nack='x'\n")),
-            "x:5:9: listener[0].service: unknown service \"nope\" (expected ack or echo)");
+  EXPECT_EQ(
+      problem_of(listener_table("tcp", "service='nope'\nack='x'\n")),
+      "x:5:9: listener[0].service: unknown service \"nope\" (expected ack, echo or haproxy-agent)");
 }
 
 TEST(ServiceRegistry, AKeyOfAnotherServiceNamesIt) {

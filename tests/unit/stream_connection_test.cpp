@@ -4,12 +4,17 @@
 // may); and the client named by the stream, not by the connection.
 #include "daemon/serve/stream_connection.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include <string>
 #include <vector>
 
 #include "daemon/serve/connection_set.h"
+#include "daemon/service/haproxy_agent_service.h"
+#include "daemon/transport/proxy_stream.h"
 #include "tests/support/fake_byte_stream.h"
 
 namespace ackd {
@@ -195,6 +200,103 @@ TEST_F(StreamConnectionTest, AStartedMessageMustEndWithinTheMessageTimeout) {
   std::shared_ptr<FakeStreamScript> stream = open("slow");
   connections_.sweep(std::chrono::steady_clock::now() + 11s);
   EXPECT_EQ(stream->written, "ERR message timeout\n");
+}
+
+// A service that speaks first (the HAProxy agent): its line on connect,
+// then the close, after reading what the client sends until its end.
+TEST_F(StreamConnectionTest, AServiceThatGreetsSpeaksFirstThenCloses) {
+  config_.service = "haproxy-agent";
+  listener_.service = make_service(config_);
+  std::shared_ptr<FakeStreamScript> stream = open("");
+  EXPECT_EQ(stream->written, "up ready\n");
+  EXPECT_TRUE(stream->output_shut);
+  EXPECT_FALSE(stream->closed);  // lingering: an agent-send line may come
+  stream->client_sends("agent-send line\n");
+  stream->client_ends();
+  turns();
+  EXPECT_EQ(stream->written, "up ready\n");
+  EXPECT_TRUE(stream->closed);
+  EXPECT_EQ(recorder_.counters().replies, 1u);
+}
+
+// A listener that expects a PROXY header: the real ProxyStream over the fake.
+class ProxiedConnectionTest : public StreamConnectionTest {
+ protected:
+  ProxiedConnectionTest() {
+    config_.proxy_protocol = ProxyProtocol::kV1;
+    auto fake = std::make_unique<FakeTransport>();
+    fake_ = fake.get();
+    listener_.transport = std::make_unique<ProxyTransport>(std::move(fake), config_);
+  }
+  std::shared_ptr<FakeStreamScript> open_from(const char* ip, std::string first_chunk) {
+    std::shared_ptr<FakeStreamScript> stream = fake_->prepare();
+    stream->peer_name = std::string(ip) + ":41000";
+    if (!first_chunk.empty()) stream->client_sends(std::move(first_chunk));
+    SocketAddress peer;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(peer.get());
+    v4->sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &v4->sin_addr);
+    peer.length = sizeof(sockaddr_in);
+    connections_.open(UniqueFd(), peer, listener_);
+    return stream;
+  }
+
+  FakeTransport* fake_ = nullptr;
+};
+
+TEST_F(ProxiedConnectionTest, TheRecordNamesTheClientOfTheHeader) {
+  RecordingStage stage(/*holds=*/false);
+  recorder_.add_stage(&stage);
+  std::shared_ptr<FakeStreamScript> stream =
+      open_from("127.0.0.1", "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\nhi\n");
+  EXPECT_EQ(stream->written, "ack:hi\n");
+  ASSERT_EQ(stage.peers.size(), 1u);
+  EXPECT_EQ(stage.peers[0], "203.0.113.9:5000 via 127.0.0.1:41000");
+}
+
+TEST_F(ProxiedConnectionTest, AnUntrustedSourceGetsOneErrLineAndIsClosed) {
+  RecordingStage stage(/*holds=*/false);
+  recorder_.add_stage(&stage);
+  std::shared_ptr<FakeStreamScript> stream =
+      open_from("192.0.2.7", "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\nhi\n");
+  EXPECT_EQ(stream->written, "ERR PROXY header from an untrusted source\n");
+  EXPECT_TRUE(stage.peers.empty());  // nothing recorded, forged or not
+  EXPECT_EQ(recorder_.counters().errors, 1u);
+  stream->client_ends();
+  turns();
+  EXPECT_TRUE(stream->closed);
+}
+
+TEST_F(ProxiedConnectionTest, ABadHeaderGetsOneErrLine) {
+  std::shared_ptr<FakeStreamScript> stream = open_from("127.0.0.1", "hello\n");
+  EXPECT_TRUE(stream->written.starts_with("ERR bad PROXY header: ")) << stream->written;
+  EXPECT_EQ(std::count(stream->written.begin(), stream->written.end(), '\n'), 1);
+  EXPECT_EQ(recorder_.counters().errors, 1u);
+}
+
+TEST_F(ProxiedConnectionTest, TheHeaderMustBeWholeWithinTheMessageTimeout) {
+  std::shared_ptr<FakeStreamScript> stream = open_from("127.0.0.1", "PROXY TCP4 ");
+  connections_.sweep(std::chrono::steady_clock::now() + 9s);
+  EXPECT_EQ(stream->written, "");
+  connections_.sweep(std::chrono::steady_clock::now() + 11s);
+  EXPECT_EQ(stream->written, "ERR no complete PROXY header within message_timeout\n");
+}
+
+TEST_F(ProxiedConnectionTest, OnceOpenTheIdleTimeoutApplies) {
+  std::shared_ptr<FakeStreamScript> stream =
+      open_from("127.0.0.1", "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\n");
+  connections_.sweep(std::chrono::steady_clock::now() + 11s);
+  EXPECT_FALSE(stream->closed);
+  EXPECT_EQ(stream->written, "");
+}
+
+TEST_F(ProxiedConnectionTest, AProbeThatSendsNothingIsNoError) {
+  std::shared_ptr<FakeStreamScript> stream = open_from("127.0.0.1", "");
+  stream->client_ends();
+  turns();
+  EXPECT_TRUE(stream->closed);
+  EXPECT_EQ(stream->written, "");
+  EXPECT_EQ(recorder_.counters().errors, 0u);
 }
 
 }  // namespace

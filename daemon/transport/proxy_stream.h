@@ -1,0 +1,86 @@
+// ProxyStream: a ByteStream that takes the PROXY protocol header (HAProxy's
+// doc/proxy-protocol.txt) off the front of a connection before any byte
+// reaches the framing, on a listener with proxy_protocol "v1", "v2" or
+// "any". It believes the header only from a trusted proxy (trusted_proxies;
+// any client of a unix listener); anyone else, and any header that is
+// malformed, partial or too long, is refused with one ERR line (kRefused).
+// Once open, peer() names the client the header gives and the proxy it came
+// through: "203.0.113.9:5000 via 127.0.0.1:41000". In fork mode the header
+// is read in the connection process, like every other byte; the refusals'
+// warnings are throttled across those processes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/socket_address.h"
+#include "daemon/config/config.h"
+#include "daemon/log/shared_log_throttle.h"
+#include "daemon/transport/byte_stream.h"
+#include "daemon/transport/proxy_header.h"
+#include "daemon/transport/stream_transport.h"
+
+namespace ackd {
+
+class ProxyStream final : public ByteStream {
+ public:
+  // `real_peer`: who connected (the proxy, if it is one); `config` and
+  // `refusals` (the throttle of the refusals' warnings) outlive this.
+  ProxyStream(std::unique_ptr<ByteStream> inner, const SocketAddress& real_peer,
+              const ListenerConfig& config, SharedLogThrottle& refusals);
+
+  int fd() const override { return inner_->fd(); }
+  IoResult read(std::span<char> buffer) override;
+  IoResult write(std::string_view data, bool fin_follows) override {
+    return inner_->write(data, fin_follows);
+  }
+  void shutdown_write() override { inner_->shutdown_write(); }
+  void refuse_input() override { inner_->refuse_input(); }
+  bool input_waiting() const override { return inner_->input_waiting(); }
+  void discard_input(std::span<char> scratch) override { inner_->discard_input(scratch); }
+  void close() override { inner_->close(); }
+  std::string_view peer() override;
+
+  bool opening() const override { return state_ == State::kHeader; }
+  std::string_view refusal() const override { return refusal_; }
+  std::string_view refuse_late() override;
+
+ private:
+  enum class State { kHeader, kOpen, kRefused };
+
+  IoResult read_header(std::span<char> buffer);
+  IoResult opened(const ProxyHeader& header, std::span<char> buffer);
+  IoResult refuse(std::string_view why);
+
+  std::unique_ptr<ByteStream> inner_;
+  const SocketAddress real_peer_;
+  const ListenerConfig& config_;
+  SharedLogThrottle& refusals_;
+  State state_ = State::kHeader;
+  std::string received_;  // the header's bytes so far
+  // From the header: the client ("" for LOCAL, UNKNOWN: the real peer
+  // stands), and the proxy's unique id for the connection.
+  std::string client_;
+  std::string unique_id_;
+  std::string peer_text_;
+  std::string refusal_;
+};
+
+class ProxyTransport final : public StreamTransport {
+ public:
+  // `inner`: the transport beneath the header (plain today).
+  ProxyTransport(std::unique_ptr<StreamTransport> inner, const ListenerConfig& config)
+      : inner_(std::move(inner)), config_(config) {}
+  std::unique_ptr<ByteStream> open(UniqueFd fd, const SocketAddress& peer) const override {
+    return std::make_unique<ProxyStream>(inner_->open(std::move(fd), peer), peer, config_,
+                                         refusals_);
+  }
+
+ private:
+  std::unique_ptr<StreamTransport> inner_;
+  const ListenerConfig& config_;
+  // Made in the worker, before it forks connection processes (fork mode).
+  mutable SharedLogThrottle refusals_;
+};
+
+}  // namespace ackd

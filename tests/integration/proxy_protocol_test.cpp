@@ -1,0 +1,131 @@
+// Listeners with proxy_protocol, through the real daemon: ackctl send
+// --proxy-v1/--proxy-v2 plays the proxy. The client the header names is
+// what the log and the spool record, with the proxy it came through; an
+// untrusted source, a bad or a late header gets one ERR line; a probe that
+// sends nothing is no error. In both process models.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include <string>
+
+#include "tests/support/config_file.h"
+#include "tests/support/daemon.h"
+#include "tests/support/exchange.h"
+#include "tests/support/net.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/wait.h"
+
+namespace ackd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ProxyProtocol : public testing::TestWithParam<std::string> {
+ protected:
+  std::string daemon_section() const {
+    return GetParam() == "fork" ? "[daemon]\nmode = \"fork\"\n" : "[daemon]\nworkers = 1\n";
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, ProxyProtocol, testing::Values("workers", "fork"));
+
+TEST_P(ProxyProtocol, TheRecordNamesTheClientOfTheHeaderAndTheProxy) {
+  uint16_t port = free_port();
+  TempDir spool;
+  chmod(spool.path().c_str(), 0755);  // run as root, the workers are nobody
+  Daemon daemon(daemon_section() + tcp_listener("tcp", port, "proxy_protocol = \"any\"\n") +
+                "[spool]\npath = \"" + spool.path() + "/spool\"\n");
+  for (const char* version : {"--proxy-v1", "--proxy-v2"}) {
+    RunResult r = ackctl({"send", version, "--proxy-source", "203.0.113.9:5000", "127.0.0.1",
+                          std::to_string(port), std::string("via") + (version + 8)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "I got your message\n");
+  }
+  for (const char* text : {"viav1", "viav2"}) {
+    ASSERT_TRUE(daemon.wait_for_log(std::string("text=\"") + text + "\"")) << daemon.log();
+    std::string line = lines_with(daemon.log(), std::string("text=\"") + text + "\"").front();
+    EXPECT_NE(line.find("203.0.113.9:5000 via 127.0.0.1:"), std::string::npos) << line;
+  }
+  ASSERT_TRUE(daemon.stop());
+  RunResult cat = run({ACKCTL_BINARY, "spool", "cat", spool.path() + "/spool"});
+  ASSERT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(lines_with(cat.out, "203.0.113.9:5000 via 127.0.0.1:").size(), 2u) << cat.out;
+}
+
+TEST_P(ProxyProtocol, AnUntrustedSourceIsRefusedAndItsForgedAddressAppearsNowhere) {
+  uint16_t port = free_port();
+  Daemon daemon(
+      daemon_section() +
+      tcp_listener("tcp", port, "proxy_protocol = \"v1\"\ntrusted_proxies = [\"10.0.0.0/8\"]\n"));
+  RunResult r = ackctl({"send", "--proxy-v1", "--proxy-source", "203.0.113.9:5000", "127.0.0.1",
+                        std::to_string(port), "forged"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("ERR PROXY header from an untrusted source"), std::string::npos) << r.err;
+  ASSERT_TRUE(daemon.wait_for_log("PROXY header from an untrusted source")) << daemon.log();
+  EXPECT_EQ(daemon.log().find("203.0.113.9"), std::string::npos) << daemon.log();
+  EXPECT_EQ(daemon.log().find("forged"), std::string::npos) << daemon.log();
+}
+
+TEST_P(ProxyProtocol, ABadHeaderGetsOneErrLine) {
+  uint16_t port = free_port();
+  Daemon daemon(daemon_section() + tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n"));
+  UniqueFd fd = connect_tcp(port);
+  send_all(fd.get(), "hello\n");
+  std::string reply = read_until_eof(fd.get(), 5s);
+  EXPECT_EQ(reply.rfind("ERR bad PROXY header: ", 0), 0u) << reply;
+  EXPECT_EQ(std::count(reply.begin(), reply.end(), '\n'), 1) << reply;
+}
+
+TEST_P(ProxyProtocol, AHeaderMustBeWholeWithinTheMessageTimeout) {
+  uint16_t port = free_port();
+  Daemon daemon(daemon_section() + "message_timeout = \"300ms\"\n" +
+                tcp_listener("tcp", port, "proxy_protocol = \"v1\"\n"));
+  UniqueFd fd = connect_tcp(port);
+  send_all(fd.get(), "PROXY TCP4 ");
+  EXPECT_EQ(read_until_eof(fd.get(), 5s), "ERR no complete PROXY header within message_timeout\n");
+}
+
+// Refusals are logged at most once per 10 s, in fork mode too, where each
+// connection process reads its own header.
+TEST_P(ProxyProtocol, RefusalsAreLoggedOncePerInterval) {
+  uint16_t port = free_port();
+  Daemon daemon(daemon_section() + tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n"));
+  for (int i = 0; i < 5; ++i) {
+    UniqueFd fd = connect_tcp(port);
+    send_all(fd.get(), "not a header\n");
+    EXPECT_EQ(read_until_eof(fd.get(), 5s).rfind("ERR bad PROXY header: ", 0), 0u);
+  }
+  ASSERT_TRUE(daemon.wait_for_log("refused the connection of"));
+  EXPECT_EQ(lines_with(daemon.log(), "refused the connection of").size(), 1u) << daemon.log();
+}
+
+// HAProxy's plain checks connect and close: no error in the log.
+TEST_P(ProxyProtocol, AProbeThatSendsNothingIsNoError) {
+  uint16_t port = free_port();
+  Daemon daemon(daemon_section() + tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n"));
+  for (int i = 0; i < 3; ++i) connect_tcp(port);  // closed at once
+  RunResult r = ackctl({"send", "--proxy-v2", "--proxy-source", "203.0.113.9:5000", "127.0.0.1",
+                        std::to_string(port), "after"});
+  EXPECT_EQ(r.out, "I got your message\n") << r.err;
+  ASSERT_TRUE(daemon.wait_for_log("text=\"after\""));
+  EXPECT_EQ(daemon.log().find("refused"), std::string::npos) << daemon.log();
+}
+
+TEST_P(ProxyProtocol, AUnixListenerTakesTheHeaderToo) {
+  TempDir dir;
+  std::string path = dir.path() + "/s";
+  Daemon daemon(daemon_section() + unix_listener("unix", path, "proxy_protocol = \"v2\"\n"));
+  RunResult r = ackctl(
+      {"send", "--unix", path, "--proxy-v2", "--proxy-source", "203.0.113.9:5000", "overunix"});
+  EXPECT_EQ(r.out, "I got your message\n") << r.err;
+  ASSERT_TRUE(daemon.wait_for_log("text=\"overunix\"")) << daemon.log();
+  std::string line = lines_with(daemon.log(), "text=\"overunix\"").front();
+  EXPECT_NE(line.find("203.0.113.9:5000 via unix:" + path), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace ackd::test

@@ -1,0 +1,213 @@
+// ProxyStream over a fake stream: the PROXY header taken off the front (whole
+// or in pieces), the bytes after it handed on, the client named with the
+// proxy it came through; and every refusal (an untrusted source, a bad,
+// partial or too long header, a late one), each with its ERR line.
+#include "daemon/transport/proxy_stream.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/crc32c.h"
+#include "tests/support/fake_byte_stream.h"
+
+namespace ackd {
+namespace {
+
+using namespace std::string_literals;
+
+SocketAddress inet(const char* ip, uint16_t port) {
+  SocketAddress a;
+  if (inet_pton(AF_INET, ip, &reinterpret_cast<sockaddr_in*>(a.get())->sin_addr) == 1) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(a.get());
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    a.length = sizeof(sockaddr_in);
+  } else {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(a.get());
+    inet_pton(AF_INET6, ip, &v6->sin6_addr);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    a.length = sizeof(sockaddr_in6);
+  }
+  return a;
+}
+
+std::string be16(size_t value) {
+  return {static_cast<char>((value >> 8) & 0xff), static_cast<char>(value & 0xff)};
+}
+
+// PROXY v2, TCP4 203.0.113.9:5000 -> 127.0.0.1:51717, then `tlvs`.
+std::string v2_tcp4(unsigned char command, const std::string& tlvs = "") {
+  std::string block(12, '\0');
+  inet_pton(AF_INET, "203.0.113.9", block.data());
+  inet_pton(AF_INET, "127.0.0.1", block.data() + 4);
+  block.replace(8, 4, be16(5000) + be16(51717));
+  block += tlvs;
+  return "\r\n\r\n\0\r\nQUIT\n"s + static_cast<char>(command) + '\x11' + be16(block.size()) + block;
+}
+
+std::string tlv(unsigned char type, const std::string& value) {
+  return std::string(1, static_cast<char>(type)) + be16(value.size()) + value;
+}
+
+const std::string kV1 = "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\n";
+
+class ProxyStreamTest : public testing::Test {
+ protected:
+  ProxyStreamTest() {
+    config_.name = "edge";
+    config_.proxy_protocol = ProxyProtocol::kAny;
+    script_->peer_name = "127.0.0.1:41000";
+  }
+
+  ProxyStream& open(const SocketAddress& real_peer = inet("127.0.0.1", 41000)) {
+    stream_ = std::make_unique<ProxyStream>(std::make_unique<FakeByteStream>(script_), real_peer,
+                                            config_, refusals_);
+    return *stream_;
+  }
+  // One read: its status, and the bytes it gave.
+  std::pair<IoResult::Status, std::string> read() {
+    IoResult result = stream_->read(buffer_);
+    return {result.status,
+            std::string(buffer_, result.status == IoResult::kDone ? result.bytes : 0)};
+  }
+
+  ListenerConfig config_;
+  std::shared_ptr<FakeStreamScript> script_ = std::make_shared<FakeStreamScript>();
+  SharedLogThrottle refusals_;
+  std::unique_ptr<ProxyStream> stream_;
+  char buffer_[4096];
+};
+
+TEST_F(ProxyStreamTest, V1HeaderIsTakenOffAndNamesTheClientViaTheProxy) {
+  ProxyStream& stream = open();
+  script_->client_sends(kV1 + "hello\n");
+  EXPECT_TRUE(stream.opening());
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "hello\n"s));
+  EXPECT_FALSE(stream.opening());
+  EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000");
+}
+
+TEST_F(ProxyStreamTest, AHeaderInPiecesWaitsUntilWhole) {
+  ProxyStream& stream = open();
+  script_->client_sends(kV1.substr(0, 10));
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_TRUE(stream.opening());
+  script_->client_sends(kV1.substr(10));
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);  // whole, and nothing after it yet
+  EXPECT_FALSE(stream.opening());
+  script_->client_sends("next\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "next\n"s));
+}
+
+TEST_F(ProxyStreamTest, TheFirstMessageInTheNextChunkIsReadWithTheHeader) {
+  open();
+  script_->client_sends(kV1);
+  script_->client_sends("hi\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "hi\n"s));
+}
+
+TEST_F(ProxyStreamTest, AnUntrustedSourceIsRefusedAndItsForgedAddressIgnored) {
+  ProxyStream& stream = open(inet("192.0.2.7", 4242));
+  script_->peer_name = "192.0.2.7:4242";
+  script_->client_sends(kV1 + "hello\n");
+  EXPECT_EQ(read().first, IoResult::kRefused);
+  EXPECT_EQ(stream.refusal(), "ERR PROXY header from an untrusted source");
+  EXPECT_EQ(stream.peer(), "192.0.2.7:4242");
+  EXPECT_EQ(read().first, IoResult::kDone);  // refused: reads pass through (lingering)
+}
+
+TEST_F(ProxyStreamTest, IPv4TrustedProxiesMatchAMappedPeer) {
+  open(inet("::ffff:127.0.0.1", 41000));
+  script_->client_sends(kV1 + "hello\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "hello\n"s));
+}
+
+TEST_F(ProxyStreamTest, TrustedProxiesComeFromTheConfig) {
+  config_.trusted_proxies = CidrList({parse_cidr("10.0.0.0/8")});
+  open();
+  script_->client_sends(kV1);
+  EXPECT_EQ(read().first, IoResult::kRefused);
+}
+
+TEST_F(ProxyStreamTest, AUnixClientIsTrusted) {
+  open(SocketAddress::unix_path("/run/ackd.sock"));
+  script_->client_sends(kV1 + "x\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "x\n"s));
+}
+
+TEST_F(ProxyStreamTest, MalformedAndOverlongHeadersAreRefused) {
+  for (std::string input : {"GET / HTTP/1.0\r\n"s, "PROXY TCP4 1.2.3.4\r\n"s,
+                            "PROXY TCP4 " + std::string(120, '1') + "\r\n"}) {
+    SCOPED_TRACE(input);
+    script_ = std::make_shared<FakeStreamScript>();
+    ProxyStream& stream = open();
+    script_->client_sends(input);
+    EXPECT_EQ(read().first, IoResult::kRefused);
+    EXPECT_TRUE(stream.refusal().starts_with("ERR bad PROXY header: ")) << stream.refusal();
+  }
+}
+
+TEST_F(ProxyStreamTest, TheConfiguredVersionOnly) {
+  config_.proxy_protocol = ProxyProtocol::kV2;
+  open();
+  script_->client_sends(kV1);
+  EXPECT_EQ(read().first, IoResult::kRefused);
+}
+
+TEST_F(ProxyStreamTest, AProbeWithoutAByteIsAnEndNotARefusal) {
+  open();
+  script_->client_ends();
+  EXPECT_EQ(read().first, IoResult::kEnd);
+}
+
+TEST_F(ProxyStreamTest, AnEndInsideTheHeaderIsRefused) {
+  ProxyStream& stream = open();
+  script_->client_sends(kV1.substr(0, 20));
+  script_->client_ends();
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(read().first, IoResult::kRefused);
+  EXPECT_EQ(stream.refusal(), "ERR connection ended inside the PROXY header");
+}
+
+TEST_F(ProxyStreamTest, ALateHeaderIsRefused) {
+  ProxyStream& stream = open();
+  script_->client_sends(kV1.substr(0, 20));
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(stream.refuse_late(), "ERR no complete PROXY header within message_timeout");
+  EXPECT_FALSE(stream.opening());
+}
+
+TEST_F(ProxyStreamTest, V2LocalKeepsTheRealEndpoints) {
+  ProxyStream& stream = open();
+  script_->client_sends(v2_tcp4(0x20) + "m\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "m\n"s));
+  EXPECT_EQ(stream.peer(), "127.0.0.1:41000");
+}
+
+TEST_F(ProxyStreamTest, V2UniqueIdIsRecordedInThePeer) {
+  ProxyStream& stream = open();
+  script_->client_sends(v2_tcp4(0x21, tlv(0x05, "req-42")) + "m\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "m\n"s));
+  EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000 id=req-42");
+}
+
+TEST_F(ProxyStreamTest, V2WithAWrongChecksumIsRefused) {
+  std::string header = v2_tcp4(0x21, tlv(0x03, "\x01\x02\x03\x04"));
+  open();
+  script_->client_sends(header);
+  EXPECT_EQ(read().first, IoResult::kRefused);
+  // ... and with the right one it opens.
+  std::string good = v2_tcp4(0x21, tlv(0x03, std::string(4, '\0')));
+  uint32_t crc = crc32c(good.data(), good.size());
+  for (int i = 0; i < 4; ++i) good[good.size() - 4 + i] = static_cast<char>(crc >> (24 - 8 * i));
+  script_ = std::make_shared<FakeStreamScript>();
+  open();
+  script_->client_sends(good + "m\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "m\n"s));
+}
+
+}  // namespace
+}  // namespace ackd
