@@ -64,8 +64,8 @@ std::optional<size_t> Scoreboard::claim(uint32_t generation, uint32_t slot, int6
     e.generation.store(generation, std::memory_order_relaxed);
     e.slot.store(slot, std::memory_order_relaxed);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);
-    for (auto* counter :
-         {&e.open_connections, &e.connections, &e.messages, &e.replies, &e.errors, &e.dropped}) {
+    for (auto* counter : {&e.open_connections, &e.connections, &e.messages, &e.replies, &e.errors,
+                          &e.dropped, &e.refused}) {
       counter->store(0, std::memory_order_relaxed);
     }
     e.successor.store(false, std::memory_order_relaxed);

@@ -40,6 +40,7 @@ struct ScoreboardEntry {
   std::atomic<uint64_t> replies{0};  // by the listeners' services (acks, echoes)
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
+  std::atomic<uint64_t> refused{0};  // by allow, deny or a per-source limit
   // Set by the master before it retires the worker (reload, upgrade, fewer
   // workers): others serve its clients next, so idle keep-alive connections
   // are kept until they can be closed with an ack (see StreamConnection).

@@ -10,7 +10,7 @@ namespace {
 
 struct Totals {
   uint64_t open_connections = 0, connections = 0, messages = 0, replies = 0, errors = 0,
-           restarts = 0, dropped = 0;
+           restarts = 0, dropped = 0, refused = 0;
 };
 
 Totals totals_of(const StatusSnapshot& status) {
@@ -23,6 +23,7 @@ Totals totals_of(const StatusSnapshot& status) {
     t.errors += w.errors;
     t.restarts += w.restarts;
     t.dropped += w.dropped;
+    t.refused += w.refused;
   }
   return t;
 }
@@ -50,6 +51,9 @@ std::string render_status_text(const StatusSnapshot& s) {
   Totals t = totals_of(s);
   if (t.dropped > 0)
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.dropped);
+  if (t.refused > 0) {
+    out += fmt::format("refused (allow, deny, per-source limits): {}\n", t.refused);
+  }
   out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
                      "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
                      t.connections, t.messages, t.replies, t.errors, "", t.restarts);
@@ -76,17 +80,18 @@ std::string render_status_json(const StatusSnapshot& s) {
     out += fmt::format(
         "{}{{\"pid\":{},\"slot\":{},\"generation\":{},\"state\":{},\"open_connections\":{},"
         "\"connections\":{},\"messages\":{},\"replies\":{},\"acks\":{},\"errors\":{},"
-        "\"dropped\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        "\"dropped\":{},\"refused\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
         i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
-        w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.heartbeat_age_ms,
-        w.restarts);
+        w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.refused,
+        w.heartbeat_age_ms, w.restarts);
   }
   Totals t = totals_of(s);
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}{}}}\n",
+      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"refused\":{},\"restarts\":{}}}"
+      "{}}}\n",
       s.workers.size(), t.open_connections, t.connections, t.messages, t.replies, t.replies,
-      t.errors, t.dropped, t.restarts, render_replication_json(s.replication));
+      t.errors, t.dropped, t.refused, t.restarts, render_replication_json(s.replication));
   return out;
 }
 

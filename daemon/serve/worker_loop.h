@@ -59,7 +59,8 @@ class WorkerLoop final : public EventHandler {
   std::vector<std::unique_ptr<StreamAcceptor>> acceptors_;
   std::vector<std::unique_ptr<DatagramServer>> datagram_servers_;
   uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
-  uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0;
+  uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0,
+           published_refused_ = 0;
   bool signalled_ = false;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
