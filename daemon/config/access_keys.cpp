@@ -65,12 +65,29 @@ void reject_misplaced(ConfigReader& reader, const toml::table& table, const std:
   }
 }
 
+// Behind a PROXY header the socket's peer is the proxy: until the PROXY
+// transport applies the lists and limits to the client it reports
+// (AccessPolicy::admits, ByteStream::source), they are refused there
+// rather than silently applied to the proxy.
+void reject_behind_proxy(ConfigReader& reader, const toml::table& table, const std::string& p,
+                         const ListenerConfig& listener) {
+  if (listener.proxy_protocol == ProxyProtocol::kOff) return;
+  for (const char* key : kAccessKeys) {
+    if (const toml::node* node = table.get(key)) {
+      reader.problem(node->source(), p + key,
+                     "not yet applied behind a PROXY header (it would see the proxy, not the "
+                     "client): use it with proxy_protocol = \"off\"");
+    }
+  }
+}
+
 }  // namespace
 
 void read_access_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
                       ListenerConfig& listener) {
   reject_misplaced(reader, table, p, listener.protocol);
   if (is_unix(listener.protocol)) return;
+  reject_behind_proxy(reader, table, p, listener);
   if (const toml::node* node = table.get("allow")) {
     if (auto list = read_cidrs(reader, *node, p + "allow")) listener.access.allow = *list;
   }

@@ -78,5 +78,28 @@ TEST(AccessKeys, BadValuesNameTheirPlace) {
   }
 }
 
+// Until the PROXY transport applies them to the client it reports, the
+// lists would see the proxy: refused with a PROXY header on.
+TEST(AccessKeys, NotYetBehindAProxyHeader) {
+  toml::table table =
+      toml::parse(std::string_view("allow = ['10.0.0.0/8']\nmax_connections_per_source = 2\n"),
+                  std::string_view("x"));
+  ListenerConfig listener;
+  listener.proxy_protocol = ProxyProtocol::kV1;
+  ConfigReader reader("x");
+  read_access_keys(reader, table, "listener[0].", listener);
+  try {
+    reader.finish();
+    FAIL() << "accepted behind a PROXY header";
+  } catch (const ConfigError& e) {
+    std::string problems = e.what();
+    EXPECT_NE(problems.find("listener[0].allow: not yet applied behind a PROXY header"),
+              std::string::npos)
+        << problems;
+    EXPECT_NE(problems.find("listener[0].max_connections_per_source: not yet"), std::string::npos)
+        << problems;
+  }
+}
+
 }  // namespace
 }  // namespace ackd
