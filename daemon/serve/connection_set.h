@@ -31,7 +31,8 @@ class ConnectionSet final : public ConnectionOwner {
   // Frees the connections that closed since the last call.
   void collect();
   size_t size() const { return open_.size(); }
-  // Connections open from `source`'s IP (max_connections_per_source).
+  // Connections open from `source`'s IP, on listeners with
+  // max_connections_per_source (only those are counted).
   size_t open_from(const SocketAddress& source) const { return sources_.count(source_key(source)); }
 
   // The loop's clock, read once per iteration (cheaper than per read).

@@ -46,8 +46,12 @@ void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedL
     return;
   }
   fork_failed_ = false;
-  children_.emplace(pid, source_key(peer));
-  sources_.opened(source_key(peer));
+  std::optional<SourceKey> source;  // counted on listeners with max_connections_per_source
+  if (listener.config->source_limits.max_connections != 0) {
+    source = source_key(peer);
+    sources_.opened(*source);
+  }
+  children_.emplace(pid, source);
   ++accepted_;
 }
 
@@ -79,7 +83,7 @@ void ForkingSink::reap() {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     if (auto child = children_.find(pid); child != children_.end()) {
-      sources_.closed(child->second);
+      if (child->second) sources_.closed(*child->second);
       children_.erase(child);
     }
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL) {

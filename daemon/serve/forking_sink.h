@@ -55,8 +55,8 @@ class ForkingSink final : public AcceptSink {
   unsigned max_children_;
   ScoreboardEntry& entry_;
   ServeCore& core_;
-  std::optional<SpoolRelay> relay_;                // with record stages: the children's channels
-  std::unordered_map<pid_t, SourceKey> children_;  // and whom each serves
+  std::optional<SpoolRelay> relay_;  // with record stages: the children's channels
+  std::unordered_map<pid_t, std::optional<SourceKey>> children_;  // and whom each serves
   SourceCount sources_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -50,7 +51,9 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void resume_reading() { update_interest(); }
 
   size_t index = 0;  // position in the owner's table
-  SourceKey source;  // the accepted peer's IP, as the owner counts it
+  // The accepted peer's IP, as the owner counts it: only on a listener with
+  // max_connections_per_source (a hash table update per connection costs).
+  std::optional<SourceKey> source;
 
  private:
   enum class State { kReading, kClosing, kLingering, kClosed };
