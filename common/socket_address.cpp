@@ -44,6 +44,11 @@ std::string SocketAddress::to_raw_string() const {
     }
     case AF_INET6: {
       const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+      if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+        // An IPv4 client of a dual-stack listener: named as the IPv4 address it is.
+        inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, text, sizeof(text));
+        return std::string(text) + ":" + std::to_string(ntohs(in6->sin6_port));
+      }
       inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
       // Appended, not "[" + ...: GCC 12 at -O3 warns falsely (-Wrestrict) on that.
       std::string out = "[";

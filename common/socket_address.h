@@ -27,6 +27,8 @@ struct SocketAddress {
   // "127.0.0.1:80", "[::1]:80", "unix:/path", "unix:@abstract", "unix:(unnamed)":
   // to_string() escapes a unix path for logs and messages (escape_for_log);
   // to_raw_string() keeps its bytes as they are (the spool stores them).
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d, an IPv4 client of a
+  // dual-stack listener) reads "a.b.c.d:port".
   std::string to_string() const;
   std::string to_raw_string() const;
 };

@@ -6,10 +6,12 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <vector>
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
+#include "daemon/access/source_rates.h"
 #include "daemon/config/config.h"
 #include "daemon/safe_path.h"
 #include "daemon/socket_diag.h"
@@ -23,6 +25,9 @@ struct Listener {
   bool owns_path = false;  // we created the unix socket file (we remove it)
   FileIdentity file{};     // which file the unix socket is bound to: we never
                            // chmod or unlink another
+  // Per-source message buckets, shared by every process that serves the
+  // listener: mapped here, in the master, before any fork.
+  std::shared_ptr<SourceRates> rates = std::make_shared<SourceRates>();
 
   std::string describe() const { return config.describe(); }
 };

@@ -17,7 +17,7 @@ namespace ackd {
 
 // Bump when a struct of scoreboard.h changes: a new master or exporter
 // never reads a scoreboard laid out by another build.
-constexpr uint32_t kLayoutVersion = 2;
+constexpr uint32_t kLayoutVersion = 3;
 constexpr uint64_t kMagic = 0x31626373646b6361;  // "ackdscb1"
 
 struct alignas(64) ScoreboardHeader {
@@ -48,7 +48,7 @@ size_t mapping_size(size_t capacity) {
   return sizeof(ScoreboardHeader) + capacity * sizeof(ScoreboardEntry);
 }
 
-// The five counters: the worker's (live) and the master's (carried).
+// The six counters: the worker's (live) and the master's (carried).
 template <class Entry, class F>
 void for_each_counter(Entry& e, F f) {
   f(e.connections, e.carried.connections);
@@ -56,6 +56,7 @@ void for_each_counter(Entry& e, F f) {
   f(e.replies, e.carried.replies);
   f(e.errors, e.carried.errors);
   f(e.dropped, e.carried.udp_dropped);
+  f(e.refused, e.carried.refused);
 }
 
 // The previous holder's counters join `carried`. exchange(), not a load and
@@ -109,6 +110,7 @@ ServeCounts& ServeCounts::operator+=(const ServeCounts& other) {
   replies += other.replies;
   errors += other.errors;
   udp_dropped += other.udp_dropped;
+  refused += other.refused;
   return *this;
 }
 
@@ -245,13 +247,13 @@ ServeCounts read_counts(const ScoreboardEntry& entry) {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   for (int attempt = 0;; ++attempt) {
     uint32_t before = entry.sequence.load(std::memory_order_acquire);
-    uint64_t values[5];
+    uint64_t values[6];
     size_t n = 0;
     for_each_counter(entry, [&](const std::atomic<uint64_t>& live,
                                 const std::atomic<uint64_t>& carried) {
       values[n++] = live.load(std::memory_order_relaxed) + carried.load(std::memory_order_relaxed);
     });
-    counts = {values[0], values[1], values[2], values[3], values[4]};
+    counts = {values[0], values[1], values[2], values[3], values[4], values[5]};
     std::atomic_thread_fence(std::memory_order_acquire);
     if ((before & 1) == 0 && entry.sequence.load(std::memory_order_relaxed) == before) break;
     if (attempt < 64) continue;  // spin a little first

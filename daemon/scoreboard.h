@@ -46,6 +46,7 @@ struct ServeCounts {
   uint64_t replies = 0;
   uint64_t errors = 0;
   uint64_t udp_dropped = 0;  // UDP replies over the amplification bound
+  uint64_t refused = 0;      // by allow, deny or a per-source limit
 
   ServeCounts& operator+=(const ServeCounts& other);
 };
@@ -58,6 +59,7 @@ struct CarriedCounts {
   std::atomic<uint64_t> replies{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> udp_dropped{0};
+  std::atomic<uint64_t> refused{0};
 };
 
 // Written by one process, read by another: atomics with relaxed order are
@@ -76,6 +78,7 @@ struct alignas(64) ScoreboardEntry {
   std::atomic<uint64_t> replies{0};  // by the listeners' services (acks, echoes)
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
+  std::atomic<uint64_t> refused{0};  // by allow, deny or a per-source limit
   // Set by the master before it retires the worker (reload, upgrade, fewer
   // workers): others serve its clients next, so idle keep-alive connections
   // are kept until they can be closed with an ack (see StreamConnection).

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/socket_address.h"
+#include "daemon/config/access_keys.h"
 #include "daemon/config/config_reader.h"
 #include "daemon/config/fleet_keys.h"
 #include "daemon/service/service_registry.h"
@@ -115,6 +116,7 @@ std::string check_service(const std::string& text) {
 const std::vector<const char*>& listener_keys() {
   static const std::vector<const char*> keys = [] {
     std::vector<const char*> all(std::begin(kListenerKeys), std::end(kListenerKeys));
+    all.insert(all.end(), std::begin(kAccessKeys), std::end(kAccessKeys));
     for (const ServiceEntry& service : services()) {
       for (const ServiceKey& key : service.keys) all.push_back(key.name);
     }
@@ -353,6 +355,7 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
     listener.defer_accept = *v;
   }
   read_proxy_keys(reader, table, p, listener);
+  read_access_keys(reader, table, p, listener);
   return listener;
 }
 

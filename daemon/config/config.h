@@ -18,6 +18,7 @@
 #include "common/cidr.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
+#include "daemon/access/access_policy.h"
 #include "daemon/config/machine.h"
 #include "daemon/config/metrics_config.h"
 #include "daemon/replicate/replication_config.h"
@@ -62,6 +63,9 @@ struct ListenerConfig {
   // believed from these peers only (tcp; on unix, whoever may connect).
   ProxyProtocol proxy_protocol = ProxyProtocol::kOff;
   CidrList trusted_proxies = loopback_cidrs();
+  // tcp, udp: who may connect or send (access_keys.h).
+  AccessPolicy access;
+  SourceLimits source_limits;
 
   // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
   std::string describe() const;

@@ -97,8 +97,8 @@ std::string render_status_text(const StatusSnapshot& s) {
     out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
   }
   out += fmt::format("\n{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
-                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "REPLIES", "ERRORS",
-                     "HEARTBEAT", "RESTARTS");
+                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "REPLIES",
+                     "ERRORS", "HEARTBEAT", "RESTARTS");
   for (const WorkerRow& w : s.workers) {
     out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>7}ms {:>8}\n",
                        w.pid, w.slot, w.generation, w.state, w.open_connections, w.connections,
@@ -112,6 +112,8 @@ std::string render_status_text(const StatusSnapshot& s) {
   out += "(totals since ackd started: exited workers and earlier masters included)\n";
   if (t.udp_dropped > 0)
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
+  if (t.refused > 0)
+    out += fmt::format("refused (allow, deny, per-source limits): {}\n", t.refused);
   return out + render_replication_text(s.replication) + render_aux_text(s) + render_roles_text(s);
 }
 
@@ -134,18 +136,19 @@ std::string render_status_json(const StatusSnapshot& s) {
     out += fmt::format(
         "{}{{\"pid\":{},\"slot\":{},\"generation\":{},\"state\":{},\"open_connections\":{},"
         "\"connections\":{},\"messages\":{},\"replies\":{},\"acks\":{},\"errors\":{},"
-        "\"dropped\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        "\"dropped\":{},\"refused\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
         i ? "," : "", w.pid, w.slot, w.generation, json_string(w.state), w.open_connections,
-        w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.heartbeat_age_ms,
-        w.restarts);
+        w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.refused,
+        w.heartbeat_age_ms, w.restarts);
   }
   const ServeCounts& t = s.totals.counts;
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
+      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"refused\":{},\"restarts\":{}}}",
       s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.replies,
-      t.errors, t.udp_dropped, serving_restarts(s));
-  return out + render_replication_json(s.replication) + render_aux_json(s) + render_roles_json(s) + "}\n";
+      t.errors, t.udp_dropped, t.refused, serving_restarts(s));
+  return out + render_replication_json(s.replication) + render_aux_json(s) + render_roles_json(s) +
+         "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {

@@ -32,6 +32,7 @@ struct WorkerRow {
   uint64_t replies = 0;
   uint64_t errors = 0;
   uint64_t dropped = 0;
+  uint64_t refused = 0;  // by allow, deny or a per-source limit
   int64_t heartbeat_age_ms = 0;
   uint64_t restarts = 0;
 };

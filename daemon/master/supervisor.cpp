@@ -761,6 +761,7 @@ StatusSnapshot Supervisor::snapshot() const {
     row.replies = e.replies.load(std::memory_order_relaxed);
     row.errors = e.errors.load(std::memory_order_relaxed);
     row.dropped = e.dropped.load(std::memory_order_relaxed);
+    row.refused = e.refused.load(std::memory_order_relaxed);
     row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     row.restarts = row.generation == generation_ ? table_.restarts(row.slot) : 0;
     ReplicationRow replication = read_replication_board(row.pid, e.replication);

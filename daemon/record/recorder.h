@@ -21,6 +21,7 @@ struct MessageCounters {
   uint64_t replies = 0;  // the service's replies (an ack, an echo), not ERR lines
   uint64_t errors = 0;   // protocol errors and messages not stored, answered with ERR
   uint64_t dropped = 0;  // UDP replies over the amplification bound
+  uint64_t refused = 0;  // connections and messages refused by allow, deny or a per-source limit
 };
 
 class Recorder {
@@ -50,6 +51,7 @@ class Recorder {
   void count_reply() { ++counters_.replies; }
   void count_error() { ++counters_.errors; }
   void count_dropped() { ++counters_.dropped; }
+  void count_refused() { ++counters_.refused; }
   const MessageCounters& counters() const { return counters_; }
 
  private:

@@ -18,6 +18,9 @@ class AcceptSink {
   virtual void accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) = 0;
   // At its limit: the acceptors pause, and new clients wait in the backlog.
   virtual bool full() const = 0;
+  // Connections from `source` (its IP, any port) served now by this sink:
+  // for max_connections_per_source.
+  virtual size_t open_from(const SocketAddress& source) const = 0;
 
   // Connections served in other processes: open now, and handed off in all.
   virtual size_t open_elsewhere() const = 0;

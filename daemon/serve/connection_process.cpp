@@ -77,6 +77,7 @@ void ConnectionProcess::add_counts_to_dispatcher() {
   dispatcher_entry_.messages.fetch_add(c.messages, std::memory_order_relaxed);
   dispatcher_entry_.replies.fetch_add(c.replies, std::memory_order_relaxed);
   dispatcher_entry_.errors.fetch_add(c.errors, std::memory_order_relaxed);
+  dispatcher_entry_.refused.fetch_add(c.refused, std::memory_order_relaxed);
 }
 
 void run_connection_process(const Config& config, ScoreboardEntry& dispatcher_entry,

@@ -14,12 +14,17 @@ void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedLis
       *this, listener.transport->open(std::move(fd), peer), listener);
   StreamConnection* raw = connection.get();
   raw->index = open_.size();
+  if (listener.config->source_limits.max_connections != 0) {
+    raw->source = source_key(peer);
+    sources_.opened(*raw->source);
+  }
   open_.push_back(std::move(connection));
   raw->start();
 }
 
 void ConnectionSet::closed(StreamConnection* connection) {
   size_t index = connection->index;
+  if (connection->source) sources_.closed(*connection->source);
   std::swap(open_[index], open_.back());
   open_[index]->index = index;
   closed_.push_back(std::move(open_.back()));

@@ -10,6 +10,7 @@
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
+#include "daemon/access/source_count.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/connection_owner.h"
@@ -30,6 +31,9 @@ class ConnectionSet final : public ConnectionOwner {
   // Frees the connections that closed since the last call.
   void collect();
   size_t size() const { return open_.size(); }
+  // Connections open from `source`'s IP, on listeners with
+  // max_connections_per_source (only those are counted).
+  size_t open_from(const SocketAddress& source) const { return sources_.count(source_key(source)); }
 
   // The loop's clock, read once per iteration (cheaper than per read).
   void set_now(SteadyTime now) { now_ = now; }
@@ -49,6 +53,7 @@ class ConnectionSet final : public ConnectionOwner {
   std::vector<std::unique_ptr<StreamConnection>> open_;
   std::vector<std::unique_ptr<StreamConnection>> closed_;
   std::vector<StreamConnection*> to_flush_;
+  SourceCount sources_;
   LogThrottle failure_log_;
 };
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "common/socket_address.h"
+#include "daemon/access/refusal_log.h"
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
@@ -44,11 +45,29 @@ void DatagramServer::handle_event(uint32_t /*events*/) {
     if (n < 0) return;  // EAGAIN, or an ICMP error left by an earlier reply
     // Linux reports an unbound unix sender with an address length of 0.
     if (peer.length == 0) peer.storage.ss_family = AF_UNIX;
+    if (!admit(peer)) continue;
     size_t length = static_cast<size_t>(n);
     listener_.meter.counts().received_bytes += length;
     bool too_long = length > listener_.config->max_message || length > buffer_.size();
     serve(std::string_view(buffer_.data(), std::min(length, buffer_.size())), peer, too_long);
   }
+}
+
+bool DatagramServer::admit(const SocketAddress& peer) {
+  const ListenerConfig& config = *listener_.config;
+  const char* why = nullptr;
+  if (!config.access.admits(peer)) {
+    why = "not admitted by allow/deny";
+  } else if (uint32_t rate = config.source_limits.messages_per_second;
+             rate != 0 && listener_.rates != nullptr &&
+             !listener_.rates->admit(peer, rate, config.source_limits.burst(),
+                                     std::chrono::steady_clock::now())) {
+    why = "over max_messages_per_second_per_source";
+  }
+  if (why == nullptr) return true;
+  recorder_.count_refused();
+  log_refusal(config.name, peer, why);
+  return false;
 }
 
 void DatagramServer::serve(std::string_view message, const SocketAddress& peer, bool too_long) {

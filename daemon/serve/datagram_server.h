@@ -39,6 +39,9 @@ class DatagramServer final : public EventHandler, public ReplyWaiter {
     SteadyTime held_at;  // for the latency histogram
   };
 
+  // Whether the listener's allow/deny lists and per-source rate let `peer`
+  // in; a datagram they refuse is dropped (and counted).
+  bool admit(const SocketAddress& peer);
   void serve(std::string_view message, const SocketAddress& peer, bool too_long);
   void reply(const SocketAddress& peer, size_t received, std::string_view reply);
 

@@ -46,7 +46,12 @@ void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedL
     return;
   }
   fork_failed_ = false;
-  children_.insert(pid);
+  std::optional<SourceKey> source;  // counted on listeners with max_connections_per_source
+  if (listener.config->source_limits.max_connections != 0) {
+    source = source_key(peer);
+    sources_.opened(*source);
+  }
+  children_.emplace(pid, source);
   ++accepted_;
 }
 
@@ -77,7 +82,10 @@ void ForkingSink::reap() {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    children_.erase(pid);
+    if (auto child = children_.find(pid); child != children_.end()) {
+      if (child->second) sources_.closed(*child->second);
+      children_.erase(child);
+    }
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL) {
       spdlog::warn("connection process {} killed by signal {}", pid, WTERMSIG(status));
     }
@@ -85,7 +93,7 @@ void ForkingSink::reap() {
 }
 
 void ForkingSink::pass_signal(int signo) {
-  for (pid_t pid : children_) kill(pid, signo);
+  for (const auto& child : children_) kill(child.first, signo);
 }
 
 }  // namespace ackd

@@ -13,8 +13,9 @@
 #include <chrono>
 #include <optional>
 #include <system_error>
-#include <unordered_set>
+#include <unordered_map>
 
+#include "daemon/access/source_count.h"
 #include "daemon/config/config.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/spool_relay.h"
@@ -36,6 +37,9 @@ class ForkingSink final : public AcceptSink {
     return children_.size() >= max_children_ || (fork_failed_ && fork_paused());
   }
 
+  size_t open_from(const SocketAddress& source) const override {
+    return sources_.count(source_key(source));
+  }
   size_t open_elsewhere() const override { return children_.size(); }
   uint64_t handed_off() const override { return accepted_; }
   // Sends the children the confirmations of the records just stored.
@@ -52,7 +56,8 @@ class ForkingSink final : public AcceptSink {
   ScoreboardEntry& entry_;
   ServeCore& core_;
   std::optional<SpoolRelay> relay_;  // with record stages: the children's channels
-  std::unordered_set<pid_t> children_;
+  std::unordered_map<pid_t, std::optional<SourceKey>> children_;  // and whom each serves
+  SourceCount sources_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_
   std::chrono::steady_clock::time_point fork_retry_at_{};

@@ -19,6 +19,9 @@ class LocalSink final : public AcceptSink {
     connections_.open(std::move(fd), peer, listener);
   }
   bool full() const override { return connections_.size() >= max_connections_; }
+  size_t open_from(const SocketAddress& source) const override {
+    return connections_.open_from(source);
+  }
 
   size_t open_elsewhere() const override { return 0; }
   uint64_t handed_off() const override { return 0; }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/unique_fd.h"
+#include "daemon/access/source_rates.h"
 #include "daemon/config/config.h"
 #include "daemon/serve/listener_meter.h"
 #include "daemon/service/service.h"
@@ -19,6 +20,7 @@ struct ServedListener {
   UniqueFd fd;  // this process's copy; closed when it stops serving the listener
   std::unique_ptr<Service> service;
   std::unique_ptr<StreamTransport> transport;  // stream listeners only
+  SourceRates* rates = nullptr;                // the master's (Listener::rates)
   // Counted by whoever serves the listener, through a const reference too.
   mutable ListenerMeter meter;
 };

@@ -9,13 +9,48 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/access/refusal_log.h"
+
 namespace ackd {
 namespace {
 constexpr auto kFdExhaustedPause = std::chrono::milliseconds(100);
+constexpr std::string_view kErrTooManyConnections = "ERR too many connections from your address\n";
+
+// One ERR line, then a FIN rather than a reset: what the client already
+// sent is read and dropped first (bounded), as for a failed fork.
+void refuse_with_error(UniqueFd& fd) {
+  char discard[4096];
+  for (int i = 0; i < 16 && recv(fd.get(), discard, sizeof(discard), MSG_DONTWAIT) > 0; ++i) {
+  }
+  [[maybe_unused]] ssize_t n = send(fd.get(), kErrTooManyConnections.data(),
+                                    kErrTooManyConnections.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  shutdown(fd.get(), SHUT_WR);
+  fd.reset();
+}
+
 }  // namespace
 
-StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink)
-    : loop_(loop), listener_(listener), sink_(sink) {}
+StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink,
+                               Recorder& recorder)
+    : loop_(loop), listener_(listener), sink_(sink), recorder_(recorder) {}
+
+bool StreamAcceptor::admit(UniqueFd& fd, const SocketAddress& peer) {
+  const ListenerConfig& config = *listener_.config;
+  if (!config.access.admits(peer)) {
+    recorder_.count_refused();
+    log_refusal(config.name, peer, "not admitted by allow/deny");
+    fd.reset();  // at once: nothing is read, nothing answered
+    return false;
+  }
+  unsigned limit = config.source_limits.max_connections;
+  if (limit != 0 && sink_.open_from(peer) >= limit) {
+    recorder_.count_refused();
+    log_refusal(config.name, peer, "over max_connections_per_source");
+    refuse_with_error(fd);
+    return false;
+  }
+  return true;
+}
 
 // One accept per readiness event, as nginx does without multi_accept: the
 // listener is level-triggered, so the next loop turn reports it again while
@@ -43,7 +78,9 @@ void StreamAcceptor::handle_event(uint32_t /*events*/) {
   if (auto note = trouble_log_.end_run()) {
     spdlog::info("listener {}: accepting again{}", listener_.config->name, *note);
   }
-  sink_.accepted(UniqueFd(fd), peer, listener_);
+  UniqueFd accepted(fd);
+  if (!admit(accepted, peer)) return;
+  sink_.accepted(std::move(accepted), peer, listener_);
   if (sink_.full()) pause();
 }
 

@@ -3,13 +3,16 @@
 // Stops accepting, rather than accept-and-drop, when the sink is full or the
 // process is out of file descriptors (EMFILE): the kernel backlog holds
 // clients meanwhile, and there is no busy loop. Out of descriptors or epoll
-// watches, it retries after a pause and warns at a bounded rate.
+// watches, it retries after a pause and warns at a bounded rate. A source
+// the listener's allow/deny lists refuse is closed at once, before a byte
+// is read; one over max_connections_per_source gets one ERR line first.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 #include "daemon/log/log_throttle.h"
+#include "daemon/record/recorder.h"
 #include "daemon/serve/accept_sink.h"
 #include "daemon/event_loop.h"
 #include "daemon/serve/served_listener.h"
@@ -18,7 +21,8 @@ namespace ackd {
 
 class StreamAcceptor final : public EventHandler {
  public:
-  StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink);
+  // recorder: where refused connections are counted.
+  StreamAcceptor(EventLoop& loop, ServedListener& listener, AcceptSink& sink, Recorder& recorder);
 
   void handle_event(uint32_t events) override;
   void pause();
@@ -31,10 +35,14 @@ class StreamAcceptor final : public EventHandler {
 
  private:
   void back_off(std::chrono::steady_clock::time_point now, const std::string& trouble);
+  // Closes `fd` if the listener's access policy or per-source connection
+  // limit refuses `peer`; false then.
+  bool admit(UniqueFd& fd, const SocketAddress& peer);
 
   EventLoop& loop_;
   ServedListener& listener_;
   AcceptSink& sink_;
+  Recorder& recorder_;
   bool paused_ = true;
   bool closed_ = false;
   std::chrono::steady_clock::time_point retry_at_{};

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "daemon/access/refusal_log.h"
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
@@ -122,6 +123,10 @@ void StreamConnection::refresh_deadline(bool same_partial) {
 // The reply goes out at once unless it waits for a stage, or behind one
 // that does.
 bool StreamConnection::on_message(std::string_view message) {
+  if (!rate_admits()) {
+    reply_error(kErrRateLimited, /*refused=*/true);
+    return false;  // nothing after it is read: the connection closes
+  }
   ++messages_;
   bool behind = holding();
   std::string& text = behind ? held_text_ : out_;
@@ -200,10 +205,30 @@ void StreamConnection::flush_released() {
   if (state_ != State::kClosed) flush();
 }
 
-void StreamConnection::reply_error(std::string_view line) {
+// max_messages_per_second_per_source: a message over its source's rate is
+// answered with ERR, never acked nor recorded.
+bool StreamConnection::rate_admits() {
+  const SourceLimits& limits = listener_.config->source_limits;
+  const SocketAddress* source = stream_->source();
+  if (limits.messages_per_second == 0 || listener_.rates == nullptr || source == nullptr) {
+    return true;
+  }
+  if (listener_.rates->admit(*source, limits.messages_per_second, limits.burst(),
+                             std::chrono::steady_clock::now())) {
+    return true;
+  }
+  log_refusal(listener_.config->name, *source, "over max_messages_per_second_per_source");
+  return false;
+}
+
+void StreamConnection::reply_error(std::string_view line, bool refused) {
   peer_may_send_ = true;  // the rest of a line too long or too slow
-  owner_.recorder().count_error();
-  ++listener_.meter.counts().errors;
+  if (refused) {
+    owner_.recorder().count_refused();
+  } else {
+    owner_.recorder().count_error();
+    ++listener_.meter.counts().errors;
+  }
   if (!holding()) {
     out_.append(line);
     out_ += '\n';

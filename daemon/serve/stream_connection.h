@@ -14,10 +14,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "daemon/access/source_key.h"
 #include "daemon/record/reply_gate.h"
 #include "daemon/serve/connection_owner.h"
 #include "daemon/event_loop.h"
@@ -49,6 +51,9 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void resume_reading() { update_interest(); }
 
   size_t index = 0;  // position in the owner's table
+  // The accepted peer's IP, as the owner counts it: only on a listener with
+  // max_connections_per_source (a hash table update per connection costs).
+  std::optional<SourceKey> source;
 
  private:
   enum class State { kReading, kClosing, kLingering, kClosed };
@@ -70,7 +75,9 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void release_settled();
   // Replies are held (the queue is emptied once they are all released).
   bool holding() const { return !held_.empty(); }
-  void reply_error(std::string_view line);
+  // refused: by a per-source limit (counted so), not a protocol error.
+  void reply_error(std::string_view line, bool refused = false);
+  bool rate_admits();
   void close_after_flush();
   bool answered_everything() const;
   void close_if_draining();

@@ -33,6 +33,7 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners,
     s.fd = std::move(listener.fd);  // this process now owns its copy
     s.service = make_service(listener.config, context);
     s.meter = ListenerMeter(board, listener.config.name);
+    s.rates = listener.rates.get();
     if (is_stream(listener.config.protocol)) s.transport = make_stream_transport(listener.config);
     served.push_back(std::move(s));
   }

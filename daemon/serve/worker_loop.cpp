@@ -55,7 +55,8 @@ void WorkerLoop::serve(std::vector<ServedListener>& listeners) {
   for (ServedListener& listener : listeners) {
     listeners_.push_back(&listener);
     if (is_stream(listener.config->protocol)) {
-      acceptors_.push_back(std::make_unique<StreamAcceptor>(core_.loop(), listener, sink_));
+      acceptors_.push_back(
+          std::make_unique<StreamAcceptor>(core_.loop(), listener, sink_, core_.recorder()));
       acceptors_.back()->resume_if_due(SteadyTime{});
     } else {
       datagram_servers_.push_back(
@@ -110,6 +111,8 @@ void WorkerLoop::publish(WorkerState state) {
   entry.replies.fetch_add(c.replies - published_replies_, relaxed);
   entry.errors.fetch_add(c.errors - published_errors_, relaxed);
   entry.dropped.store(c.dropped, relaxed);
+  entry.refused.fetch_add(c.refused - published_refused_, relaxed);
+  published_refused_ = c.refused;
   published_messages_ = c.messages;
   published_replies_ = c.replies;
   published_errors_ = c.errors;

@@ -63,7 +63,8 @@ class WorkerLoop final : public EventHandler {
   static constexpr auto kMeterInterval = std::chrono::milliseconds(100);
   SteadyTime next_meter_publish_{};
   uint64_t max_requests_ = 0;  // with its jitter; 0: never recycle
-  uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0;
+  uint64_t published_messages_ = 0, published_replies_ = 0, published_errors_ = 0,
+           published_refused_ = 0;
   bool signalled_ = false;
   bool stopping_ = false;
   SteadyTime stop_deadline_{};

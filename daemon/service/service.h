@@ -49,6 +49,8 @@ std::unique_ptr<Service> make_service(const ListenerConfig& listener,
 
 // Protocol error replies, sent by the transports before they close.
 inline constexpr std::string_view kErrTooLong = "ERR message too long";
+// Over the listener's max_messages_per_second_per_source (daemon/access/).
+inline constexpr std::string_view kErrRateLimited = "ERR rate limited";
 inline constexpr std::string_view kErrMessageTimeout = "ERR message timeout";
 
 }  // namespace ackd

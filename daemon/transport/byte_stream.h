@@ -33,6 +33,8 @@
 #include <span>
 #include <string_view>
 
+#include "common/socket_address.h"
+
 namespace ackd {
 
 struct IoResult {
@@ -99,6 +101,10 @@ class ByteStream {
   // SocketAddress::to_raw_string), or whatever the layers know better.
   // Formatted on first use: only the log and the spool ask for it.
   virtual std::string_view peer() = 0;
+  // The client's address, for the per-source limits (daemon/access/): the
+  // socket's peer, or the client a trusted PROXY header names. nullptr:
+  // none known (no per-source limit applies).
+  virtual const SocketAddress* source() const { return nullptr; }
 
   // The stream's opening (a PROXY header, a TLS handshake) is still under way.
   virtual bool opening() const { return false; }

@@ -29,6 +29,7 @@ class PlainStream final : public ByteStream {
   void discard_input(std::span<char> scratch) override;
   void close() override { fd_.reset(); }
   std::string_view peer() override;
+  const SocketAddress* source() const override { return &peer_; }
 
   // One stream is made and freed per connection, so per message when each
   // connection carries one: freed streams are kept for the next ones.

@@ -79,7 +79,7 @@ std::vector<Valid> valid_cases() {
       {"v1 TCP6", "PROXY TCP6 2001:db8::1 2001:db8::2 4000 443\r\n", ProxyProtocol::kAny, true,
        "[2001:db8::1]:4000", "[2001:db8::2]:443", ""},
       {"v1 TCP6 mapped", "PROXY TCP6 ::ffff:192.0.2.1 ::1 0 65535\r\n", ProxyProtocol::kV1, true,
-       "[::ffff:192.0.2.1]:0", "[::1]:65535", ""},
+       "192.0.2.1:0", "[::1]:65535", ""},
       {"v1 UNKNOWN", "PROXY UNKNOWN\r\n", ProxyProtocol::kV1, false, "", "", ""},
       {"v1 UNKNOWN with ignored rest", "PROXY UNKNOWN ffff:: garbage  here 1\r\n",
        ProxyProtocol::kAny, false, "", "", ""},

@@ -71,5 +71,20 @@ TEST(StatusReport, NamesTheDaemonState) {
   EXPECT_NE(render_status_text(status).find("prefork mode, draining\n"), std::string::npos);
 }
 
+// Connections and messages refused by allow, deny or a per-source limit.
+TEST(StatusReport, CountsRefusals) {
+  StatusSnapshot status = two_workers();
+  EXPECT_EQ(render_status_text(status).find("refused"), std::string::npos);
+  EXPECT_NE(render_status_json(status).find("\"refused\":0,\"restarts\""), std::string::npos);
+  status.workers[0].refused = 3;
+  status.workers[1].refused = 4;
+  std::string text = render_status_text(status);
+  EXPECT_NE(text.find("refused (allow, deny, per-source limits): 7\n"), std::string::npos) << text;
+  std::string json = render_status_json(status);
+  EXPECT_TRUE(test::is_valid_json(json)) << json;
+  EXPECT_NE(json.find("\"dropped\":0,\"refused\":3,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"dropped\":0,\"refused\":7,\"restarts\""), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace ackd

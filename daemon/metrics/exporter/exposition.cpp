@@ -51,6 +51,10 @@ void add_serving(std::vector<MetricFamily>& out, const ServeTotals& t) {
   out.push_back(single("ackd_errors_total",
                        "Protocol errors and messages not stored, answered with ERR", counter,
                        static_cast<double>(c.errors)));
+  out.push_back(single("ackd_refused_total",
+                       "Connections closed and messages refused by allow, deny or a per-source "
+                       "limit",
+                       counter, static_cast<double>(c.refused)));
   out.push_back(single("ackd_udp_replies_dropped_total",
                        "UDP replies not sent: over the amplification bound of their source",
                        counter, static_cast<double>(c.udp_dropped)));
