@@ -11,8 +11,6 @@
 namespace ackd::client {
 namespace {
 
-using Clock = BenchWorker::Clock;
-
 // Timeouts, paused clients and the conn-mode close are checked this often.
 constexpr auto kScanInterval = std::chrono::milliseconds(10);
 // conn: how long the first connections wait for the server's FIN after the
@@ -60,8 +58,8 @@ struct BenchWorker::Client {
   bool reused = false;  // keep-alive: the connection has carried an exchange
   uint32_t sent = 0;
   uint32_t progress = 0;  // through the expected reply (ExpectedReply::feed)
-  Clock::time_point started{};
-  Clock::time_point deadline{};
+  SteadyTime started{};
+  SteadyTime deadline{};
 };
 
 const char* to_string(ErrorKind kind) {
@@ -102,9 +100,9 @@ BenchWorker::~BenchWorker() {
 void BenchWorker::prepare() {
   size_t next = setup_.clients;
   busy_ = 0;
-  idle_deadline_ = Clock::now() + setup_.timeout;
+  idle_deadline_ = SteadyClock::now() + setup_.timeout;
   while (next < clients_.size() || busy_ > 0) {
-    Clock::time_point now = Clock::now();
+    SteadyTime now = SteadyClock::now();
     if (now >= idle_deadline_ || stopped()) {  // those in flight time out at the next scan
       if (!stopped())
         counts_.errors[static_cast<size_t>(ErrorKind::kTimeout)] += clients_.size() - next;
@@ -118,14 +116,14 @@ void BenchWorker::prepare() {
   }
 }
 
-void BenchWorker::run(Clock::time_point end) {
+void BenchWorker::run(SteadyTime end) {
   end_ = end;
   busy_ = setup_.clients;
-  Clock::time_point now = Clock::now();
+  SteadyTime now = SteadyClock::now();
   next_scan_ = now + kScanInterval;
   for (size_t i = 0; i < setup_.clients; ++i) start_exchange(clients_[i], now);
   while (busy_ > 0) poll_once(0, setup_.clients);
-  finished_at_ = Clock::now();
+  finished_at_ = SteadyClock::now();
   for (Client& client : clients_) {
     if (client.state == Client::State::kHeld) ++counts_.idle_held;
     close_client(client);
@@ -137,7 +135,7 @@ void BenchWorker::poll_once(size_t first, size_t last) {
   int ready = epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()),
                          static_cast<int>(kScanInterval.count()));
   for (int i = 0; i < ready; ++i) handle(clients_[events_[i].data.u32], events_[i].events);
-  Clock::time_point now = Clock::now();
+  SteadyTime now = SteadyClock::now();
   if (now >= next_scan_) {
     next_scan_ = now + kScanInterval;
     scan(first, last, now);
@@ -165,7 +163,7 @@ void BenchWorker::handle(Client& client, uint32_t events) {
   }
 }
 
-void BenchWorker::scan(size_t first, size_t last, Clock::time_point now) {
+void BenchWorker::scan(size_t first, size_t last, SteadyTime now) {
   using State = Client::State;
   for (size_t i = first; i < last; ++i) {
     Client& client = clients_[i];
@@ -197,13 +195,13 @@ void BenchWorker::scan(size_t first, size_t last, Clock::time_point now) {
   }
 }
 
-bool BenchWorker::may_start(Clock::time_point now) {
+bool BenchWorker::may_start(SteadyTime now) {
   if (now >= end_ || budget_left_ == 0 || stopped()) return false;
   if (budget_left_ != kNoBudget) --budget_left_;
   return true;
 }
 
-void BenchWorker::start_exchange(Client& client, Clock::time_point now) {
+void BenchWorker::start_exchange(Client& client, SteadyTime now) {
   if (!client.idle && !may_start(now)) {
     finish(client);
     return;
@@ -268,7 +266,7 @@ std::string_view BenchWorker::bytes_to_send(const Client& client) const {
 void BenchWorker::send_message(Client& client) {
   // keep: the connection's setup is not part of the first exchange's latency.
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
-    client.started = Clock::now();
+    client.started = SteadyClock::now();
   }
   std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
@@ -354,7 +352,7 @@ void BenchWorker::read_datagram_ack(Client& client) {
 }
 
 void BenchWorker::on_ack(Client& client) {
-  Clock::time_point now = Clock::now();
+  SteadyTime now = SteadyClock::now();
   if (client.idle) {
     client.state = client.peer_closed ? Client::State::kDone : Client::State::kHeld;
     if (client.peer_closed) close_client(client);
@@ -391,7 +389,7 @@ void BenchWorker::read_eof(Client& client) {
   if (n < 0 && kind_of(errno) == ErrorKind::kReset) ++counts_.resets_after_ack;
   server_closes_ = ServerCloses::kYes;
   close_client(client);
-  start_exchange(client, Clock::now());
+  start_exchange(client, SteadyClock::now());
 }
 
 void BenchWorker::fail(Client& client, ErrorKind kind) {

@@ -67,8 +67,7 @@ UniqueFd make_notify_socket(std::string& name) {
 std::unique_ptr<Upgrade> Upgrade::start(const std::string& binary,
                                         const std::vector<std::string>& argv,
                                         const std::vector<Listener>& listeners,
-                                        const std::vector<NamedFd>& extra,
-                                        std::chrono::steady_clock::time_point deadline) {
+                                        const std::vector<NamedFd>& extra, SteadyTime deadline) {
   std::string notify_name;
   UniqueFd notify_fd = make_notify_socket(notify_name);
   pid_t old_master = getpid();

@@ -15,6 +15,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "common/steady_time.h"
 #include "daemon/config/config.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/spool_relay.h"
@@ -55,7 +56,7 @@ class ForkingSink final : public AcceptSink {
   std::unordered_set<pid_t> children_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_
-  std::chrono::steady_clock::time_point fork_retry_at_{};
+  SteadyTime fork_retry_at_{};
   LogThrottle fork_failure_log_;
 };
 

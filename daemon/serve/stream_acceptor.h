@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "common/steady_time.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/serve/accept_sink.h"
 #include "daemon/serve/event_loop.h"
@@ -24,20 +25,20 @@ class StreamAcceptor final : public EventHandler {
   void pause();
   // Resumes unless closed, or paused for want of a resource (EMFILE, epoll
   // watches) less than a backoff ago.
-  void resume_if_due(std::chrono::steady_clock::time_point now);
+  void resume_if_due(SteadyTime now);
   bool paused() const { return paused_; }
   // Stops for good and closes this process's copy of the socket.
   void close();
 
  private:
-  void back_off(std::chrono::steady_clock::time_point now, const std::string& trouble);
+  void back_off(SteadyTime now, const std::string& trouble);
 
   EventLoop& loop_;
   ServedListener& listener_;
   AcceptSink& sink_;
   bool paused_ = true;
   bool closed_ = false;
-  std::chrono::steady_clock::time_point retry_at_{};
+  SteadyTime retry_at_{};
   LogThrottle trouble_log_;
 };
 

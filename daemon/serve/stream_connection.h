@@ -18,6 +18,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/record/reply_gate.h"
 #include "daemon/serve/connection_owner.h"
 #include "daemon/serve/event_loop.h"

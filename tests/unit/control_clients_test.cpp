@@ -11,7 +11,7 @@ namespace ackd {
 namespace {
 
 using namespace std::chrono_literals;
-using TimePoint = ControlConnection::TimePoint;
+using SteadyTime = SteadyTime;
 
 // A connected unix stream pair: the server end non-blocking, as accepted.
 struct Pair {
@@ -44,12 +44,12 @@ struct Clients {
   std::vector<Pair> pairs;
   std::vector<std::string> requests;
 
-  void add(TimePoint now) {
+  void add(SteadyTime now) {
     pairs.emplace_back();
     clients.add(std::move(pairs.back().server), now);
   }
   // One poll without waiting, then handle() as the master does.
-  void turn(TimePoint now) {
+  void turn(SteadyTime now) {
     std::vector<pollfd> fds;
     clients.add_poll_fds(fds);
     poll(fds.data(), fds.size(), 0);
@@ -63,7 +63,7 @@ struct Clients {
 
 TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
   Clients t;
-  TimePoint start{};
+  SteadyTime start{};
   t.add(start);
   t.add(start);
   t.pairs[0].send_text("status\n");
@@ -84,7 +84,7 @@ TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
 // gets the outcome of what it asked.
 TEST(ControlClients, EachAwaitingClientGetsItsOwnOutcome) {
   Clients t;
-  TimePoint start{};
+  SteadyTime start{};
   t.add(start);
   t.add(start);
   t.add(start);
@@ -104,7 +104,7 @@ TEST(ControlClients, EachAwaitingClientGetsItsOwnOutcome) {
 
 TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
   Clients t;
-  TimePoint start{};
+  SteadyTime start{};
   t.add(start);
   t.pairs[0].send_text("sta");
   t.turn(start + 999ms);
@@ -117,12 +117,12 @@ TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
 
 TEST(ControlClients, HangupWhileAwaitingClosesIt) {
   Clients t;
-  t.add(TimePoint{});
+  t.add(SteadyTime{});
   t.pairs[0].send_text("reload\n");
-  t.turn(TimePoint{});
+  t.turn(SteadyTime{});
   ASSERT_EQ(t.clients.size(), 1u);
   t.pairs[0].client.reset();
-  t.turn(TimePoint{});  // POLLHUP, not polled for: it must not wake the master again
+  t.turn(SteadyTime{});  // POLLHUP, not polled for: it must not wake the master again
   EXPECT_EQ(t.clients.size(), 0u);
 }
 
@@ -130,7 +130,7 @@ TEST(ControlClients, BoundedNumber) {
   Clients t;
   for (size_t i = 0; i < ControlClients::kMaxClients; ++i) {
     EXPECT_FALSE(t.clients.full());
-    t.add(TimePoint{});
+    t.add(SteadyTime{});
   }
   EXPECT_TRUE(t.clients.full());
 }

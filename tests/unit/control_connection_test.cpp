@@ -11,7 +11,7 @@ namespace ackd {
 namespace {
 
 using namespace std::chrono_literals;
-using TimePoint = ControlConnection::TimePoint;
+using SteadyTime = SteadyTime;
 
 // A connected unix stream pair: the server end non-blocking, as accepted.
 struct Pair {
@@ -40,7 +40,7 @@ struct Pair {
 
 TEST(ControlConnection, RequestLineMayComeInPieces) {
   Pair pair;
-  TimePoint start{};
+  SteadyTime start{};
   ControlConnection c(std::move(pair.server), start);
   EXPECT_EQ(c.poll_events(), POLLIN);
   EXPECT_EQ(c.deadline(), start + 1s);
@@ -54,15 +54,15 @@ TEST(ControlConnection, RequestLineMayComeInPieces) {
 
 TEST(ControlConnection, EofEndsTheRequestOrTheConnection) {
   Pair with_words;
-  ControlConnection c(std::move(with_words.server), TimePoint{});
+  ControlConnection c(std::move(with_words.server), SteadyTime{});
   with_words.send_text("stop");
   shutdown(with_words.client.get(), SHUT_WR);
-  EXPECT_EQ(c.read_request(TimePoint{}), "stop");
+  EXPECT_EQ(c.read_request(SteadyTime{}), "stop");
 
   Pair silent;
-  ControlConnection d(std::move(silent.server), TimePoint{});
+  ControlConnection d(std::move(silent.server), SteadyTime{});
   silent.client.reset();
-  EXPECT_FALSE(d.read_request(TimePoint{}));
+  EXPECT_FALSE(d.read_request(SteadyTime{}));
   EXPECT_TRUE(d.done());
 }
 
@@ -70,19 +70,19 @@ TEST(ControlConnection, EofEndsTheRequestOrTheConnection) {
 // what it sent of an unfinished line is not acted on (a partial "stop").
 TEST(ControlConnection, ResetBeforeTheLineEndsIsNoRequest) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   ASSERT_EQ(send(c.fd(), "x", 1, MSG_NOSIGNAL), 1);  // never read by the client
   pair.send_text("stop");
   pair.client.reset();
-  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_FALSE(c.read_request(SteadyTime{}));
   EXPECT_TRUE(c.done());
 }
 
 TEST(ControlConnection, OverlongRequestIsRefused) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   pair.send_text(std::string(ControlConnection::kMaxRequest + 1, 'x'));
-  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_FALSE(c.read_request(SteadyTime{}));
   EXPECT_TRUE(c.done());
   EXPECT_EQ(pair.receive(), "ERR request longer than 256 bytes\n");
 }
@@ -91,7 +91,7 @@ TEST(ControlConnection, OverlongRequestIsRefused) {
 // it, never blocking, and the rest waits for POLLOUT until the deadline.
 TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
   Pair pair;
-  TimePoint start{};
+  SteadyTime start{};
   ControlConnection c(std::move(pair.server), start);
   pair.send_text("status\n");
   ASSERT_EQ(c.read_request(start), "status");
@@ -112,9 +112,9 @@ TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
 
 TEST(ControlConnection, LateRequestGetsALastWord) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   pair.send_text("stat");
-  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_FALSE(c.read_request(SteadyTime{}));
   c.expire();
   EXPECT_TRUE(c.done());
   EXPECT_EQ(pair.receive(), "ERR no complete request line within 1s\n");
@@ -122,15 +122,15 @@ TEST(ControlConnection, LateRequestGetsALastWord) {
 
 TEST(ControlConnection, AwaitingHasNoDeadlineUntilAnswered) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   pair.send_text("reload\n");
-  ASSERT_EQ(c.read_request(TimePoint{}), "reload");
+  ASSERT_EQ(c.read_request(SteadyTime{}), "reload");
   c.await_reply("reload");
   EXPECT_TRUE(c.awaiting("reload"));
   EXPECT_FALSE(c.awaiting("upgrade"));
   EXPECT_EQ(c.poll_events(), 0);
   EXPECT_FALSE(c.deadline());
-  c.reply("reloaded: generation 2, 1 worker(s)\n", TimePoint{} + 5s);
+  c.reply("reloaded: generation 2, 1 worker(s)\n", SteadyTime{} + 5s);
   EXPECT_TRUE(c.done());
   EXPECT_EQ(pair.receive(), "reloaded: generation 2, 1 worker(s)\n");
 }
