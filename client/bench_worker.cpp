@@ -51,7 +51,7 @@ struct BenchWorker::Client {
     kHeld,          // --idle: open and quiet
     kDone,
   };
-  int fd = -1;
+  UniqueFd fd;
   State state = State::kReady;
   bool idle = false;
   bool peer_closed = false;
@@ -93,9 +93,7 @@ BenchWorker::BenchWorker(const WorkerSetup& setup)
   for (size_t i = setup.clients; i < clients_.size(); ++i) clients_[i].idle = true;
 }
 
-BenchWorker::~BenchWorker() {
-  for (Client& client : clients_) close_client(client);
-}
+BenchWorker::~BenchWorker() = default;  // here, where Client is complete
 
 void BenchWorker::prepare() {
   size_t next = setup_.clients;
@@ -211,7 +209,7 @@ void BenchWorker::start_exchange(Client& client, SteadyTime now) {
       client.idle ? std::min(now + setup_.timeout, idle_deadline_) : now + setup_.timeout;
   client.sent = 0;
   client.progress = 0;
-  if (client.fd < 0 && (!open_socket(client) || client.state == Client::State::kRetryConnect)) {
+  if (!client.fd && (!open_socket(client) || client.state == Client::State::kRetryConnect)) {
     return;
   }
   // Even while connecting: on loopback the handshake is usually over by the
@@ -224,14 +222,14 @@ void BenchWorker::start_exchange(Client& client, SteadyTime now) {
 // to send) or kRetryConnect; returns false if it failed (already counted).
 bool BenchWorker::open_socket(Client& client) {
   int family = setup_.address.family();
-  client.fd = ::socket(family, setup_.socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (client.fd < 0) {
+  client.fd.reset(::socket(family, setup_.socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!client.fd) {
     fail(client, ErrorKind::kOther);
     return false;
   }
   if (family == AF_UNIX && setup_.socket_type == SOCK_DGRAM) {
     sa_family_t autobind = AF_UNIX;  // an abstract address, so the server can reply
-    if (::bind(client.fd, reinterpret_cast<sockaddr*>(&autobind), sizeof(autobind)) != 0) {
+    if (::bind(client.fd.get(), reinterpret_cast<sockaddr*>(&autobind), sizeof(autobind)) != 0) {
       fail(client, ErrorKind::kOther);
       return false;
     }
@@ -239,11 +237,11 @@ bool BenchWorker::open_socket(Client& client) {
   epoll_event event{};
   event.events = kEvents;
   event.data.u32 = static_cast<uint32_t>(&client - clients_.data());
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd, &event) != 0) {
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd.get(), &event) != 0) {
     fail(client, ErrorKind::kOther);
     return false;
   }
-  if (::connect(client.fd, setup_.address.get(), setup_.address.length) == 0) {
+  if (::connect(client.fd.get(), setup_.address.get(), setup_.address.length) == 0) {
     client.state = Client::State::kSending;
   } else if (errno == EINPROGRESS) {
     client.state = Client::State::kConnecting;
@@ -270,8 +268,8 @@ void BenchWorker::send_message(Client& client) {
   }
   std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
-    ssize_t n =
-        ::send(client.fd, message.data() + client.sent, message.size() - client.sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(client.fd.get(), message.data() + client.sent, message.size() - client.sent,
+                       MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
@@ -303,7 +301,7 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
     return;
   }
   while (true) {
-    ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), 0);
+    ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
       std::string_view bytes(buffer_.data(), static_cast<size_t>(n));
       ExpectedReply::Step step = expected_.feed(client.progress, bytes);
@@ -337,7 +335,7 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
 
 void BenchWorker::read_datagram_ack(Client& client) {
   // MSG_TRUNC: the real length, so a reply longer than the buffer is not cut to fit.
-  ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), MSG_TRUNC);
+  ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), MSG_TRUNC);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR) fail(client, kind_of(errno));
     return;
@@ -380,7 +378,7 @@ void BenchWorker::on_ack(Client& client) {
 }
 
 void BenchWorker::read_eof(Client& client) {
-  ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), 0);
+  ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
     fail(client, ErrorKind::kProtocol);  // more than the one ack
@@ -411,8 +409,7 @@ void BenchWorker::finish(Client& client) {
 }
 
 void BenchWorker::close_client(Client& client) {
-  if (client.fd >= 0) ::close(client.fd);  // also leaves the epoll set
-  client.fd = -1;
+  client.fd.reset();  // also leaves the epoll set
   client.peer_closed = false;
   client.reused = false;
 }
