@@ -1,6 +1,6 @@
 #include "client/bench_runner.h"
 
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX
 #include <sys/resource.h>
 
 #include <atomic>
@@ -189,6 +189,7 @@ BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress) {
   SteadyTime end = SteadyTime::max();
   std::atomic<size_t> finished{0};
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& worker : workers) {
     threads.emplace_back([&, w = worker.get()] {
       w->prepare();

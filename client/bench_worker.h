@@ -101,7 +101,7 @@ class BenchWorker {
   void read_eof(Client& client);
   void fail(Client& client, ErrorKind kind);
   void finish(Client& client);
-  void close_client(Client& client);
+  static void close_client(Client& client);
   void publish_errors();
 
   WorkerSetup setup_;

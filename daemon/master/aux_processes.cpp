@@ -122,7 +122,7 @@ void AuxProcesses::stop() {
   signal_all(SIGTERM);
 }
 
-void AuxProcesses::signal_all(int signo) {
+void AuxProcesses::signal_all(int signo) const {
   for (pid_t pid : pids()) kill(pid, signo);
 }
 

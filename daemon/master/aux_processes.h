@@ -45,14 +45,14 @@ class AuxProcesses {
  public:
   explicit AuxProcesses(Scoreboard& scoreboard, RespawnPolicy policy = {});
 
-  // Wants a process of this role from now on, running `role.body` (the next
+  // Wants a process of this role from now on, running `spec.body` (the next
   // one started does; see restart()).
-  void want(AuxRole role);
+  void want(AuxRole spec);
   // Wants none of this role any more: its process is stopped (TERM).
-  void drop(ProcessRole role);
+  void drop(ProcessRole which);
   // Stops the process of this role (TERM); the next maintain() starts
   // another with the latest body. For a reload.
-  void restart(ProcessRole role);
+  void restart(ProcessRole which);
   // Starts the processes that are due. `close_in_child`: the master's own
   // fds, closed in the child before its body runs.
   void maintain(SteadyTime now, uint32_t generation, const std::vector<int>& close_in_child);
@@ -61,7 +61,7 @@ class AuxProcesses {
   bool reaped(pid_t pid, int status, SteadyTime now, bool stopping);
   // Stops every process for good (the daemon stops).
   void stop();
-  void signal_all(int signo);
+  void signal_all(int signo) const;
 
   std::optional<SteadyTime> next_due() const;
   size_t running() const;

@@ -184,6 +184,8 @@ size_t Supervisor::configured_pool_size() const {
                                                    : config_.daemon.resolved_workers();
 }
 
+// The master loop is one function by design (STYLE.md, habit 3).
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
 int Supervisor::run() {
   maintain_pool(SteadyClock::now());
   while (true) {

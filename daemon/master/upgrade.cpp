@@ -45,7 +45,7 @@ UniqueFd make_notify_socket(std::string& name) {
   for (const NamedFd& named : extra) {
     if (named.fd < 0) continue;
     fds.push_back(named.fd);
-    names.push_back(named.name);
+    names.emplace_back(named.name);
   }
   pass_sockets_to_exec(fds, names);
   const char* systemd_socket = std::getenv("NOTIFY_SOCKET");
@@ -56,6 +56,7 @@ UniqueFd make_notify_socket(std::string& name) {
     setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);  // the watchdog moves too
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   execv(binary.c_str(), args.data());

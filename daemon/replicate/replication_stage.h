@@ -32,7 +32,7 @@ class ReplicationStage final : public RecordStage, public EventHandler {
   // board: where `ackctl status` reads the state (nullptr: nowhere).
   ReplicationStage(const ReplicationConfig& config, ReplyGate& gate, EventLoop& loop,
                    ReplicationBoard* board);
-  ~ReplicationStage();
+  ~ReplicationStage() override;
 
   // Connects (in the background) through `publisher`, or JetStream's if
   // null, publishing on `subjects`. Throws std::system_error.

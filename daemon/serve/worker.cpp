@@ -91,7 +91,7 @@ ServingPipe::ServingPipe() {
   write.reset(fds[1]);
 }
 
-void ServingPipe::drain() {
+void ServingPipe::drain() const {
   char buffer[256];
   while (::read(read.get(), buffer, sizeof(buffer)) > 0) {
   }
