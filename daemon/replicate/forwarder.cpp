@@ -148,7 +148,7 @@ void Forwarder::scan_directory() {
     if (!segment.closed && flock(segment.fd.get(), LOCK_SH | LOCK_NB) == 0) segment.closed = true;
   }
   for (auto it = segments_.begin(); it != segments_.end();) {  // removed by hand: nothing to ship
-    if (listed.count(it->first) == 0) {
+    if (!listed.contains(it->first)) {
       spdlog::warn("replication: spool segment {} vanished before it was forwarded", it->first);
       it = segments_.erase(it);
       position_dirty_ = true;
