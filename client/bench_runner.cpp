@@ -1,6 +1,6 @@
 #include "client/bench_runner.h"
 
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX
 #include <sys/resource.h>
 
 #include <atomic>
@@ -19,7 +19,6 @@
 namespace ackd::client {
 namespace {
 
-using Clock = BenchWorker::Clock;
 constexpr auto kProgressInterval = std::chrono::seconds(1);
 constexpr auto kWatchInterval = std::chrono::milliseconds(20);
 
@@ -120,8 +119,8 @@ class ProgressLine {
     if (out_ != nullptr && shown_) *out_ << "\r\033[K" << std::flush;
   }
 
-  void update(const std::vector<std::unique_ptr<BenchWorker>>& workers, Clock::time_point start,
-              Clock::time_point now) {
+  void update(const std::vector<std::unique_ptr<BenchWorker>>& workers, SteadyTime start,
+              SteadyTime now) {
     if (out_ == nullptr || now < next_) return;
     next_ = now + kProgressInterval;
     uint64_t acks = 0, errors = 0;
@@ -141,7 +140,7 @@ class ProgressLine {
     last_ = now;
     last_acks_ = acks;
   }
-  void start(Clock::time_point start) {
+  void start(SteadyTime start) {
     last_ = start;
     next_ = start + kProgressInterval;
   }
@@ -149,8 +148,8 @@ class ProgressLine {
  private:
   std::ostream* out_;
   bool shown_ = false;
-  Clock::time_point next_{};
-  Clock::time_point last_{};
+  SteadyTime next_{};
+  SteadyTime last_{};
   uint64_t last_acks_ = 0;
 };
 
@@ -187,9 +186,10 @@ BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress) {
   }
   std::latch prepared(static_cast<std::ptrdiff_t>(workers.size()));
   std::latch go(1);
-  Clock::time_point end = Clock::time_point::max();
+  SteadyTime end = SteadyTime::max();
   std::atomic<size_t> finished{0};
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& worker : workers) {
     threads.emplace_back([&, w = worker.get()] {
       w->prepare();
@@ -202,7 +202,7 @@ BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress) {
   if (progress != nullptr && plan.idle > 0)
     *progress << "opening " << plan.idle << " idle connections\n";
   prepared.wait();
-  Clock::time_point start = Clock::now();
+  SteadyTime start = SteadyClock::now();
   if (plan.duration) end = start + *plan.duration;
   go.count_down();  // publishes `end` to the workers
   {
@@ -210,12 +210,12 @@ BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress) {
     line.start(start);
     while (finished.load(std::memory_order_acquire) < workers.size()) {
       std::this_thread::sleep_for(kWatchInterval);
-      line.update(workers, start, Clock::now());
+      line.update(workers, start, SteadyClock::now());
     }
   }
   for (std::thread& thread : threads) thread.join();
   BenchResult result;
-  Clock::time_point last = start;
+  SteadyTime last = start;
   for (const auto& worker : workers) {
     result.counts.add(worker->counts());
     result.latency.merge(worker->latency());

@@ -11,8 +11,6 @@
 namespace ackd::client {
 namespace {
 
-using Clock = BenchWorker::Clock;
-
 // Timeouts, paused clients and the conn-mode close are checked this often.
 constexpr auto kScanInterval = std::chrono::milliseconds(10);
 // conn: how long the first connections wait for the server's FIN after the
@@ -53,15 +51,15 @@ struct BenchWorker::Client {
     kHeld,          // --idle: open and quiet
     kDone,
   };
-  int fd = -1;
+  UniqueFd fd;
   State state = State::kReady;
   bool idle = false;
   bool peer_closed = false;
   bool reused = false;  // keep-alive: the connection has carried an exchange
   uint32_t sent = 0;
   uint32_t progress = 0;  // through the expected reply (ExpectedReply::feed)
-  Clock::time_point started{};
-  Clock::time_point deadline{};
+  SteadyTime started{};
+  SteadyTime deadline{};
 };
 
 const char* to_string(ErrorKind kind) {
@@ -95,16 +93,14 @@ BenchWorker::BenchWorker(const WorkerSetup& setup)
   for (size_t i = setup.clients; i < clients_.size(); ++i) clients_[i].idle = true;
 }
 
-BenchWorker::~BenchWorker() {
-  for (Client& client : clients_) close_client(client);
-}
+BenchWorker::~BenchWorker() = default;  // here, where Client is complete
 
 void BenchWorker::prepare() {
   size_t next = setup_.clients;
   busy_ = 0;
-  idle_deadline_ = Clock::now() + setup_.timeout;
+  idle_deadline_ = SteadyClock::now() + setup_.timeout;
   while (next < clients_.size() || busy_ > 0) {
-    Clock::time_point now = Clock::now();
+    SteadyTime now = SteadyClock::now();
     if (now >= idle_deadline_ || stopped()) {  // those in flight time out at the next scan
       if (!stopped())
         counts_.errors[static_cast<size_t>(ErrorKind::kTimeout)] += clients_.size() - next;
@@ -118,14 +114,14 @@ void BenchWorker::prepare() {
   }
 }
 
-void BenchWorker::run(Clock::time_point end) {
+void BenchWorker::run(SteadyTime end) {
   end_ = end;
   busy_ = setup_.clients;
-  Clock::time_point now = Clock::now();
+  SteadyTime now = SteadyClock::now();
   next_scan_ = now + kScanInterval;
   for (size_t i = 0; i < setup_.clients; ++i) start_exchange(clients_[i], now);
   while (busy_ > 0) poll_once(0, setup_.clients);
-  finished_at_ = Clock::now();
+  finished_at_ = SteadyClock::now();
   for (Client& client : clients_) {
     if (client.state == Client::State::kHeld) ++counts_.idle_held;
     close_client(client);
@@ -137,7 +133,7 @@ void BenchWorker::poll_once(size_t first, size_t last) {
   int ready = epoll_wait(epoll_.get(), events_.data(), static_cast<int>(events_.size()),
                          static_cast<int>(kScanInterval.count()));
   for (int i = 0; i < ready; ++i) handle(clients_[events_[i].data.u32], events_[i].events);
-  Clock::time_point now = Clock::now();
+  SteadyTime now = SteadyClock::now();
   if (now >= next_scan_) {
     next_scan_ = now + kScanInterval;
     scan(first, last, now);
@@ -165,7 +161,7 @@ void BenchWorker::handle(Client& client, uint32_t events) {
   }
 }
 
-void BenchWorker::scan(size_t first, size_t last, Clock::time_point now) {
+void BenchWorker::scan(size_t first, size_t last, SteadyTime now) {
   using State = Client::State;
   for (size_t i = first; i < last; ++i) {
     Client& client = clients_[i];
@@ -197,13 +193,13 @@ void BenchWorker::scan(size_t first, size_t last, Clock::time_point now) {
   }
 }
 
-bool BenchWorker::may_start(Clock::time_point now) {
+bool BenchWorker::may_start(SteadyTime now) {
   if (now >= end_ || budget_left_ == 0 || stopped()) return false;
   if (budget_left_ != kNoBudget) --budget_left_;
   return true;
 }
 
-void BenchWorker::start_exchange(Client& client, Clock::time_point now) {
+void BenchWorker::start_exchange(Client& client, SteadyTime now) {
   if (!client.idle && !may_start(now)) {
     finish(client);
     return;
@@ -213,7 +209,7 @@ void BenchWorker::start_exchange(Client& client, Clock::time_point now) {
       client.idle ? std::min(now + setup_.timeout, idle_deadline_) : now + setup_.timeout;
   client.sent = 0;
   client.progress = 0;
-  if (client.fd < 0 && (!open_socket(client) || client.state == Client::State::kRetryConnect)) {
+  if (!client.fd && (!open_socket(client) || client.state == Client::State::kRetryConnect)) {
     return;
   }
   // Even while connecting: on loopback the handshake is usually over by the
@@ -226,14 +222,14 @@ void BenchWorker::start_exchange(Client& client, Clock::time_point now) {
 // to send) or kRetryConnect; returns false if it failed (already counted).
 bool BenchWorker::open_socket(Client& client) {
   int family = setup_.address.family();
-  client.fd = ::socket(family, setup_.socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (client.fd < 0) {
+  client.fd.reset(::socket(family, setup_.socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!client.fd) {
     fail(client, ErrorKind::kOther);
     return false;
   }
   if (family == AF_UNIX && setup_.socket_type == SOCK_DGRAM) {
     sa_family_t autobind = AF_UNIX;  // an abstract address, so the server can reply
-    if (::bind(client.fd, reinterpret_cast<sockaddr*>(&autobind), sizeof(autobind)) != 0) {
+    if (::bind(client.fd.get(), reinterpret_cast<sockaddr*>(&autobind), sizeof(autobind)) != 0) {
       fail(client, ErrorKind::kOther);
       return false;
     }
@@ -241,11 +237,11 @@ bool BenchWorker::open_socket(Client& client) {
   epoll_event event{};
   event.events = kEvents;
   event.data.u32 = static_cast<uint32_t>(&client - clients_.data());
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd, &event) != 0) {
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd.get(), &event) != 0) {
     fail(client, ErrorKind::kOther);
     return false;
   }
-  if (::connect(client.fd, setup_.address.get(), setup_.address.length) == 0) {
+  if (::connect(client.fd.get(), setup_.address.get(), setup_.address.length) == 0) {
     client.state = Client::State::kSending;
   } else if (errno == EINPROGRESS) {
     client.state = Client::State::kConnecting;
@@ -268,12 +264,12 @@ std::string_view BenchWorker::bytes_to_send(const Client& client) const {
 void BenchWorker::send_message(Client& client) {
   // keep: the connection's setup is not part of the first exchange's latency.
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
-    client.started = Clock::now();
+    client.started = SteadyClock::now();
   }
   std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
-    ssize_t n =
-        ::send(client.fd, message.data() + client.sent, message.size() - client.sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(client.fd.get(), message.data() + client.sent, message.size() - client.sent,
+                       MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
@@ -305,7 +301,7 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
     return;
   }
   while (true) {
-    ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), 0);
+    ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
       std::string_view bytes(buffer_.data(), static_cast<size_t>(n));
       ExpectedReply::Step step = expected_.feed(client.progress, bytes);
@@ -339,7 +335,7 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
 
 void BenchWorker::read_datagram_ack(Client& client) {
   // MSG_TRUNC: the real length, so a reply longer than the buffer is not cut to fit.
-  ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), MSG_TRUNC);
+  ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), MSG_TRUNC);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR) fail(client, kind_of(errno));
     return;
@@ -354,7 +350,7 @@ void BenchWorker::read_datagram_ack(Client& client) {
 }
 
 void BenchWorker::on_ack(Client& client) {
-  Clock::time_point now = Clock::now();
+  SteadyTime now = SteadyClock::now();
   if (client.idle) {
     client.state = client.peer_closed ? Client::State::kDone : Client::State::kHeld;
     if (client.peer_closed) close_client(client);
@@ -382,7 +378,7 @@ void BenchWorker::on_ack(Client& client) {
 }
 
 void BenchWorker::read_eof(Client& client) {
-  ssize_t n = ::recv(client.fd, buffer_.data(), buffer_.size(), 0);
+  ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
     fail(client, ErrorKind::kProtocol);  // more than the one ack
@@ -391,7 +387,7 @@ void BenchWorker::read_eof(Client& client) {
   if (n < 0 && kind_of(errno) == ErrorKind::kReset) ++counts_.resets_after_ack;
   server_closes_ = ServerCloses::kYes;
   close_client(client);
-  start_exchange(client, Clock::now());
+  start_exchange(client, SteadyClock::now());
 }
 
 void BenchWorker::fail(Client& client, ErrorKind kind) {
@@ -413,8 +409,7 @@ void BenchWorker::finish(Client& client) {
 }
 
 void BenchWorker::close_client(Client& client) {
-  if (client.fd >= 0) ::close(client.fd);  // also leaves the epoll set
-  client.fd = -1;
+  client.fd.reset();  // also leaves the epoll set
   client.peer_closed = false;
   client.reused = false;
 }

@@ -20,6 +20,7 @@
 #include "client/expected_reply.h"
 #include "common/duration.h"
 #include "common/socket_address.h"
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 
 namespace ackd::client {
@@ -57,8 +58,6 @@ struct WorkerSetup {
 
 class BenchWorker {
  public:
-  using Clock = std::chrono::steady_clock;
-
   // Throws std::system_error if the epoll instance cannot be made.
   explicit BenchWorker(const WorkerSetup& setup);
   ~BenchWorker();
@@ -71,7 +70,7 @@ class BenchWorker {
   void prepare();
   // Runs the measured exchanges until `end` or the budget; returns when no
   // exchange is in flight. Closes every socket.
-  void run(Clock::time_point end);
+  void run(SteadyTime end);
 
   // Updated as the run goes, for the progress line (read from any thread).
   uint64_t acks_so_far() const { return progress_.acks.load(std::memory_order_relaxed); }
@@ -79,7 +78,7 @@ class BenchWorker {
 
   const BenchCounts& counts() const { return counts_; }
   const LatencyHistogram& latency() const { return latency_; }
-  Clock::time_point finished_at() const { return finished_at_; }
+  SteadyTime finished_at() const { return finished_at_; }
 
  private:
   struct Client;
@@ -87,12 +86,12 @@ class BenchWorker {
 
   void poll_once(size_t first, size_t last);
   void handle(Client& client, uint32_t events);
-  void scan(size_t first, size_t last, Clock::time_point now);
-  bool may_start(Clock::time_point now);
+  void scan(size_t first, size_t last, SteadyTime now);
+  bool may_start(SteadyTime now);
   bool stopped() const {
     return setup_.stop != nullptr && setup_.stop->load(std::memory_order_relaxed);
   }
-  void start_exchange(Client& client, Clock::time_point now);
+  void start_exchange(Client& client, SteadyTime now);
   bool open_socket(Client& client);
   void send_message(Client& client);
   std::string_view bytes_to_send(const Client& client) const;
@@ -102,7 +101,7 @@ class BenchWorker {
   void read_eof(Client& client);
   void fail(Client& client, ErrorKind kind);
   void finish(Client& client);
-  void close_client(Client& client);
+  static void close_client(Client& client);
   void publish_errors();
 
   WorkerSetup setup_;
@@ -114,10 +113,10 @@ class BenchWorker {
   std::array<epoll_event, 256> events_{};
   LatencyHistogram latency_;
   BenchCounts counts_;
-  Clock::time_point end_ = Clock::time_point::max();
-  Clock::time_point idle_deadline_ = Clock::time_point::max();  // for all of prepare()
-  Clock::time_point next_scan_{};
-  Clock::time_point finished_at_{};
+  SteadyTime end_ = SteadyTime::max();
+  SteadyTime idle_deadline_ = SteadyTime::max();  // for all of prepare()
+  SteadyTime next_scan_{};
+  SteadyTime finished_at_{};
   uint64_t budget_left_ = 0;
   size_t busy_ = 0;  // clients of the current phase not yet done
   ServerCloses server_closes_ = ServerCloses::kUnknown;

@@ -75,7 +75,7 @@ Connection connect_stream(const std::vector<SocketAddress>& addresses, const Dea
     }
   }
   if (!last_error) throw ClientError(kExitFailure, "no address to connect to");
-  throw *last_error;
+  throw ClientError(*last_error);
 }
 
 UniqueFd connect_datagram(const SocketAddress& address) {

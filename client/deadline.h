@@ -7,26 +7,25 @@
 #include <string>
 
 #include "common/duration.h"
+#include "common/steady_time.h"
 
 namespace ackd::client {
 
 class Deadline {
  public:
-  using Clock = std::chrono::steady_clock;
-
-  explicit Deadline(Duration budget) : budget_(budget), end_(Clock::now() + budget) {}
+  explicit Deadline(Duration budget) : budget_(budget), end_(SteadyClock::now() + budget) {}
 
   Duration budget() const { return budget_; }
-  bool expired() const { return Clock::now() >= end_; }
+  bool expired() const { return SteadyClock::now() >= end_; }
   // Time left, rounded up to whole milliseconds so waits never spin; >= 0.
   Duration remaining() const {
-    auto left = std::chrono::ceil<Duration>(end_ - Clock::now());
+    auto left = std::chrono::ceil<Duration>(end_ - SteadyClock::now());
     return std::max(left, Duration::zero());
   }
 
  private:
   Duration budget_;
-  Clock::time_point end_;
+  SteadyTime end_;
 };
 
 // A time budget given as `option` (--timeout, --duration): a duration of

@@ -39,7 +39,7 @@ std::vector<std::string> list_segments(const std::string& directory) {
     }
   }
   std::sort(names.begin(), names.end());
-  for (std::string& name : names) name = directory + "/" + name;
+  for (std::string& name : names) name.insert(0, directory + "/");
   return names;
 }
 

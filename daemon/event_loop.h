@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 
 namespace ackd {
@@ -45,7 +46,7 @@ class EventLoop {
   int run_once(int timeout_ms);
   // When the last wait ended with events: the time the bytes read in this
   // dispatch were known to have arrived (the reply latency's start).
-  std::chrono::steady_clock::time_point woke_at() const { return woke_at_; }
+  SteadyTime woke_at() const { return woke_at_; }
 
  private:
   int epoll_fd();  // throws std::system_error
@@ -53,7 +54,7 @@ class EventLoop {
   static constexpr int kMaxEvents = 256;
   UniqueFd epoll_;
   epoll_event events_[kMaxEvents];
-  std::chrono::steady_clock::time_point woke_at_ = std::chrono::steady_clock::now();
+  SteadyTime woke_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace ackd

@@ -76,6 +76,8 @@ void expect_single_regular_file(int fd, const std::string& path) {
 
 }  // namespace
 
+// One openat() walk, step by step: long, but read top to bottom.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
 PathEntry open_parent(const std::string& path, bool follow_last_link) {
   std::deque<std::string> rest = components(path);
   if (rest.empty()) refuse("open", path, "no file name", EINVAL);

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "common/steady_time.h"
 #include "common/syscall.h"
 
 namespace ackd {
@@ -244,7 +245,7 @@ bool held_by(const ScoreboardEntry& entry, pid_t owner) {
 
 ServeCounts read_counts(const ScoreboardEntry& entry) {
   ServeCounts counts;
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::optional<SteadyTime> deadline;
   for (int attempt = 0;; ++attempt) {
     uint32_t before = entry.sequence.load(std::memory_order_acquire);
     uint64_t values[6];

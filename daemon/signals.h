@@ -3,7 +3,7 @@
 // loop polls the read end and acts on take(). One instance per process.
 #pragma once
 
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX
 
 #include <bitset>
 #include <initializer_list>
@@ -25,7 +25,7 @@ class SignalSet {
 class SignalPipe {
  public:
   // Installs the handlers; throws std::system_error.
-  explicit SignalPipe(std::initializer_list<int> signals);
+  SignalPipe(std::initializer_list<int> signals);
   ~SignalPipe();
   SignalPipe(const SignalPipe&) = delete;
   SignalPipe& operator=(const SignalPipe&) = delete;

@@ -17,7 +17,7 @@ namespace ackd {
 pid_t spawn_child(const std::function<int()>& body, int parent_death_signal) {
   pid_t parent = getpid();
   // Buffered log lines would otherwise be written by both processes.
-  if (auto logger = spdlog::default_logger_raw()) logger->flush();
+  if (auto* logger = spdlog::default_logger_raw()) logger->flush();
   // Signals stay blocked across fork: one delivered to the child before it
   // has its own handlers would run the parent's (and be lost). The child's
   // SignalPipe unblocks them once its handlers are in place.
@@ -42,7 +42,7 @@ pid_t spawn_child(const std::function<int()>& body, int parent_death_signal) {
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
   }
-  if (auto logger = spdlog::default_logger_raw()) logger->flush();  // _exit skips destructors
+  if (auto* logger = spdlog::default_logger_raw()) logger->flush();  // _exit skips destructors
   _exit(status);
 }
 

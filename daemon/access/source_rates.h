@@ -15,12 +15,13 @@
 #include <cstdint>
 
 #include "common/socket_address.h"
+#include "common/steady_time.h"
 
 namespace ackd {
 
 class SourceRates {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
+  using TimePoint = SteadyTime;
   static constexpr size_t kDefaultSlots = 16384;  // 128 KiB
 
   // Maps the table; `slots` is rounded up to a power of two. Throws

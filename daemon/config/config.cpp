@@ -50,7 +50,7 @@ constexpr const char* kListenerKeys[] = {
 };
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication", "metrics"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
-constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
+constexpr size_t kMaxMessageLimit = size_t{16} * 1024 * 1024;
 constexpr Duration kMinWorkerTimeout = std::chrono::seconds(1);
 constexpr const char* kProtocolExpected = "\"tcp\", \"udp\", \"unix\" or \"unixgram\"";
 constexpr const char* kAckAfterExpected = "\"receive\", \"write\" or \"fsync\"";
@@ -86,7 +86,7 @@ mode_t parse_file_mode(const std::string& text) {
 
 std::string parse_log_level(const std::string& text) {
   static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
-  if (!levels.count(text)) {
+  if (!levels.contains(text)) {
     throw std::invalid_argument("unknown log level \"" + text +
                                 "\" (expected trace, debug, info, warn or error)");
   }

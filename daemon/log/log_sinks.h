@@ -32,7 +32,7 @@ class BatchedLineSink final : public spdlog::sinks::base_sink<spdlog::details::n
   void flush_() override;
 
  private:
-  static constexpr size_t kMaxBuffered = 64 * 1024;
+  static constexpr size_t kMaxBuffered = size_t{64} * 1024;
   std::string path_;  // empty: stderr
   UniqueFd fd_;
   spdlog::memory_buf_t buffer_;

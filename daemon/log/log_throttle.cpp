@@ -2,7 +2,7 @@
 
 namespace ackd {
 
-std::optional<std::string> LogThrottle::admit(TimePoint now) {
+std::optional<std::string> LogThrottle::admit(SteadyTime now) {
   if (last_logged_ && now - *last_logged_ < interval_) {
     ++suppressed_;
     return std::nullopt;

@@ -10,11 +10,12 @@
 #include <optional>
 #include <string>
 
+#include "common/steady_time.h"
+
 namespace ackd {
 
 class LogThrottle {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
   static constexpr std::chrono::milliseconds kDefaultInterval = std::chrono::seconds(10);
 
   explicit LogThrottle(std::chrono::milliseconds interval = kDefaultInterval)
@@ -23,7 +24,7 @@ class LogThrottle {
   // One occurrence at `now`. nullopt: suppressed (and counted). Otherwise
   // it is to be logged, with the returned note at the end of its line: ""
   // or " (N similar suppressed)", the count since the last line.
-  std::optional<std::string> admit(TimePoint now);
+  std::optional<std::string> admit(SteadyTime now);
   // The cause is gone (accept works again). If the warning was logged since
   // the last such call, the line that says so is to be logged, with this
   // note; else nullopt. So a cause that comes and goes logs at most two
@@ -35,7 +36,7 @@ class LogThrottle {
   std::string take_note();
 
   std::chrono::milliseconds interval_;
-  std::optional<TimePoint> last_logged_;
+  std::optional<SteadyTime> last_logged_;
   bool run_logged_ = false;
   uint64_t suppressed_ = 0;
 };

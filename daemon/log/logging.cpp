@@ -91,7 +91,7 @@ int adopt_inherited_logging(const std::string& role) {
 }
 
 void flush_log() {
-  if (auto logger = spdlog::default_logger_raw()) logger->flush();
+  if (auto* logger = spdlog::default_logger_raw()) logger->flush();
 }
 
 bool reopen_log_file() {

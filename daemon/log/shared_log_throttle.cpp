@@ -25,7 +25,7 @@ SharedLogThrottle::~SharedLogThrottle() { munmap(state_, sizeof(State)); }
 
 // Of processes that find the interval over at once, the one whose swap
 // succeeds logs; the others count themselves suppressed.
-std::optional<std::string> SharedLogThrottle::admit(std::chrono::steady_clock::time_point now) {
+std::optional<std::string> SharedLogThrottle::admit(SteadyTime now) {
   int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   int64_t last = state_->last_logged_ms.load(std::memory_order_relaxed);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "common/steady_time.h"
 #include "daemon/log/log_throttle.h"
 
 namespace ackd {
@@ -26,7 +27,7 @@ class SharedLogThrottle {
 
   // As LogThrottle::admit: nullopt (suppressed, counted), or the note to end
   // the line with ("" or " (N similar suppressed)").
-  std::optional<std::string> admit(std::chrono::steady_clock::time_point now);
+  std::optional<std::string> admit(SteadyTime now);
 
  private:
   struct State {

@@ -46,7 +46,7 @@ void AuxProcesses::restart(ProcessRole which) {
   for (pid_t pid : old) kill(pid, SIGTERM);
 }
 
-void AuxProcesses::maintain(TimePoint now, uint32_t generation,
+void AuxProcesses::maintain(SteadyTime now, uint32_t generation,
                             const std::vector<int>& close_in_child) {
   for (Role& role : roles_) {
     if (role.table.recovered(now)) {
@@ -56,7 +56,7 @@ void AuxProcesses::maintain(TimePoint now, uint32_t generation,
   }
 }
 
-void AuxProcesses::spawn(Role& role, TimePoint now, uint32_t generation,
+void AuxProcesses::spawn(Role& role, SteadyTime now, uint32_t generation,
                          const std::vector<int>& close_in_child) {
   const char* name = to_string(role.spec.role);
   std::optional<size_t> entry = scoreboard_.claim(role.spec.role, generation, 0, steady_now_ms());
@@ -90,7 +90,7 @@ void AuxProcesses::spawn(Role& role, TimePoint now, uint32_t generation,
   }
 }
 
-bool AuxProcesses::reaped(pid_t pid, int status, TimePoint now, bool stopping) {
+bool AuxProcesses::reaped(pid_t pid, int status, SteadyTime now, bool stopping) {
   for (Role& role : roles_) {
     std::vector<pid_t> pids = role.table.pids();
     if (std::find(pids.begin(), pids.end(), pid) == pids.end()) continue;
@@ -122,14 +122,14 @@ void AuxProcesses::stop() {
   signal_all(SIGTERM);
 }
 
-void AuxProcesses::signal_all(int signo) {
+void AuxProcesses::signal_all(int signo) const {
   for (pid_t pid : pids()) kill(pid, signo);
 }
 
-std::optional<TimePoint> AuxProcesses::next_due() const {
-  std::optional<TimePoint> next;
+std::optional<SteadyTime> AuxProcesses::next_due() const {
+  std::optional<SteadyTime> next;
   for (const Role& role : roles_) {
-    std::optional<TimePoint> due = role.table.next_due();
+    std::optional<SteadyTime> due = role.table.next_due();
     if (due && (!next || *due < *next)) next = due;
   }
   return next;

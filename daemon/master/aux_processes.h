@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/master/process_table.h"
 #include "daemon/scoreboard.h"
 
@@ -44,25 +45,25 @@ class AuxProcesses {
  public:
   explicit AuxProcesses(Scoreboard& scoreboard, RespawnPolicy policy = {});
 
-  // Wants a process of this role from now on, running `role.body` (the next
+  // Wants a process of this role from now on, running `spec.body` (the next
   // one started does; see restart()).
-  void want(AuxRole role);
+  void want(AuxRole spec);
   // Wants none of this role any more: its process is stopped (TERM).
-  void drop(ProcessRole role);
+  void drop(ProcessRole which);
   // Stops the process of this role (TERM); the next maintain() starts
   // another with the latest body. For a reload.
-  void restart(ProcessRole role);
+  void restart(ProcessRole which);
   // Starts the processes that are due. `close_in_child`: the master's own
   // fds, closed in the child before its body runs.
-  void maintain(TimePoint now, uint32_t generation, const std::vector<int>& close_in_child);
+  void maintain(SteadyTime now, uint32_t generation, const std::vector<int>& close_in_child);
   // A reaped child: true if it was one of ours (then logged, its respawn
   // planned). `stopping`: the daemon stops, a TERM death is clean.
-  bool reaped(pid_t pid, int status, TimePoint now, bool stopping);
+  bool reaped(pid_t pid, int status, SteadyTime now, bool stopping);
   // Stops every process for good (the daemon stops).
   void stop();
-  void signal_all(int signo);
+  void signal_all(int signo) const;
 
-  std::optional<TimePoint> next_due() const;
+  std::optional<SteadyTime> next_due() const;
   size_t running() const;
   std::vector<pid_t> pids() const;
   std::vector<AuxRow> rows() const;
@@ -73,7 +74,7 @@ class AuxProcesses {
     ProcessTable table;  // one slot while wanted, none after
   };
   Role* find(ProcessRole role);
-  void spawn(Role& role, TimePoint now, uint32_t generation,
+  void spawn(Role& role, SteadyTime now, uint32_t generation,
              const std::vector<int>& close_in_child);
 
   Scoreboard& scoreboard_;

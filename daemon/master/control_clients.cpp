@@ -9,7 +9,7 @@ namespace {
 constexpr auto kWarningInterval = std::chrono::seconds(10);
 }  // namespace
 
-void ControlClients::accept_from(ControlServer& server, TimePoint now) {
+void ControlClients::accept_from(ControlServer& server, SteadyTime now) {
   while (!full()) {
     UniqueFd client = server.accept(now);
     if (!client) return;
@@ -21,7 +21,8 @@ void ControlClients::add_poll_fds(std::vector<pollfd>& fds) const {
   for (const ControlConnection& c : connections_) fds.push_back({c.fd(), c.poll_events(), 0});
 }
 
-void ControlClients::handle(std::span<const pollfd> polled, TimePoint now, const Handler& handler) {
+void ControlClients::handle(std::span<const pollfd> polled, SteadyTime now,
+                            const Handler& handler) {
   for (size_t i = 0; i < polled.size() && i < connections_.size(); ++i) {
     ControlConnection& c = connections_[i];
     short events = polled[i].revents;
@@ -43,7 +44,7 @@ void ControlClients::handle(std::span<const pollfd> polled, TimePoint now, const
     }
   }
   for (ControlConnection& c : connections_) {
-    std::optional<TimePoint> deadline = c.deadline();
+    std::optional<SteadyTime> deadline = c.deadline();
     if (deadline && now >= *deadline) {
       c.expire();
       ++unreported_expired_;
@@ -53,17 +54,17 @@ void ControlClients::handle(std::span<const pollfd> polled, TimePoint now, const
 }
 
 void ControlClients::answer_awaiting(std::string_view request, const std::string& reply,
-                                     TimePoint now) {
+                                     SteadyTime now) {
   for (ControlConnection& c : connections_) {
     if (c.awaiting(request)) c.reply(reply, now);
   }
   close_finished(now);
 }
 
-std::optional<ControlClients::TimePoint> ControlClients::next_deadline() const {
-  std::optional<TimePoint> next;
+std::optional<SteadyTime> ControlClients::next_deadline() const {
+  std::optional<SteadyTime> next;
   for (const ControlConnection& c : connections_) {
-    std::optional<TimePoint> deadline = c.deadline();
+    std::optional<SteadyTime> deadline = c.deadline();
     if (deadline && (!next || *deadline < *next)) next = deadline;
   }
   return next;
@@ -75,7 +76,7 @@ std::vector<int> ControlClients::fds() const {
   return fds;
 }
 
-void ControlClients::close_finished(TimePoint now) {
+void ControlClients::close_finished(SteadyTime now) {
   std::erase_if(connections_, [](const ControlConnection& c) { return c.done(); });
   if (unreported_expired_ == 0 || now < next_warning_) return;
   next_warning_ = now + kWarningInterval;

@@ -7,7 +7,7 @@
 
 namespace ackd {
 
-ControlConnection::ControlConnection(UniqueFd fd, TimePoint now)
+ControlConnection::ControlConnection(UniqueFd fd, SteadyTime now)
     : fd_(std::move(fd)), deadline_(now + kRequestTime) {}
 
 short ControlConnection::poll_events() const {
@@ -16,7 +16,7 @@ short ControlConnection::poll_events() const {
   return 0;
 }
 
-std::optional<std::string> ControlConnection::read_request(TimePoint now) {
+std::optional<std::string> ControlConnection::read_request(SteadyTime now) {
   if (state_ != State::kReading) return std::nullopt;
   char buffer[kMaxRequest + 1];
   while (true) {
@@ -48,7 +48,7 @@ std::optional<std::string> ControlConnection::read_request(TimePoint now) {
   return std::move(request_);
 }
 
-void ControlConnection::reply(std::string text, TimePoint now) {
+void ControlConnection::reply(std::string text, SteadyTime now) {
   reply_ = std::move(text);
   sent_ = 0;
   state_ = State::kWriting;
@@ -69,7 +69,7 @@ void ControlConnection::write_reply() {
   state_ = State::kDone;
 }
 
-std::optional<ControlConnection::TimePoint> ControlConnection::deadline() const {
+std::optional<SteadyTime> ControlConnection::deadline() const {
   if (state_ == State::kReading || state_ == State::kWriting) return deadline_;
   return std::nullopt;
 }

@@ -51,12 +51,12 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
 
 ControlServer::~ControlServer() { remove_socket_file(listener_); }
 
-std::optional<ControlServer::TimePoint> ControlServer::resume_at(TimePoint now) const {
+std::optional<SteadyTime> ControlServer::resume_at(SteadyTime now) const {
   if (now < paused_until_) return paused_until_;
   return std::nullopt;
 }
 
-UniqueFd ControlServer::accept(TimePoint now) {
+UniqueFd ControlServer::accept(SteadyTime now) {
   UniqueFd client(accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
   if (client) {
     if (std::optional<std::string> why = refuse_control_caller(client.get(), group_)) {
@@ -77,7 +77,7 @@ UniqueFd ControlServer::accept(TimePoint now) {
 }
 
 // One line, sent if the socket takes it at once; the master never waits.
-void ControlServer::refuse(UniqueFd client, const std::string& why, TimePoint now) {
+void ControlServer::refuse(UniqueFd client, const std::string& why, SteadyTime now) {
   std::string line = "ERR " + why + "\n";
   send(client.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   if (std::optional<std::string> note = refusals_.admit(now)) {

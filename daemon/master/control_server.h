@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/listener.h"
 #include "daemon/log/log_throttle.h"
@@ -18,8 +19,6 @@ namespace ackd {
 
 class ControlServer {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
-
   // nullptr (and a warning) if the socket cannot be created: status is an
   // aid, not a reason to refuse to serve.
   static std::unique_ptr<ControlServer> open(const std::string& path, const std::string& group);
@@ -27,23 +26,23 @@ class ControlServer {
 
   int fd() const { return listener_.fd.get(); }
   // The fd to poll for POLLIN, or -1 while paused after an accept error.
-  int poll_fd(TimePoint now) const { return now < paused_until_ ? -1 : listener_.fd.get(); }
+  int poll_fd(SteadyTime now) const { return now < paused_until_ ? -1 : listener_.fd.get(); }
   // When a pause ends, if one is on.
-  std::optional<TimePoint> resume_at(TimePoint now) const;
+  std::optional<SteadyTime> resume_at(SteadyTime now) const;
   // A non-blocking CLOEXEC connection, or an invalid fd if none is waiting
   // (or accept failed: then it pauses, and logs at a bounded rate).
-  UniqueFd accept(TimePoint now);
+  UniqueFd accept(SteadyTime now);
 
  private:
   ControlServer(Listener listener, std::optional<gid_t> group)
       : listener_(std::move(listener)), group_(group) {}
-  void refuse(UniqueFd client, const std::string& why, TimePoint now);
+  void refuse(UniqueFd client, const std::string& why, SteadyTime now);
 
   Listener listener_;
   std::optional<gid_t> group_;  // whose members may ask, besides root
   LogThrottle refusals_;
-  TimePoint paused_until_{};
-  TimePoint next_warning_{};
+  SteadyTime paused_until_{};
+  SteadyTime next_warning_{};
 };
 
 }  // namespace ackd

@@ -55,6 +55,7 @@ ReconciledListeners reconcile_listeners(std::vector<Listener>& current,
                                         const std::vector<ListenerConfig>& wanted,
                                         gid_t default_group) {
   std::vector<ListenerConfig> configs;
+  configs.reserve(current.size());
   for (const Listener& listener : current) configs.push_back(listener.config);
   ReconcilePlan plan = plan_reconciliation(configs, wanted);
   // First bind what is new: this may throw, and nothing is moved yet.

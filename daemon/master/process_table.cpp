@@ -14,7 +14,7 @@ std::vector<pid_t> ProcessTable::resize(size_t slots) {
   return to_stop;
 }
 
-std::vector<size_t> ProcessTable::due_slots(TimePoint now) const {
+std::vector<size_t> ProcessTable::due_slots(SteadyTime now) const {
   std::vector<size_t> due;
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].pid == 0 && slots_[i].due_at <= now) due.push_back(i);
@@ -22,7 +22,7 @@ std::vector<size_t> ProcessTable::due_slots(TimePoint now) const {
   return due;
 }
 
-void ProcessTable::started(size_t slot, pid_t pid, TimePoint now) {
+void ProcessTable::started(size_t slot, pid_t pid, SteadyTime now) {
   slots_.at(slot).pid = pid;
   slots_[slot].started_at = now;
 }
@@ -37,7 +37,7 @@ bool ProcessTable::owns(pid_t pid) const {
   return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.pid == pid; });
 }
 
-std::optional<WorkerExit> ProcessTable::exited(pid_t pid, TimePoint now, bool clean) {
+std::optional<WorkerExit> ProcessTable::exited(pid_t pid, SteadyTime now, bool clean) {
   auto retired = std::find(retired_.begin(), retired_.end(), pid);
   if (retired != retired_.end()) {
     retired_.erase(retired);
@@ -64,13 +64,13 @@ std::optional<WorkerExit> ProcessTable::exited(pid_t pid, TimePoint now, bool cl
   return std::nullopt;
 }
 
-void ProcessTable::failed_to_start(size_t slot, TimePoint now) {
+void ProcessTable::failed_to_start(size_t slot, SteadyTime now) {
   ++streak_;
   last_young_death_ = now;
   slots_.at(slot).due_at = now + backoff_for(streak_);
 }
 
-bool ProcessTable::recovered(TimePoint now) {
+bool ProcessTable::recovered(SteadyTime now) {
   if (streak_ == 0) return false;
   for (const Slot& slot : slots_) {
     if (slot.pid > 0 && slot.started_at > last_young_death_ &&
@@ -82,8 +82,8 @@ bool ProcessTable::recovered(TimePoint now) {
   return false;
 }
 
-std::optional<TimePoint> ProcessTable::next_due() const {
-  std::optional<TimePoint> next;
+std::optional<SteadyTime> ProcessTable::next_due() const {
+  std::optional<SteadyTime> next;
   for (const Slot& slot : slots_) {
     if (slot.pid == 0 && (!next || slot.due_at < *next)) next = slot.due_at;
   }

@@ -11,10 +11,9 @@
 #include <optional>
 #include <vector>
 
-namespace ackd {
+#include "common/steady_time.h"
 
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
+namespace ackd {
 
 struct RespawnPolicy {
   // A worker that exits sooner than this after its start "died young".
@@ -40,13 +39,13 @@ class ProcessTable {
   size_t size() const { return slots_.size(); }
 
   // Empty slots whose respawn time has come.
-  std::vector<size_t> due_slots(TimePoint now) const;
-  void started(size_t slot, pid_t pid, TimePoint now);
+  std::vector<size_t> due_slots(SteadyTime now) const;
+  void started(size_t slot, pid_t pid, SteadyTime now);
   // fork() failed for this slot: try again after the crash backoff.
-  void failed_to_start(size_t slot, TimePoint now);
+  void failed_to_start(size_t slot, SteadyTime now);
   // An exited worker, or nullopt for a pid that is not in a slot. A clean
   // exit (recycled, stopped) is never counted as a crash.
-  std::optional<WorkerExit> exited(pid_t pid, TimePoint now, bool clean = false);
+  std::optional<WorkerExit> exited(pid_t pid, SteadyTime now, bool clean = false);
   // The process in `slot`, 0 if none.
   pid_t pid_in(size_t slot) const { return slot < slots_.size() ? slots_[slot].pid : 0; }
   // True for a worker in a slot (not retired, not a stranger).
@@ -55,10 +54,10 @@ class ProcessTable {
   uint64_t restarts(size_t slot) const { return slot < slots_.size() ? slots_[slot].restarts : 0; }
   // True once when a crash streak is over: a worker started after the last
   // young death has been up for min_uptime.
-  bool recovered(TimePoint now);
+  bool recovered(SteadyTime now);
 
   // When the next slot becomes due, if any slot is waiting.
-  std::optional<TimePoint> next_due() const;
+  std::optional<SteadyTime> next_due() const;
   std::vector<pid_t> pids() const;  // running workers, in every slot
   size_t running() const;
   int crash_streak() const { return streak_; }
@@ -66,8 +65,8 @@ class ProcessTable {
  private:
   struct Slot {
     pid_t pid = 0;  // 0: empty
-    TimePoint started_at{};
-    TimePoint due_at{};
+    SteadyTime started_at{};
+    SteadyTime due_at{};
     uint64_t restarts = 0;
   };
   std::chrono::milliseconds backoff_for(int streak) const;
@@ -76,7 +75,7 @@ class ProcessTable {
   std::vector<Slot> slots_;
   std::vector<pid_t> retired_;  // removed by resize, still running
   int streak_ = 0;
-  TimePoint last_young_death_{};
+  SteadyTime last_young_death_{};
 };
 
 }  // namespace ackd

@@ -184,13 +184,15 @@ size_t Supervisor::configured_pool_size() const {
                                                    : config_.daemon.resolved_workers();
 }
 
+// The master loop is one function by design (STYLE.md, habit 3).
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
 int Supervisor::run() {
-  maintain_pool(Clock::now());
+  maintain_pool(SteadyClock::now());
   while (true) {
     flush_log();
-    wait_for_events(Clock::now());
+    wait_for_events(SteadyClock::now());
     Requests requests = take_requests();
-    TimePoint now = Clock::now();
+    SteadyTime now = SteadyClock::now();
     if (requests.reap) reap_children(now);
     if (stopping_) {
       if (requests.fast_stop && !killed_) kill_workers(now);
@@ -211,7 +213,8 @@ int Supervisor::run() {
     tick_status(now);
     if (requests.upgrade) start_upgrade(now);
     check_upgrade(now);
-    if (requests.reload) control_clients_.answer_awaiting("reload", reload(now), Clock::now());
+    if (requests.reload)
+      control_clients_.answer_awaiting("reload", reload(now), SteadyClock::now());
     if (requests.reopen) reopen_logs();
     if (requests.resize != 0) resize_pool(requests.resize);
     if (stop_requested(requests, now)) continue;
@@ -253,9 +256,9 @@ void Supervisor::announce_ready() {
                config_.source);
 }
 
-void Supervisor::wait_for_events(TimePoint now) {
-  TimePoint wake = now + std::chrono::seconds(1);
-  for (std::optional<TimePoint> t :
+void Supervisor::wait_for_events(SteadyTime now) {
+  SteadyTime wake = now + std::chrono::seconds(1);
+  for (std::optional<SteadyTime> t :
        {stopping_ ? std::optional(stop_deadline_) : table_.next_due(),
         stopping_ ? std::nullopt : aux_.next_due(), watchdog_.next_ping(),
         draining_ ? std::optional(drain_until_) : std::nullopt, control_clients_.next_deadline(),
@@ -273,7 +276,7 @@ void Supervisor::wait_for_events(TimePoint now) {
   constexpr size_t kClientsFrom = 4;
   control_clients_.add_poll_fds(fds);
   int ready = poll(fds.data(), fds.size(), timeout_ms);
-  TimePoint after = Clock::now();
+  SteadyTime after = SteadyClock::now();
   auto handler = [this](std::string_view request) { return handle_control(request); };
   control_clients_.handle(std::span(fds).subspan(kClientsFrom), after, handler);
   if (ready > 0 && (fds[1].revents & POLLIN)) control_clients_.accept_from(*control_, after);
@@ -320,7 +323,7 @@ std::optional<std::string> Supervisor::handle_control(std::string_view request) 
   return "ERR unknown request (expected status, status json, reload, upgrade or stop)\n";
 }
 
-void Supervisor::reap_children(TimePoint now) {
+void Supervisor::reap_children(SteadyTime now) {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -395,7 +398,7 @@ void Supervisor::kill_hung_workers() {
 }
 
 // Returns the reply to `ackctl reload`: the new generation, or why not.
-std::string Supervisor::reload(TimePoint now) {
+std::string Supervisor::reload(SteadyTime now) {
   notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(steady_now_ms() * 1000));
   spdlog::info("reloading {}", config_path_.empty() ? "the embedded default" : config_path_);
   Config fresh;
@@ -463,7 +466,7 @@ std::string Supervisor::reload_failed(const std::vector<std::string>& problems) 
   return reply;
 }
 
-void Supervisor::start_upgrade(TimePoint now) {
+void Supervisor::start_upgrade(SteadyTime now) {
   if (draining_) {
     spdlog::warn("USR2 ignored: draining before a stop");
     return;
@@ -487,7 +490,7 @@ void Supervisor::start_upgrade(TimePoint now) {
 
 // Once the new master is ready: tell systemd who the main process is now,
 // then drain and exit, leaving the socket files to the new master.
-void Supervisor::check_upgrade(TimePoint now) {
+void Supervisor::check_upgrade(SteadyTime now) {
   if (!upgrade_) return;
   if (upgrade_->ready()) {
     pid_t pid = upgrade_->pid();
@@ -509,7 +512,8 @@ void Supervisor::check_upgrade(TimePoint now) {
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
   scoreboard_.counters().upgrades_failed.fetch_add(1, std::memory_order_relaxed);
-  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n", Clock::now());
+  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n",
+                                   SteadyClock::now());
   drop_upgrade();
   scoreboard_.set_daemon_state(DaemonState::kServing);
   if (!control_ && !config_.daemon.control_socket.empty()) {
@@ -545,7 +549,7 @@ bool Supervisor::workers_healthy() const {
   return false;
 }
 
-void Supervisor::tick_status(TimePoint now) {
+void Supervisor::tick_status(SteadyTime now) {
   if (now < next_status_) return;
   next_status_ = now + std::chrono::seconds(1);
   if (config_.spool.enabled()) enforce_spool_limit(config_.spool, config_.replication.forward());
@@ -576,7 +580,7 @@ void Supervisor::resize_pool(int delta) {
 
 // A stop begins now, or once drain_before_stop has passed; a second
 // request during the drain ends it.
-bool Supervisor::stop_requested(const Requests& requests, TimePoint now) {
+bool Supervisor::stop_requested(const Requests& requests, SteadyTime now) {
   bool drained = draining_ && now >= drain_until_;
   if (!requests.stop && !drained) return false;
   if (requests.stop && !draining_ && config_.daemon.drain_before_stop.count() > 0) {
@@ -589,7 +593,7 @@ bool Supervisor::stop_requested(const Requests& requests, TimePoint now) {
 
 // Everything goes on (new connections are accepted) while the daemon says
 // it drains, so that a load balancer sends new clients elsewhere first.
-void Supervisor::begin_drain(TimePoint now) {
+void Supervisor::begin_drain(SteadyTime now) {
   if (upgrade_) {  // it would take over, and not stop
     kill(upgrade_->pid(), SIGKILL);
     abandon_upgrade("a stop came first (drain_before_stop)");
@@ -603,7 +607,7 @@ void Supervisor::begin_drain(TimePoint now) {
   notify("STOPPING=1\nSTATUS=" + what);
 }
 
-void Supervisor::begin_stop(bool fast, TimePoint now) {
+void Supervisor::begin_stop(bool fast, SteadyTime now) {
   if (stopping_) return;
   // A new master not ready yet would come up after we stopped, with the
   // sockets we passed it (and without the socket files we remove).
@@ -635,12 +639,12 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   }
 }
 
-void Supervisor::maintain_pool(TimePoint now) {
+void Supervisor::maintain_pool(SteadyTime now) {
   for (size_t slot : table_.due_slots(now)) spawn_worker(slot, now);
   aux_.maintain(now, generation_, master_fds());
 }
 
-void Supervisor::spawn_worker(size_t slot, TimePoint now) {
+void Supervisor::spawn_worker(size_t slot, SteadyTime now) {
   std::optional<size_t> entry =
       scoreboard_.claim(serving_role(), generation_, static_cast<uint32_t>(slot), steady_now_ms());
   if (!entry) {
@@ -714,7 +718,7 @@ void Supervisor::signal_workers(int signo) {
 // which would otherwise get only their parent's death signal (and a stopped
 // or stuck one ignores it), and those of dead dispatchers. Waits for them
 // for a grace period at most.
-void Supervisor::kill_workers(TimePoint now) {
+void Supervisor::kill_workers(SteadyTime now) {
   collect_stop_groups();
   stop_groups_.prune();  // only groups still holding our children: never a stranger's
   stop_groups_.signal(SIGKILL);

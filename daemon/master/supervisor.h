@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/config/config.h"
 #include "daemon/listener.h"
 #include "daemon/master/aux_processes.h"
@@ -55,32 +56,32 @@ class Supervisor {
 
   bool generation_serves() const;
   void announce_ready();
-  void wait_for_events(TimePoint now);
+  void wait_for_events(SteadyTime now);
   Requests take_requests();
   std::optional<std::string> handle_control(std::string_view request);
   void adopt_scoreboard(UniqueFd fd);
   void want_metrics();
   std::vector<int> master_fds() const;
   void open_listeners(std::vector<PassedSocket> passed);
-  void reap_children(TimePoint now);
-  void start_upgrade(TimePoint now);
-  void check_upgrade(TimePoint now);
+  void reap_children(SteadyTime now);
+  void start_upgrade(SteadyTime now);
+  void check_upgrade(SteadyTime now);
   void abandon_upgrade(const std::string& why);
   bool workers_healthy() const;
-  void tick_status(TimePoint now);
+  void tick_status(SteadyTime now);
   void kill_hung_workers();
-  std::string reload(TimePoint now);
+  std::string reload(SteadyTime now);
   std::string reload_failed(const std::vector<std::string>& problems) const;
   void reopen_logs();
   void resize_pool(int delta);
-  bool stop_requested(const Requests& requests, TimePoint now);
-  void begin_drain(TimePoint now);
-  void begin_stop(bool fast, TimePoint now);
-  void maintain_pool(TimePoint now);
-  void spawn_worker(size_t slot, TimePoint now);
+  bool stop_requested(const Requests& requests, SteadyTime now);
+  void begin_drain(SteadyTime now);
+  void begin_stop(bool fast, SteadyTime now);
+  void maintain_pool(SteadyTime now);
+  void spawn_worker(size_t slot, SteadyTime now);
   void retire(const std::vector<pid_t>& pids);
   void signal_workers(int signo);
-  void kill_workers(TimePoint now);
+  void kill_workers(SteadyTime now);
   void note_orphans(pid_t worker);
   void collect_stop_groups();
   void drop_upgrade();
@@ -109,7 +110,7 @@ class Supervisor {
   std::string binary_;
   std::vector<std::string> argv_;
   bool handed_over_ = false;  // a new master serves our sockets now
-  TimePoint next_status_{};
+  SteadyTime next_status_{};
   uint64_t status_ticks_ = 0;
   Requests pending_;  // requests that came through the control socket
   uint32_t generation_ = 1;
@@ -117,14 +118,14 @@ class Supervisor {
   int64_t started_ms_ = 0;
   int64_t started_unix_ = 0;  // seconds
   bool draining_ = false;  // drain_before_stop: serving until drain_until_, then stopping
-  TimePoint drain_until_{};
+  SteadyTime drain_until_{};
   bool stopping_ = false;
   bool killed_ = false;
   // Groups of dead fork-mode dispatchers whose connection processes live on.
   ProcessGroups orphans_;
   // At a stop: the workers' process groups and orphans_, waited for until empty.
   ProcessGroups stop_groups_;
-  TimePoint stop_deadline_{};
+  SteadyTime stop_deadline_{};
 };
 
 }  // namespace ackd

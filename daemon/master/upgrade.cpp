@@ -45,7 +45,7 @@ UniqueFd make_notify_socket(std::string& name) {
   for (const NamedFd& named : extra) {
     if (named.fd < 0) continue;
     fds.push_back(named.fd);
-    names.push_back(named.name);
+    names.emplace_back(named.name);
   }
   pass_sockets_to_exec(fds, names);
   const char* systemd_socket = std::getenv("NOTIFY_SOCKET");
@@ -56,6 +56,7 @@ UniqueFd make_notify_socket(std::string& name) {
     setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);  // the watchdog moves too
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   execv(binary.c_str(), args.data());
@@ -67,8 +68,7 @@ UniqueFd make_notify_socket(std::string& name) {
 std::unique_ptr<Upgrade> Upgrade::start(const std::string& binary,
                                         const std::vector<std::string>& argv,
                                         const std::vector<Listener>& listeners,
-                                        const std::vector<NamedFd>& extra,
-                                        std::chrono::steady_clock::time_point deadline) {
+                                        const std::vector<NamedFd>& extra, SteadyTime deadline) {
   std::string notify_name;
   UniqueFd notify_fd = make_notify_socket(notify_name);
   pid_t old_master = getpid();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/listener.h"
 
@@ -40,22 +41,21 @@ class Upgrade {
   static std::unique_ptr<Upgrade> start(const std::string& binary,
                                         const std::vector<std::string>& argv,
                                         const std::vector<Listener>& listeners,
-                                        const std::vector<NamedFd>& extra,
-                                        std::chrono::steady_clock::time_point deadline);
+                                        const std::vector<NamedFd>& extra, SteadyTime deadline);
 
   pid_t pid() const { return pid_; }
   int fd() const { return notify_.get(); }
-  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  SteadyTime deadline() const { return deadline_; }
   // Reads what the new master sent; true once it said READY=1.
   bool ready();
 
  private:
-  Upgrade(pid_t pid, UniqueFd notify, std::chrono::steady_clock::time_point deadline)
+  Upgrade(pid_t pid, UniqueFd notify, SteadyTime deadline)
       : pid_(pid), notify_(std::move(notify)), deadline_(deadline) {}
 
   pid_t pid_;
   UniqueFd notify_;
-  std::chrono::steady_clock::time_point deadline_;
+  SteadyTime deadline_;
 };
 
 // In the new master, once it is ready: tells the old master, then points

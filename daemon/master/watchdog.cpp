@@ -19,12 +19,12 @@ Watchdog Watchdog::from_environment() {
   return watchdog;
 }
 
-std::optional<Watchdog::TimePoint> Watchdog::next_ping() const {
+std::optional<SteadyTime> Watchdog::next_ping() const {
   if (!enabled()) return std::nullopt;
   return next_;
 }
 
-void Watchdog::tick(TimePoint now, bool healthy) {
+void Watchdog::tick(SteadyTime now, bool healthy) {
   if (!enabled() || now < next_ || !healthy) return;
   notify("WATCHDOG=1");
   next_ = now + interval_;

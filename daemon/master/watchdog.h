@@ -7,23 +7,23 @@
 #include <chrono>
 #include <optional>
 
+#include "common/steady_time.h"
+
 namespace ackd {
 
 class Watchdog {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
-
   // Reads WATCHDOG_USEC / WATCHDOG_PID; disabled when not meant for us.
   static Watchdog from_environment();
 
   bool enabled() const { return interval_.count() > 0; }
-  std::optional<TimePoint> next_ping() const;
+  std::optional<SteadyTime> next_ping() const;
   // Pings if due and `healthy`.
-  void tick(TimePoint now, bool healthy);
+  void tick(SteadyTime now, bool healthy);
 
  private:
   std::chrono::microseconds interval_{0};  // half of WATCHDOG_USEC
-  TimePoint next_{};
+  SteadyTime next_{};
 };
 
 }  // namespace ackd

@@ -13,8 +13,6 @@
 #include "common/syscall.h"
 #include "daemon/master/upgrade.h"
 
-extern char** environ;
-
 namespace ackd {
 namespace {
 
@@ -60,6 +58,7 @@ int exec_exporter(const ExporterLaunch& launch, const AuxChild& child) {
   if (log >= 0) place(log, STDERR_FILENO);
   std::vector<std::string> args = options.to_argv(kExporterName);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   syscall(SYS_execveat, binary, "", argv.data(), environ, AT_EMPTY_PATH);
@@ -81,7 +80,7 @@ UniqueFd open_exporter_binary() {
   return fd;
 }
 
-AuxRole metrics_role(ExporterLaunch launch) {
+AuxRole metrics_role(const ExporterLaunch& launch) {
   AuxRole role;
   role.role = ProcessRole::kMetrics;
   role.keep_fds = {launch.binary_fd, launch.listen_fd, launch.scoreboard_fd, launch.log_fd};

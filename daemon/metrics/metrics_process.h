@@ -32,6 +32,6 @@ struct ExporterLaunch {
   ExporterOptions options;  // fds and entry are set in the child
 };
 
-AuxRole metrics_role(ExporterLaunch launch);
+AuxRole metrics_role(const ExporterLaunch& launch);
 
 }  // namespace ackd

@@ -55,7 +55,7 @@ class Recorder {
   const MessageCounters& counters() const { return counters_; }
 
  private:
-  void log(std::string_view listener, std::string_view peer, std::string_view message);
+  static void log(std::string_view listener, std::string_view peer, std::string_view message);
 
   bool log_messages_;
   std::vector<RecordStage*> stages_;

@@ -59,7 +59,7 @@ void RelayedSpool::read_confirmations() {
     in_.append(buffer, static_cast<size_t>(n));
     size_t at = 0;
     for (; in_.size() - at >= kRelayFrameSize; at += kRelayFrameSize) {
-      auto* count = reinterpret_cast<const unsigned char*>(in_.data() + at + 1);
+      const auto* count = reinterpret_cast<const unsigned char*>(in_.data() + at + 1);
       settle(in_[at], static_cast<uint32_t>(count[0] | count[1] << 8 | count[2] << 16 |
                                             static_cast<uint32_t>(count[3]) << 24));
     }

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/config/config.h"
 #include "daemon/record/record_stage.h"
@@ -52,7 +53,7 @@ class SpoolWriter final : public RecordStage {
   std::string buffer_;
   size_t buffered_records_ = 0;
   std::vector<Ticket> tickets_;  // of the buffered records, those replies wait for
-  std::chrono::steady_clock::time_point next_warning_{};
+  SteadyTime next_warning_{};
   uint64_t unreported_failures_ = 0;
 };
 

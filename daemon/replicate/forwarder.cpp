@@ -106,7 +106,7 @@ size_t Forwarder::open_segments() const {
 }
 
 void Forwarder::poll() {
-  auto now = Clock::now();
+  auto now = SteadyClock::now();
   if (!take_lock()) return;
   if (now >= next_scan_) {
     next_scan_ = now + kScanInterval;
@@ -148,7 +148,7 @@ void Forwarder::scan_directory() {
     if (!segment.closed && flock(segment.fd.get(), LOCK_SH | LOCK_NB) == 0) segment.closed = true;
   }
   for (auto it = segments_.begin(); it != segments_.end();) {  // removed by hand: nothing to ship
-    if (listed.count(it->first) == 0) {
+    if (!listed.contains(it->first)) {
       spdlog::warn("replication: spool segment {} vanished before it was forwarded", it->first);
       it = segments_.erase(it);
       position_dirty_ = true;
@@ -209,7 +209,7 @@ void Forwarder::publish_from(const std::string& name, Segment& segment) {
       std::string refused = publisher_->publish(message, sequence);
       if (!refused.empty()) {
         note_failure(refused);
-        retry_at_ = Clock::now() + kRetryPause;
+        retry_at_ = SteadyClock::now() + kRetryPause;
         return;
       }
       in_flight_[sequence] = InFlight{name, offset, end, segment.generation};
@@ -264,7 +264,7 @@ void Forwarder::settled(const PublishResult& result) {
     ++segment.generation;
     segment.cursor = segment.acked;
     segment.unacked.clear();
-    retry_at_ = Clock::now() + kRetryPause;
+    retry_at_ = SteadyClock::now() + kRetryPause;
     return;
   }
   ++stored_;
@@ -295,7 +295,7 @@ void Forwarder::finish_segments() {
 }
 
 void Forwarder::save_position(bool force) {
-  auto now = Clock::now();
+  auto now = SteadyClock::now();
   if (!position_dirty_ || (!force && now < next_save_)) return;
   next_save_ = now + kSaveInterval;
   ForwardPosition position;
@@ -313,7 +313,7 @@ void Forwarder::save_position(bool force) {
 
 void Forwarder::note_failure(const std::string& why) {
   if (board_ != nullptr) board_->last_error.store(why);
-  auto now = Clock::now();
+  auto now = SteadyClock::now();
   if (!failing_) {
     failing_ = true;
     failure_log_.admit(now);

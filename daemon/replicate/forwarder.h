@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/config/config.h"
 #include "daemon/log/log_throttle.h"
@@ -47,7 +48,6 @@ class Forwarder final : public EventHandler, public TurnTask {
   uint64_t lag_bytes() const { return lag_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Segment {
     UniqueFd fd;
     uint64_t cursor = 0;  // the next record to publish
@@ -91,7 +91,7 @@ class Forwarder final : public EventHandler, public TurnTask {
   uint64_t stored_ = 0, failed_ = 0, lag_ = 0;
   bool position_dirty_ = false;
   bool failing_ = false;
-  Clock::time_point next_scan_{}, next_save_{}, retry_at_{};
+  SteadyTime next_scan_{}, next_save_{}, retry_at_{};
   LogThrottle failure_log_;
   std::vector<PublishResult> results_;
   std::vector<LinkNote> notes_;

@@ -65,13 +65,13 @@ void ReplicationStage::append(const SpoolRecord& record, Ticket ticket) {
     fail_now(ticket, refused);
     return;
   }
-  pending_.push_back({ticket, true, Clock::now() + config_.timeout + kDeadlineGrace});
+  pending_.push_back({ticket, true, SteadyClock::now() + config_.timeout + kDeadlineGrace});
   ++in_flight_;
 }
 
 void ReplicationStage::commit() {
   publisher_->flush();
-  if (in_flight_ > 0) expire(Clock::now());
+  if (in_flight_ > 0) expire(SteadyClock::now());
   // Refused in append(): settled now, after the turn, as a transport
   // expects (never from inside the record() that took the ticket).
   std::vector<Ticket> refused;
@@ -95,7 +95,7 @@ void ReplicationStage::handle_event(uint32_t /*events*/) {
 
 // Deadlines follow the sequence, and the front entry is always open
 // (settle() drops the settled ones there).
-void ReplicationStage::expire(Clock::time_point now) {
+void ReplicationStage::expire(SteadyTime now) {
   while (!pending_.empty() && pending_.front().deadline <= now) {
     settle(first_, "no publish ack within the timeout");
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/record_stage.h"
 #include "daemon/replicate/handoff.h"
@@ -31,7 +32,7 @@ class ReplicationStage final : public RecordStage, public EventHandler {
   // board: where `ackctl status` reads the state (nullptr: nowhere).
   ReplicationStage(const ReplicationConfig& config, ReplyGate& gate, EventLoop& loop,
                    ReplicationBoard* board);
-  ~ReplicationStage();
+  ~ReplicationStage() override;
 
   // Connects (in the background) through `publisher`, or JetStream's if
   // null, publishing on `subjects`. Throws std::system_error.
@@ -49,13 +50,12 @@ class ReplicationStage final : public RecordStage, public EventHandler {
   Handoff& handoff() { return handoff_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Pending {
     Ticket ticket = 0;
     bool open = false;
-    Clock::time_point deadline;
+    SteadyTime deadline;
   };
-  void expire(Clock::time_point now);
+  void expire(SteadyTime now);
   void settle(uint64_t sequence, std::string_view error);
   void fail_now(Ticket ticket, std::string_view why);
   void note_link(const LinkNote& note);

@@ -10,6 +10,7 @@
 #include <span>
 #include <system_error>
 
+#include "common/steady_time.h"
 #include "daemon/record/recorder.h"
 #include "daemon/event_loop.h"
 #include "daemon/serve/served_listener.h"
@@ -17,7 +18,6 @@
 namespace ackd {
 
 class StreamConnection;
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct ConnectionLimits {
   std::chrono::milliseconds linger = std::chrono::seconds(5);

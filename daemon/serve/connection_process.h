@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "common/socket_address.h"
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/config/config.h"
 #include "daemon/record/relayed_spool.h"

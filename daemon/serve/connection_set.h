@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/socket_address.h"
+#include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/access/source_count.h"
 #include "daemon/log/log_throttle.h"

@@ -15,6 +15,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "common/steady_time.h"
 #include "daemon/access/source_count.h"
 #include "daemon/config/config.h"
 #include "daemon/log/log_throttle.h"
@@ -60,7 +61,7 @@ class ForkingSink final : public AcceptSink {
   SourceCount sources_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_
-  std::chrono::steady_clock::time_point fork_retry_at_{};
+  SteadyTime fork_retry_at_{};
   LogThrottle fork_failure_log_;
 };
 

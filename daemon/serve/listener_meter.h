@@ -12,11 +12,10 @@
 #include <optional>
 #include <string_view>
 
+#include "common/steady_time.h"
 #include "daemon/listener_board.h"
 
 namespace ackd {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 class ListenerMeter {
  public:

@@ -91,12 +91,12 @@ size_t ReplyBudget::slot_of(const SocketAddress& source) const {
   return mix(mix(seed_ ^ address[0]) ^ address[1]) & mask_;
 }
 
-uint64_t ReplyBudget::tick_of(TimePoint now) const {
+uint64_t ReplyBudget::tick_of(SteadyTime now) const {
   return static_cast<uint64_t>(now.time_since_epoch() / tick_) & kTickMask;
 }
 
 bool ReplyBudget::allow(const SocketAddress& source, size_t received, size_t reply, uint64_t burst,
-                        TimePoint now) {
+                        SteadyTime now) {
   std::atomic<uint64_t>& word = slots_[slot_of(source)];
   uint64_t tick = tick_of(now);
   uint64_t old = word.load(std::memory_order_relaxed);

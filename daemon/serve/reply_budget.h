@@ -12,12 +12,12 @@
 #include <cstdint>
 
 #include "common/socket_address.h"
+#include "common/steady_time.h"
 
 namespace ackd {
 
 class ReplyBudget {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
   static constexpr size_t kDefaultSlots = 65536;  // 512 KiB
   static constexpr std::chrono::milliseconds kDefaultWindow = std::chrono::seconds(10);
 
@@ -34,14 +34,14 @@ class ReplyBudget {
   // sent). `burst` is udp_reply_burst, taken at each call so that a reload
   // applies at once.
   bool allow(const SocketAddress& source, size_t received, size_t reply, uint64_t burst,
-             TimePoint now);
+             SteadyTime now);
 
   size_t slots() const { return mask_ + 1; }
   // The slot `source` draws on (tests look for colliding addresses).
   size_t slot_of(const SocketAddress& source) const;
 
  private:
-  uint64_t tick_of(TimePoint now) const;
+  uint64_t tick_of(SteadyTime now) const;
 
   size_t mask_;
   std::chrono::nanoseconds tick_;  // a window is kTicksPerWindow ticks

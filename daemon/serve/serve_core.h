@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/config/config.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/connection_set.h"

@@ -90,7 +90,7 @@ void StreamAcceptor::pause() {
   paused_ = true;
 }
 
-void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
+void StreamAcceptor::resume_if_due(SteadyTime now) {
   if (!paused_ || closed_ || now < retry_at_ || sink_.full()) return;
   try {
     loop_.add(listener_.fd.get(), EPOLLIN, this, /*exclusive=*/true);
@@ -103,8 +103,7 @@ void StreamAcceptor::resume_if_due(std::chrono::steady_clock::time_point now) {
 
 // Stays paused for a while; the warning is logged once per interval, with
 // the count of those suppressed, however often the retries fail.
-void StreamAcceptor::back_off(std::chrono::steady_clock::time_point now,
-                              const std::string& trouble) {
+void StreamAcceptor::back_off(SteadyTime now, const std::string& trouble) {
   retry_at_ = now + kFdExhaustedPause;
   if (auto note = trouble_log_.admit(now)) {
     spdlog::warn("listener {}: {}; pausing accepts for {}ms{}", listener_.config->name, trouble,

@@ -11,10 +11,11 @@
 #include <chrono>
 #include <string>
 
+#include "common/steady_time.h"
+#include "daemon/event_loop.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/accept_sink.h"
-#include "daemon/event_loop.h"
 #include "daemon/serve/served_listener.h"
 
 namespace ackd {
@@ -28,13 +29,13 @@ class StreamAcceptor final : public EventHandler {
   void pause();
   // Resumes unless closed, or paused for want of a resource (EMFILE, epoll
   // watches) less than a backoff ago.
-  void resume_if_due(std::chrono::steady_clock::time_point now);
+  void resume_if_due(SteadyTime now);
   bool paused() const { return paused_; }
   // Stops for good and closes this process's copy of the socket.
   void close();
 
  private:
-  void back_off(std::chrono::steady_clock::time_point now, const std::string& trouble);
+  void back_off(SteadyTime now, const std::string& trouble);
   // Closes `fd` if the listener's access policy or per-source connection
   // limit refuses `peer`; false then.
   bool admit(UniqueFd& fd, const SocketAddress& peer);
@@ -45,7 +46,7 @@ class StreamAcceptor final : public EventHandler {
   Recorder& recorder_;
   bool paused_ = true;
   bool closed_ = false;
-  std::chrono::steady_clock::time_point retry_at_{};
+  SteadyTime retry_at_{};
   LogThrottle trouble_log_;
 };
 

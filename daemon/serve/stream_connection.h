@@ -19,10 +19,11 @@
 #include <system_error>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/access/source_key.h"
+#include "daemon/event_loop.h"
 #include "daemon/record/reply_gate.h"
 #include "daemon/serve/connection_owner.h"
-#include "daemon/event_loop.h"
 #include "daemon/serve/framing.h"
 #include "daemon/serve/served_listener.h"
 #include "daemon/transport/byte_stream.h"

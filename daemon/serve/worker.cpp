@@ -94,20 +94,14 @@ ServingPipe::ServingPipe() {
   write.reset(fds[1]);
 }
 
-void ServingPipe::drain() {
+void ServingPipe::drain() const {
   char buffer[256];
   while (::read(read.get(), buffer, sizeof(buffer)) > 0) {
   }
 }
 
-// A seam for tests: a test build of ackd links a strong definition of this
-// (tests/support/worker_start_hook.cpp) to get workers that crash or stall
-// at start.
-extern "C" __attribute__((weak)) void ackd_worker_starting() {}
-
 int run_worker(const WorkerSpec& spec) {
   assert(spec.scoreboard != nullptr && spec.reply_budget != nullptr);
-  ackd_worker_starting();
   const Config& config = *spec.config;
   // What only the master may hold: the control socket, the pidfile lock.
   for (int fd : spec.close_in_child) close(fd);

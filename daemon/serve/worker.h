@@ -23,7 +23,7 @@ namespace ackd {
 // its scoreboard entry says kServing, so that the master looks at once.
 struct ServingPipe {
   ServingPipe();  // throws std::system_error
-  void drain();   // the master, when the read end is readable
+  void drain() const;  // the master, when the read end is readable
   UniqueFd read;  // the master's (non-blocking)
   UniqueFd write;
 };

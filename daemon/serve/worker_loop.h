@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/steady_time.h"
 #include "daemon/config/config.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/accept_sink.h"

@@ -59,6 +59,8 @@ struct Readiness {
 class ByteStream {
  public:
   virtual ~ByteStream() = default;
+  ByteStream(const ByteStream&) = delete;
+  ByteStream& operator=(const ByteStream&) = delete;
 
   // The descriptor the connection watches in its event loop.
   virtual int fd() const = 0;
@@ -116,8 +118,6 @@ class ByteStream {
 
  protected:
   ByteStream() = default;
-  ByteStream(const ByteStream&) = delete;
-  ByteStream& operator=(const ByteStream&) = delete;
 
   // The events each direction waits on: on a plain socket, reading waits
   // for input and writing for room; a TLS stream may swap them (see above).

@@ -266,7 +266,7 @@ TEST_P(BadInput, MessageOneByteAtATime) {
     if (tcp) setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     for (char c : message) {
       send_all(fd.get(), std::string_view(&c, 1));
-      std::this_thread::sleep_for(2ms);
+      std::this_thread::sleep_for(2ms);  // the point: a client that trickles
     }
     EXPECT_EQ(read_line(fd.get(), kTimeout), kAck);
     send_all(fd.get(), "and then at once\n");

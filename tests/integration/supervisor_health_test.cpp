@@ -75,7 +75,7 @@ TEST(SupervisorHealth, TtinAndTtouResizeThePool) {
   std::vector<pid_t> last = live_children(daemon.pid());
   ASSERT_EQ(last.size(), 1u);
   daemon.signal(SIGTTOU);  // never below one worker
-  std::this_thread::sleep_for(700ms);
+  std::this_thread::sleep_for(700ms);  // the point: a while in which no worker may go
   EXPECT_EQ(live_children(daemon.pid()), last);
   EXPECT_EQ(lines_with(daemon.log(), "pool size now").size(), 5u) << daemon.log();
   EXPECT_EQ(tcp_exchange(port, "one left\n"), kAck);
@@ -154,7 +154,7 @@ TEST(SupervisorHealth, CrashLoopIsThrottled) {
   options.wait_ready = false;
   Daemon daemon("[daemon]\nworkers = 1\n" + tcp_listener("tcp", port), options);
   daemon.allow_errors();
-  std::this_thread::sleep_for(3s);
+  std::this_thread::sleep_for(3s);  // the point: crashes are counted over a fixed window
   std::string log = daemon.log();
   size_t crashes = lines_with(log, "killed by signal 6").size();
   EXPECT_GE(crashes, 3u) << log;

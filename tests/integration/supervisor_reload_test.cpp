@@ -78,7 +78,7 @@ TEST(SupervisorReload, StormUnderLoadFailsNoConnection) {
   Daemon daemon(storm_config(port, first));
   ASSERT_EQ(daemon.workers(2).size(), 2u);
   ExchangeLoad load(port, {first + "\n", second + "\n"});
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_until([&] { return load.done() > 0; }, 5s)) << "the load never got going";
   auto started = Clock::now();
   for (uint32_t i = 1; i <= 16; ++i) {
     std::this_thread::sleep_until(started + (i - 1) * 300ms);
@@ -88,7 +88,9 @@ TEST(SupervisorReload, StormUnderLoadFailsNoConnection) {
     ASSERT_TRUE(daemon.wait_for_log(reloaded(i + 1), 5s)) << "reload " << i << " not logged";
   }
   auto storm = Clock::now() - started;
-  std::this_thread::sleep_for(300ms);
+  int after_storm = load.done();
+  EXPECT_TRUE(wait_until([&] { return load.done() >= after_storm + 20; }, 5s))
+      << "the load stalled after the last reload";
   load.stop();
   EXPECT_LT(storm, 5500ms) << "the 16 reloads took too long to be a storm";
   EXPECT_EQ(load.failed(), 0) << load.failures();
@@ -189,7 +191,13 @@ TEST(SupervisorReload, ConnectionsOpenedBeforeReloadAreServedAfter) {
   for (int i = 0; i < 10; ++i) silent.push_back(connect_tcp(port));
   UniqueFd halfway = connect_tcp(port);
   send_all(halfway.get(), "cut in");
-  std::this_thread::sleep_for(200ms);  // accepted by the old generation
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto status = daemon_status(daemon.control_socket());
+        return status && status->open_connections() >= 1;  // halfway, which spoke
+      },
+      5s))
+      << "halfway was not accepted by the old generation";
   std::vector<pid_t> old = daemon.workers(2);
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_for_log(reloaded(2)));

@@ -218,7 +218,7 @@ TEST(Upgrade, StopDuringAnUpgradeAbandonsIt) {
   ASSERT_TRUE(daemon.stop(10s));
   // The script's sleep holds the passed sockets until it ends (1 s); a new
   // master that came up would hold them for good.
-  std::this_thread::sleep_for(2500ms);
+  std::this_thread::sleep_for(2500ms);  // the point: a while in which nothing may come up
   EXPECT_FALSE(tcp_port_listening(port)) << "the new master came up after the stop";
   struct stat st {};
   EXPECT_NE(stat((dir.path() + "/ackd.pid").c_str(), &st), 0) << "a pidfile was left behind";

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "common/socket_address.h"
+#include "common/steady_time.h"
 #include "common/syscall.h"
 
 namespace ackd::test {
@@ -45,7 +46,7 @@ UniqueFd connect_to(const SocketAddress& address) {
 }
 
 // Waits for `fd` to be readable until `deadline`; false on timeout.
-bool wait_readable(int fd, std::chrono::steady_clock::time_point deadline) {
+bool wait_readable(int fd, SteadyTime deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;

@@ -2,11 +2,20 @@
 // starts, does what $ACKD_TEST_WORKER_START says: "abort" (a crash loop, for
 // the throttling tests), "sleep MS" (slow to serve, for the readiness
 // tests); nothing when it is unset. An upgrade's new master inherits it.
+//
+// The seam is the linker's, so production code holds no hook: ackd_hooked
+// links with --wrap for ackd::run_worker (tests/CMakeLists.txt), which sends
+// the supervisor's call here first. If run_worker's signature changes, the
+// __real_ symbol below is undefined and ackd_hooked fails to link.
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 
-extern "C" void ackd_worker_starting() {
+#include "daemon/serve/worker.h"
+
+namespace {
+
+void do_what_the_test_asks() {
   const char* what = std::getenv("ACKD_TEST_WORKER_START");
   if (what == nullptr) return;
   if (std::strcmp(what, "abort") == 0) std::abort();
@@ -16,4 +25,14 @@ extern "C" void ackd_worker_starting() {
     while (nanosleep(&pause, &pause) != 0) {
     }
   }
+}
+
+}  // namespace
+
+// ackd::run_worker(const ackd::WorkerSpec&), mangled.
+extern "C" int __real__ZN4ackd10run_workerERKNS_10WorkerSpecE(const ackd::WorkerSpec& spec);
+
+extern "C" int __wrap__ZN4ackd10run_workerERKNS_10WorkerSpecE(const ackd::WorkerSpec& spec) {
+  do_what_the_test_asks();
+  return __real__ZN4ackd10run_workerERKNS_10WorkerSpecE(spec);
 }

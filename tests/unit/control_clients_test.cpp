@@ -12,7 +12,7 @@ namespace ackd {
 namespace {
 
 using namespace std::chrono_literals;
-using TimePoint = ControlConnection::TimePoint;
+using SteadyTime = SteadyTime;
 
 using Pair = test::SocketPair;
 
@@ -22,12 +22,12 @@ struct Clients {
   std::vector<Pair> pairs;
   std::vector<std::string> requests;
 
-  void add(TimePoint now) {
+  void add(SteadyTime now) {
     pairs.emplace_back();
     clients.add(std::move(pairs.back().server), now);
   }
   // One poll without waiting, then handle() as the master does.
-  void turn(TimePoint now) {
+  void turn(SteadyTime now) {
     std::vector<pollfd> fds;
     clients.add_poll_fds(fds);
     poll(fds.data(), fds.size(), 0);
@@ -41,7 +41,7 @@ struct Clients {
 
 TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
   Clients t;
-  TimePoint start{};
+  SteadyTime start{};
   t.add(start);
   t.add(start);
   t.pairs[0].client_sends("status\n");
@@ -62,7 +62,7 @@ TEST(ControlClients, AnswersNowOrOnceTheOutcomeIsKnown) {
 // gets the outcome of what it asked.
 TEST(ControlClients, EachAwaitingClientGetsItsOwnOutcome) {
   Clients t;
-  TimePoint start{};
+  SteadyTime start{};
   t.add(start);
   t.add(start);
   t.add(start);
@@ -82,7 +82,7 @@ TEST(ControlClients, EachAwaitingClientGetsItsOwnOutcome) {
 
 TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
   Clients t;
-  TimePoint start{};
+  SteadyTime start{};
   t.add(start);
   t.pairs[0].client_sends("sta");
   t.turn(start + 999ms);
@@ -95,12 +95,12 @@ TEST(ControlClients, SlowClientIsClosedAtItsDeadline) {
 
 TEST(ControlClients, HangupWhileAwaitingClosesIt) {
   Clients t;
-  t.add(TimePoint{});
+  t.add(SteadyTime{});
   t.pairs[0].client_sends("reload\n");
-  t.turn(TimePoint{});
+  t.turn(SteadyTime{});
   ASSERT_EQ(t.clients.size(), 1u);
   t.pairs[0].client.reset();
-  t.turn(TimePoint{});  // POLLHUP, not polled for: it must not wake the master again
+  t.turn(SteadyTime{});  // POLLHUP, not polled for: it must not wake the master again
   EXPECT_EQ(t.clients.size(), 0u);
 }
 
@@ -108,7 +108,7 @@ TEST(ControlClients, BoundedNumber) {
   Clients t;
   for (size_t i = 0; i < ControlClients::kMaxClients; ++i) {
     EXPECT_FALSE(t.clients.full());
-    t.add(TimePoint{});
+    t.add(SteadyTime{});
   }
   EXPECT_TRUE(t.clients.full());
 }

@@ -12,13 +12,13 @@ namespace ackd {
 namespace {
 
 using namespace std::chrono_literals;
-using TimePoint = ControlConnection::TimePoint;
+using SteadyTime = SteadyTime;
 
 using Pair = test::SocketPair;
 
 TEST(ControlConnection, RequestLineMayComeInPieces) {
   Pair pair;
-  TimePoint start{};
+  SteadyTime start{};
   ControlConnection c(std::move(pair.server), start);
   EXPECT_EQ(c.poll_events(), POLLIN);
   EXPECT_EQ(c.deadline(), start + 1s);
@@ -32,15 +32,15 @@ TEST(ControlConnection, RequestLineMayComeInPieces) {
 
 TEST(ControlConnection, EofEndsTheRequestOrTheConnection) {
   Pair with_words;
-  ControlConnection c(std::move(with_words.server), TimePoint{});
+  ControlConnection c(std::move(with_words.server), SteadyTime{});
   with_words.client_sends("stop");
   shutdown(with_words.client.get(), SHUT_WR);
-  EXPECT_EQ(c.read_request(TimePoint{}), "stop");
+  EXPECT_EQ(c.read_request(SteadyTime{}), "stop");
 
   Pair silent;
-  ControlConnection d(std::move(silent.server), TimePoint{});
+  ControlConnection d(std::move(silent.server), SteadyTime{});
   silent.client.reset();
-  EXPECT_FALSE(d.read_request(TimePoint{}));
+  EXPECT_FALSE(d.read_request(SteadyTime{}));
   EXPECT_TRUE(d.done());
 }
 
@@ -48,19 +48,19 @@ TEST(ControlConnection, EofEndsTheRequestOrTheConnection) {
 // what it sent of an unfinished line is not acted on (a partial "stop").
 TEST(ControlConnection, ResetBeforeTheLineEndsIsNoRequest) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   ASSERT_EQ(send(c.fd(), "x", 1, MSG_NOSIGNAL), 1);  // never read by the client
   pair.client_sends("stop");
   pair.client.reset();
-  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_FALSE(c.read_request(SteadyTime{}));
   EXPECT_TRUE(c.done());
 }
 
 TEST(ControlConnection, OverlongRequestIsRefused) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   pair.client_sends(std::string(ControlConnection::kMaxRequest + 1, 'x'));
-  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_FALSE(c.read_request(SteadyTime{}));
   EXPECT_TRUE(c.done());
   EXPECT_EQ(pair.client_reads(), "ERR request longer than 256 bytes\n");
 }
@@ -69,7 +69,7 @@ TEST(ControlConnection, OverlongRequestIsRefused) {
 // it, never blocking, and the rest waits for POLLOUT until the deadline.
 TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
   Pair pair;
-  TimePoint start{};
+  SteadyTime start{};
   ControlConnection c(std::move(pair.server), start);
   pair.client_sends("status\n");
   ASSERT_EQ(c.read_request(start), "status");
@@ -90,9 +90,9 @@ TEST(ControlConnection, ReplyNeverBlocksOnAPeerThatDoesNotRead) {
 
 TEST(ControlConnection, LateRequestGetsALastWord) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   pair.client_sends("stat");
-  EXPECT_FALSE(c.read_request(TimePoint{}));
+  EXPECT_FALSE(c.read_request(SteadyTime{}));
   c.expire();
   EXPECT_TRUE(c.done());
   EXPECT_EQ(pair.client_reads(), "ERR no complete request line within 1s\n");
@@ -100,15 +100,15 @@ TEST(ControlConnection, LateRequestGetsALastWord) {
 
 TEST(ControlConnection, AwaitingHasNoDeadlineUntilAnswered) {
   Pair pair;
-  ControlConnection c(std::move(pair.server), TimePoint{});
+  ControlConnection c(std::move(pair.server), SteadyTime{});
   pair.client_sends("reload\n");
-  ASSERT_EQ(c.read_request(TimePoint{}), "reload");
+  ASSERT_EQ(c.read_request(SteadyTime{}), "reload");
   c.await_reply("reload");
   EXPECT_TRUE(c.awaiting("reload"));
   EXPECT_FALSE(c.awaiting("upgrade"));
   EXPECT_EQ(c.poll_events(), 0);
   EXPECT_FALSE(c.deadline());
-  c.reply("reloaded: generation 2, 1 worker(s)\n", TimePoint{} + 5s);
+  c.reply("reloaded: generation 2, 1 worker(s)\n", SteadyTime{} + 5s);
   EXPECT_TRUE(c.done());
   EXPECT_EQ(pair.client_reads(), "reloaded: generation 2, 1 worker(s)\n");
 }

@@ -9,11 +9,11 @@ namespace ackd {
 namespace {
 
 using namespace std::chrono_literals;
-using TimePoint = LogThrottle::TimePoint;
+using SteadyTime = SteadyTime;
 
 // A fake clock: tests move time by hand.
 struct FakeClock {
-  TimePoint now = TimePoint{} + 1h;
+  SteadyTime now = SteadyTime{} + 1h;
   void advance(std::chrono::milliseconds d) { now += d; }
 };
 

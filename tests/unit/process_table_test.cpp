@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 
 // A fake clock: tests move time by hand.
 struct FakeClock {
-  TimePoint now = TimePoint{} + 1h;
+  SteadyTime now = SteadyTime{} + 1h;
   void advance(std::chrono::milliseconds d) { now += d; }
 };
 

@@ -107,6 +107,7 @@ TEST_F(Stage, NoAckInTimeFailsTheReply) {
   start();
   Ticket a = append("a");
   stage_->commit();
+  // The point: the stage's timeout runs on the real clock, and passes.
   std::this_thread::sleep_for(config_.timeout + std::chrono::milliseconds(300));
   stage_->commit();
   ASSERT_EQ(waiter_.settled_tickets.size(), 1u);

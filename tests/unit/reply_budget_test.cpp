@@ -18,7 +18,7 @@ namespace ackd {
 namespace {
 
 using namespace std::chrono_literals;
-using TimePoint = ReplyBudget::TimePoint;
+using SteadyTime = SteadyTime;
 constexpr size_t kAck = 19;  // "I got your message\n"
 
 SocketAddress address(const std::string& ip, uint16_t port = 4000) {
@@ -41,13 +41,13 @@ SocketAddress address(const std::string& ip, uint16_t port = 4000) {
 
 // A fake clock: tests move time by hand.
 struct FakeClock {
-  TimePoint now = TimePoint{} + 1h;
+  SteadyTime now = SteadyTime{} + 1h;
   void advance(std::chrono::milliseconds d) { now += d; }
 };
 
 // Bytes of acks allowed for `count` one-byte datagrams from `source`.
 size_t replies_allowed(ReplyBudget& budget, const SocketAddress& source, int count, uint64_t burst,
-                       TimePoint now) {
+                       SteadyTime now) {
   size_t sent = 0;
   for (int i = 0; i < count; ++i) {
     if (budget.allow(source, 1, kAck, burst, now)) sent += kAck;

@@ -78,6 +78,7 @@ TEST(StatusReport, CountsRefusals) {
   EXPECT_NE(render_status_json(status).find("\"refused\":0,\"restarts\""), std::string::npos);
   status.workers[0].refused = 3;
   status.workers[1].refused = 4;
+  status.totals.counts.refused = 7;  // the scoreboard's
   std::string text = render_status_text(status);
   EXPECT_NE(text.find("refused (allow, deny, per-source limits): 7\n"), std::string::npos) << text;
   std::string json = render_status_json(status);

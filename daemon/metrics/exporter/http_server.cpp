@@ -20,7 +20,7 @@ constexpr unsigned kMaxConnections = 16;
 constexpr unsigned kMaxPerClient = 4;
 constexpr unsigned kConnectionTimeoutSeconds = 10;
 
-MHD_Result accept_policy(void* server, const sockaddr* peer, socklen_t) {
+MHD_Result accept_policy(void* server, const sockaddr* peer, socklen_t /*length*/) {
   return static_cast<HttpServer*>(server)->admits(peer) ? MHD_YES : MHD_NO;
 }
 
@@ -38,7 +38,8 @@ MHD_Result reply(MHD_Connection* connection, unsigned status, const std::string&
 
 // GET (or HEAD) /metrics; anything else gets a short answer saying so.
 MHD_Result handle(void* server, MHD_Connection* connection, const char* url, const char* method,
-                  const char*, const char*, size_t*, void**) {
+                  const char* /*version*/, const char* /*upload*/, size_t* /*upload_size*/,
+                  void** /*request_state*/) {
   constexpr const char* kPlain = "text/plain; charset=utf-8";
   bool get = std::strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
              std::strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -52,7 +53,7 @@ MHD_Result handle(void* server, MHD_Connection* connection, const char* url, con
                kTextFormat);
 }
 
-void log_from_library(void*, const char* format, va_list arguments) {
+void log_from_library(void* /*context*/, const char* format, va_list arguments) {
   char line[512];
   vsnprintf(line, sizeof(line), format, arguments);
   size_t length = std::strlen(line);
