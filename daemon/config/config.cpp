@@ -16,6 +16,7 @@
 #include "common/socket_address.h"
 #include "daemon/config/config_reader.h"
 #include "daemon/config/fleet_keys.h"
+#include "daemon/config/tls_keys.h"
 #include "daemon/service/service_registry.h"
 
 namespace ackd {
@@ -46,6 +47,7 @@ constexpr const char* kListenerKeys[] = {
     "name",    "protocol",        "address",      "path",           "mode",
     "owner",   "group",           "service",      "max_message",    "messages_per_connection",
     "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
+    "tls",
 };
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
@@ -352,6 +354,7 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
     listener.defer_accept = *v;
   }
   read_proxy_keys(reader, table, p, listener);
+  read_tls_table(reader, table, p, listener);
   return listener;
 }
 
@@ -567,7 +570,12 @@ Config parse_config(std::string_view text, const std::string& source, const Mach
       reader.problem(replication->source(), "replication", "must be a table: [replication]");
     }
   }
-  if (machine != nullptr) check_on_machine(reader, root, *machine);
+  if (machine != nullptr) {
+    check_on_machine(reader, root, *machine);
+    if (const toml::array* tables = root["listener"].as_array()) {
+      load_tls_files(reader, *tables, config.listeners);
+    }
+  }
   reader.finish();
   return config;
 }

@@ -21,6 +21,7 @@
 #include "daemon/config/machine.h"
 #include "daemon/replicate/replication_config.h"
 #include "daemon/transport/proxy_header.h"
+#include "daemon/transport/tls_settings.h"
 
 namespace ackd {
 
@@ -61,6 +62,9 @@ struct ListenerConfig {
   // believed from these peers only (tcp; on unix, whoever may connect).
   ProxyProtocol proxy_protocol = ProxyProtocol::kOff;
   CidrList trusted_proxies = loopback_cidrs();
+  // tcp, unix: [listener.tls]; null: plain. Shared by the copies of the
+  // config (its SSL_CTX is built once, by the master).
+  std::shared_ptr<const TlsSettings> tls;
 
   // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
   std::string describe() const;

@@ -13,7 +13,9 @@ StreamConnection::StreamConnection(ConnectionOwner& owner, std::unique_ptr<ByteS
 
 void StreamConnection::start() {
   owner_.recorder().count_connection();
-  deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  opening_ = stream_->opening();
+  deadline_ =
+      owner_.now() + (opening_ ? owner_.limits().message_timeout : owner_.limits().idle_timeout);
   // The message has usually arrived with the connection: serve it at once,
   // and join the event loop only if the connection outlives that (a
   // connection per message then costs no epoll_ctl at all). The read sets
@@ -45,12 +47,17 @@ void StreamConnection::handle_event(uint32_t events) {
 void StreamConnection::on_readable() {
   std::span<char> buffer = owner_.read_buffer();
   IoResult read = stream_->read(buffer);
+  if (opening_ && !stream_->opening()) {
+    opening_ = false;  // the handshake is done: idle_timeout from now
+    deadline_ = owner_.now() + owner_.limits().idle_timeout;
+  }
   if (read.status == IoResult::kWouldBlock) {
     update_interest();  // the stream may wait on another event now (TLS)
     return;
   }
-  if (read.status == IoResult::kBroken) {
-    close();  // reset or other error: nobody left to answer
+  if (read.status == IoResult::kBroken || read.status == IoResult::kRefused) {
+    if (read.status == IoResult::kRefused) owner_.recorder().count_error();
+    close();  // reset, error or refusal: nobody left to answer
     return;
   }
   FrameStatus status;
@@ -258,7 +265,7 @@ void StreamConnection::after_flush() {
 
 void StreamConnection::linger_read() {
   IoResult read = stream_->read(owner_.read_buffer());
-  if (read.status == IoResult::kEnd || read.status == IoResult::kBroken) {
+  if (read.status != IoResult::kDone && read.status != IoResult::kWouldBlock) {
     close();  // the peer is done
   } else if (read.status == IoResult::kWouldBlock) {
     update_interest();
@@ -291,6 +298,12 @@ void StreamConnection::update_interest() {
 
 void StreamConnection::check_deadline(SteadyTime now) {
   if (now < deadline_ || state_ == State::kClosed) return;
+  if (opening_) {
+    stream_->opening_timed_out();
+    owner_.recorder().count_error();
+    close();
+    return;
+  }
   if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);
     flush();

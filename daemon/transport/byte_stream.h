@@ -20,8 +20,7 @@
 //   EPOLLOUT and the next read() finishes it. peer() adds the verified
 //   client's identity.
 // Both need a deadline for their opening (the header, the handshake) that
-// is not idle_timeout: the first of them adds that question here (until the
-// stream is open, the connection's deadline is the stream's).
+// is not idle_timeout: opening() below.
 #pragma once
 
 #include <sys/epoll.h>
@@ -39,6 +38,8 @@ struct IoResult {
     kWouldBlock,  // nothing now: wait for the events interest() asks for
     kEnd,         // read: the peer ended its output (FIN, or TLS close_notify)
     kBroken,      // a reset or an error: nobody is left to answer
+    kRefused,     // read: the layer refused the client (a failed TLS handshake,
+                  // logged by the layer): closed without an answer, counted as an error
   };
   Status status;
   size_t bytes = 0;
@@ -90,6 +91,13 @@ class ByteStream {
     return {(events & (read_waits_on_ | EPOLLHUP | EPOLLERR)) != 0,
             (events & write_waits_on_) != 0};
   }
+
+  // Until the stream is open (a TLS handshake under way) the connection
+  // gives it message_timeout from its start, not idle_timeout; when that
+  // passes, it calls opening_timed_out() (the layer logs why), counts an
+  // error and closes.
+  virtual bool opening() const { return false; }
+  virtual void opening_timed_out() {}
 
   // The client, as the recorder stores it: its address (raw bytes, see
   // SocketAddress::to_raw_string), or whatever the layers know better.
