@@ -132,14 +132,13 @@ TlsClient::TlsClient(const TlsClientOptions& options, std::string host)
 
 TlsClient::~TlsClient() { SSL_CTX_free(ctx_); }
 
-std::unique_ptr<ClientStream> TlsClient::open(int fd, const SocketAddress& peer,
-                                              const Deadline& deadline) const {
+SSL* TlsClient::new_session(int fd) const {
   SSL* ssl = SSL_new(ctx_);
   if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
     SSL_free(ssl);
-    throw ClientError(kExitFailure, "SSL_new: " + openssl_errors());
+    return nullptr;
   }
-  auto stream = std::make_unique<TlsClientStream>(ssl, fd);  // owns ssl from here
+  SSL_set_connect_state(ssl);
   bool address = is_ip_address(name_);
   if (!address) SSL_set_tlsext_host_name(ssl, name_.c_str());
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
@@ -148,6 +147,14 @@ std::unique_ptr<ClientStream> TlsClient::open(int fd, const SocketAddress& peer,
   } else if (!name_.empty() && name_.front() != '/') {  // a unix path names no host
     SSL_set1_host(ssl, name_.c_str());
   }
+  return ssl;
+}
+
+std::unique_ptr<ClientStream> TlsClient::open(int fd, const SocketAddress& peer,
+                                              const Deadline& deadline) const {
+  SSL* ssl = new_session(fd);
+  if (ssl == nullptr) throw ClientError(kExitFailure, "SSL_new: " + openssl_errors());
+  auto stream = std::make_unique<TlsClientStream>(ssl, fd);  // owns ssl from here
   handshake(ssl, fd, peer, deadline);
   return stream;
 }

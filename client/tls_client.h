@@ -38,6 +38,10 @@ class TlsClient {
   // OpenSSL's reason), kExitTimeout past the deadline.
   std::unique_ptr<ClientStream> open(int fd, const SocketAddress& peer,
                                      const Deadline& deadline) const;
+  // A session on `fd` in the connecting state, for a caller that runs the
+  // handshake itself (bench: SSL_do_handshake in its event loop); nullptr
+  // if OpenSSL cannot make one. Thread-safe (the context is shared).
+  ssl_st* new_session(int fd) const;
 
  private:
   ssl_ctx_st* ctx_ = nullptr;

@@ -1,4 +1,4 @@
-// ackctl send --tls (--ca, --cert, --key, --servername): against ackd with
+// ackctl send and bench --tls (--ca, --cert, --key, --servername): against ackd with
 // client certificates required, and against a TLS server that is not ackd
 // (`openssl s_server -rev`, which answers each line reversed); a server
 // certificate from another CA or for another name fails the handshake
@@ -115,6 +115,54 @@ TEST_F(AckctlTls, ServernameIsChecked) {
   EXPECT_NE(r.err.find("hostname mismatch"), std::string::npos) << r.err;
 }
 
+// A number field of bench's one-line JSON object; -1 if missing.
+int64_t json_field(const std::string& json, const std::string& field) {
+  size_t at = json.find("\"" + field + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stoll(json.substr(at + field.size() + 3));
+}
+
+TEST_F(AckctlTls, BenchHandshakesInEveryStreamMode) {
+  Daemon daemon(mutual_config());
+  CertFiles sensor = pki_->issue("sensor", "sensor-1");
+  for (const char* mode : {"conn", "keep"}) {
+    RunResult r = run({ACKCTL_BINARY,
+                       "bench",
+                       "--tls",
+                       "--ca",
+                       pki_->ca(),
+                       "--cert",
+                       sensor.certificate,
+                       "--key",
+                       sensor.key,
+                       "--mode",
+                       mode,
+                       "--json",
+                       "--duration",
+                       "500ms",
+                       "--concurrency",
+                       "4",
+                       "--threads",
+                       "2",
+                       "127.0.0.1",
+                       std::to_string(port_)},
+                      "", 20s);
+    EXPECT_EQ(r.exit_code, 0) << mode << ": " << r.out << r.err;
+    EXPECT_GT(json_field(r.out, "acks"), 0) << mode << ": " << r.out;
+    EXPECT_EQ(json_field(r.out, "errors"), 0) << mode << ": " << r.out;
+  }
+}
+
+TEST_F(AckctlTls, BenchWithoutClientCertificateCountsErrors) {
+  Daemon daemon(mutual_config());
+  RunResult r = run({ACKCTL_BINARY, "bench", "--tls", "--ca", pki_->ca(), "--mode", "conn",
+                     "--json", "--messages", "4", "--concurrency", "2", "--threads", "1",
+                     "127.0.0.1", std::to_string(port_)},
+                    "", 20s);
+  EXPECT_EQ(json_field(r.out, "acks"), 0) << r.out << r.err;
+  EXPECT_GT(json_field(r.out, "errors"), 0) << r.out;
+}
+
 TEST(AckctlTlsUsage, OptionsAreChecked) {
   struct Case {
     std::vector<std::string> args;
@@ -126,6 +174,20 @@ TEST(AckctlTlsUsage, OptionsAreChecked) {
       {{"--tls", "--cert", "/c.pem", "127.0.0.1", "1", "m"}, "--cert and --key go together"},
       {{"--tls", "--ca", "/nonexistent.pem", "127.0.0.1", "1", "m"}, "--ca /nonexistent.pem"},
   };
+  const Case bench_cases[] = {
+      {{"--servername", "x", "127.0.0.1", "1"}, "need --tls"},
+      {{"--tls", "--mode", "udp", "127.0.0.1", "1"}, "--tls is for the stream modes"},
+      {{"--tls", "--proxy-v1", "--proxy-source", "192.0.2.1:1", "127.0.0.1", "1"},
+       "do not go together"},
+      {{"--tls", "--key", "/k.pem", "127.0.0.1", "1"}, "--cert and --key go together"},
+  };
+  for (const Case& c : bench_cases) {
+    std::vector<std::string> args = {"bench"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    RunResult r = ackctl(args);
+    EXPECT_EQ(r.exit_code, kExitUsage) << c.expected << ": " << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+  }
   for (const Case& c : cases) {
     std::vector<std::string> args = {"send"};
     args.insert(args.end(), c.args.begin(), c.args.end());
