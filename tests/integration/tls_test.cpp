@@ -10,6 +10,7 @@
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
@@ -175,6 +176,30 @@ TEST_P(Tls, ReloadServesTheNewCertificateAndABadKeyKeepsTheOld) {
   EXPECT_TRUE(daemon.wait_for_log("reload failed"));
   EXPECT_EQ(served_subject(port_, pki_->ca()), "subject=CN = renewed.localhost");
   EXPECT_EQ(s_client(port_, pki_->ca(), nullptr).out, kAck);
+}
+
+// A new certificate while clients connect and handshake all the time: no
+// connection is refused or cut (the old workers finish theirs, the new ones
+// take the next), and the new certificate is served after.
+TEST_P(Tls, ReloadUnderLoadRefusesNoConnection) {
+  Daemon daemon(config(""));
+  RunResult load;
+  std::thread bench([&] {
+    load = run({ACKCTL_BINARY, "bench", "--tls", "--ca", pki_->ca(), "--mode", "conn", "--json",
+                "--duration", "3s", "--concurrency", "4", "--threads", "1", "127.0.0.1",
+                std::to_string(port_)},
+               "", 30s);
+  });
+  EXPECT_TRUE(daemon.wait_for_log("text=\"ackctl bench"));
+  CertFiles renewed = pki_->issue("renewed", "renewed.localhost", "localhost");
+  rewrite_config(daemon, config("", &renewed));
+  daemon.signal(SIGHUP);
+  EXPECT_TRUE(daemon.wait_for_log("reloaded: generation 2"));
+  bench.join();
+  EXPECT_EQ(load.exit_code, 0) << load.out << load.err;
+  EXPECT_NE(load.out.find("\"errors\":0,"), std::string::npos) << load.out;
+  EXPECT_EQ(load.out.find("\"acks\":0,"), std::string::npos) << load.out;
+  EXPECT_EQ(served_subject(port_, pki_->ca()), "subject=CN = renewed.localhost");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Tls, ::testing::Values("prefork", "fork"));
