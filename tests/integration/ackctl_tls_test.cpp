@@ -62,6 +62,17 @@ TEST_F(AckctlTls, SendsWithAClientCertificateToAckd) {
   EXPECT_TRUE(daemon.wait_for_log(" tls=CN=sensor-1\""));
 }
 
+// A unix stream listener speaks TLS too; no host name is checked there.
+TEST_F(AckctlTls, SendsOverAUnixSocket) {
+  std::string path = dir_.file("tls.sock");
+  Daemon daemon(unix_listener("local", path) + "[listener.tls]\ncertificate = \"" +
+                pki_->server().certificate + "\"\nkey = \"" + pki_->server().key + "\"\n");
+  RunResult r = ackctl({"send", "--tls", "--ca", pki_->ca(), "--unix", path, "hello"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "I got your message\n");
+  EXPECT_TRUE(daemon.wait_for_log("peer=unix:" + path));
+}
+
 TEST_F(AckctlTls, ManyMessagesOnOneConnection) {
   Daemon daemon(mutual_config());
   CertFiles sensor = pki_->issue("sensor", "sensor-1");
