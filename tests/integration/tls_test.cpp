@@ -7,6 +7,9 @@
 // and a bad new key keeps the old one. Prefork and fork modes alike.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -17,6 +20,7 @@
 #include "tests/support/exchange.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/spool_files.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tls_pki.h"
 #include "tests/support/wait.h"
@@ -159,6 +163,34 @@ TEST_P(Tls, HandshakeThatNeverEndsIsCutAtMessageTimeout) {
   EXPECT_TRUE(daemon.wait_for_log("timed out (message_timeout)", 15s)) << daemon.log();
   EXPECT_TRUE(wait_until([&] { return errors_counted(daemon) == 1; }, 5s));
   EXPECT_EQ(read_until_eof(silent.get(), 5s), "");
+}
+
+// The workers drop privileges (as root, to "nobody") and never open the
+// key: the master read it. A key only root may read is served.
+TEST_P(Tls, KeyReadableByRootAloneIsServed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (the master reads the key as root)";
+  ASSERT_EQ(chmod(pki_->server().key.c_str(), 0400), 0);
+  ASSERT_EQ(chmod(dir_.path().c_str(), 0700), 0);  // nobody cannot even reach it
+  Daemon daemon(config(""));
+  for (const ProcessInfo& child : children_of(daemon.pid())) {
+    EXPECT_NE(child.uid, 0u) << "worker " << child.pid << " runs as root";
+  }
+  EXPECT_EQ(s_client(port_, pki_->ca(), nullptr).out, kAck);
+}
+
+// The spool records the client as the log does: address and TLS name.
+TEST_P(Tls, SpoolRecordsTheVerifiedName) {
+  TempDir scratch;
+  std::string spool = scratch.file("spool");
+  std::string text = spool_config(port_, spool, "write", "", GetParam()) +
+                     "messages_per_connection = 1\n[listener.tls]\ncertificate = \"" +
+                     pki_->server().certificate + "\"\nkey = \"" + pki_->server().key +
+                     "\"\nclient_ca = \"" + pki_->ca() + "\"\nverify_client = \"require\"\n";
+  Daemon daemon(text);
+  CertFiles sensor = pki_->issue("sensor", "sensor-1");
+  EXPECT_EQ(s_client(port_, pki_->ca(), &sensor).out, kAck);
+  RunResult cat = run({ACKCTL_BINARY, "spool", "cat", "--json", spool}, "", 30s);
+  EXPECT_NE(cat.out.find(" tls=CN=sensor-1\""), std::string::npos) << cat.out << cat.err;
 }
 
 // The certificate a client sees: s_client prints its subject.
