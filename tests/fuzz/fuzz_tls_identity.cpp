@@ -47,8 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;
     }
     check(std::find(names.begin(), names.end(), *admitted) != names.end(), "not the client's");
-    check(allowed.empty() ||
-              std::find(allowed.begin(), allowed.end(), *admitted) != allowed.end(),
+    check(allowed.empty() || std::find(allowed.begin(), allowed.end(), *admitted) != allowed.end(),
           "not on the list");
   }
   return 0;
