@@ -12,6 +12,7 @@
 #include "client/exit_codes.h"
 #include "client/send.h"
 #include "client/spool_command.h"
+#include "client/top.h"
 #include "version.h"
 
 namespace {
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   app.footer(ackd::client::kExitCodesOverview);
   ackd::client::setup_send(app);
   ackd::client::setup_control(app);
+  ackd::client::setup_top(app);
   ackd::client::setup_bench(app);
   ackd::client::setup_spool(app);
   try {

@@ -3,10 +3,10 @@
 # Options come from `ackctl COMMAND --help` when ackctl runs, so new options
 # complete without a change here; the lists below are the fallback.
 
-_ackctl_commands="send bench status reload upgrade stop spool"
+_ackctl_commands="send bench status top reload upgrade stop spool"
 # Options that take a value, which is not an operand.
 _ackctl_value_options="--timeout --retries --mode -c --concurrency -t --threads -d --duration
-    -n --messages -s --size --expect --ack --idle --proxy-source"
+    -n --messages -s --size --expect --ack --idle --proxy-source --interval --count"
 
 # The long options of a command (or of ackctl itself when $2 is empty).
 _ackctl_options()
@@ -30,6 +30,7 @@ _ackctl_options()
                 --messages --size --timeout --expect --ack --idle --json --proxy-v1 --proxy-v2
                 --proxy-source --help" ;;
             status) options="--socket --timeout --json --help" ;;
+            top) options="--socket --timeout --interval --count --help" ;;
             reload | upgrade | stop) options="--socket --timeout --help" ;;
             "spool cat" | "spool stats") options="--json --help" ;;
             *) options="--help" ;;

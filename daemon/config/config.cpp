@@ -49,7 +49,7 @@ constexpr const char* kListenerKeys[] = {
     "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
     "tls",
 };
-constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication"};
+constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication", "metrics"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
 constexpr size_t kMaxMessageLimit = 16 * 1024 * 1024;
 constexpr Duration kMinWorkerTimeout = std::chrono::seconds(1);
@@ -411,6 +411,19 @@ void read_listeners(ConfigReader& reader, const toml::table& root, Config& confi
   check_control_socket_path(reader, *tables, config);
 }
 
+// The exporter's socket is bound beside the listeners: not on one of theirs.
+void check_metrics_address(ConfigReader& reader, const toml::table& root, const Config& config) {
+  if (!config.metrics.enabled()) return;
+  const Endpoint& address = *config.metrics.address;
+  for (const ListenerConfig& listener : config.listeners) {
+    if (listener.protocol == Protocol::kTcp && listener.address.host == address.host &&
+        listener.address.port == address.port) {
+      reader.problem(root.get("metrics")->as_table()->get("address")->source(), "metrics.address",
+                     "also the address of listener \"" + listener.name + "\"");
+    }
+  }
+}
+
 // --- what the start needs of the machine ---
 
 using Exists = std::function<bool(const std::string&)>;
@@ -562,6 +575,13 @@ Config parse_config(std::string_view text, const std::string& source, const Mach
       reader.problem(spool->source(), "spool", "must be a table: [spool]");
     }
   }
+  if (const toml::node* metrics = root.get("metrics")) {
+    if (const toml::table* table = metrics->as_table()) {
+      read_metrics(reader, *table, config.metrics);
+    } else {
+      reader.problem(metrics->source(), "metrics", "must be a table: [metrics]");
+    }
+  }
   read_listeners(reader, root, config);
   if (const toml::node* replication = root.get("replication")) {
     if (const toml::table* table = replication->as_table()) {
@@ -570,6 +590,7 @@ Config parse_config(std::string_view text, const std::string& source, const Mach
       reader.problem(replication->source(), "replication", "must be a table: [replication]");
     }
   }
+  check_metrics_address(reader, root, config);
   if (machine != nullptr) {
     check_on_machine(reader, root, *machine);
     if (const toml::array* tables = root["listener"].as_array()) {

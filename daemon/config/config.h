@@ -19,6 +19,7 @@
 #include "common/duration.h"
 #include "common/endpoint.h"
 #include "daemon/config/machine.h"
+#include "daemon/config/metrics_config.h"
 #include "daemon/replicate/replication_config.h"
 #include "daemon/transport/proxy_header.h"
 #include "daemon/transport/tls_settings.h"
@@ -121,6 +122,7 @@ struct Config {
   std::string source;  // file path, or "(embedded default)"
   DaemonConfig daemon;
   SpoolConfig spool;
+  MetricsConfig metrics;
   ReplicationConfig replication;
   std::vector<ListenerConfig> listeners;
 

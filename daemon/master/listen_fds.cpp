@@ -175,6 +175,13 @@ std::optional<Listener> adopt_passed_socket(std::vector<PassedSocket>& passed,
   return std::nullopt;
 }
 
+UniqueFd take_passed_fd(std::vector<PassedSocket>& passed, std::string_view name) {
+  for (PassedSocket& socket : passed) {
+    if (socket.fd && socket.name == name) return std::move(socket.fd);
+  }
+  return UniqueFd();
+}
+
 void reject_unclaimed(const std::vector<PassedSocket>& passed) {
   for (const PassedSocket& socket : passed) {
     if (!socket.fd) continue;

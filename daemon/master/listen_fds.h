@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/unique_fd.h"
@@ -55,6 +56,10 @@ std::vector<PassedSocket> take_passed_sockets();
 // Throws std::runtime_error on a mismatch.
 std::optional<Listener> adopt_passed_socket(std::vector<PassedSocket>& passed,
                                             const ListenerConfig& config, bool owns_path);
+
+// Takes the descriptor passed under `name` (a name only ackd gives: see
+// upgrade.h); an invalid UniqueFd if there is none.
+UniqueFd take_passed_fd(std::vector<PassedSocket>& passed, std::string_view name);
 
 // Throws if a passed socket is left that no listener took.
 void reject_unclaimed(const std::vector<PassedSocket>& passed);

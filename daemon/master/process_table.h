@@ -47,6 +47,8 @@ class ProcessTable {
   // An exited worker, or nullopt for a pid that is not in a slot. A clean
   // exit (recycled, stopped) is never counted as a crash.
   std::optional<WorkerExit> exited(pid_t pid, TimePoint now, bool clean = false);
+  // The process in `slot`, 0 if none.
+  pid_t pid_in(size_t slot) const { return slot < slots_.size() ? slots_[slot].pid : 0; }
   // True for a worker in a slot (not retired, not a stranger).
   bool owns(pid_t pid) const;
   // How many times the worker in `slot` was replaced after a crash.

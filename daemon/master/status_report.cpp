@@ -8,26 +8,83 @@
 namespace ackd {
 namespace {
 
-struct Totals {
-  uint64_t open_connections = 0, connections = 0, messages = 0, replies = 0, errors = 0,
-           restarts = 0, dropped = 0;
-};
-
-Totals totals_of(const StatusSnapshot& status) {
-  Totals t;
-  for (const WorkerRow& w : status.workers) {
-    t.open_connections += w.open_connections;
-    t.connections += w.connections;
-    t.messages += w.messages;
-    t.replies += w.replies;
-    t.errors += w.errors;
-    t.restarts += w.restarts;
-    t.dropped += w.dropped;
+// Restarts of the processes that serve clients, since the daemon started.
+uint64_t serving_restarts(const StatusSnapshot& s) {
+  uint64_t restarts = 0;
+  for (const RoleTotals& role : s.roles) {
+    if (serves_clients(role.role)) restarts += role.restarts;
   }
-  return t;
+  return restarts;
+}
+
+bool worth_a_row(const RoleTotals& role) {
+  return role.running + role.restarts + role.throttled + role.hung_killed > 0;
+}
+
+std::string render_aux_text(const StatusSnapshot& s) {
+  if (s.aux.empty()) return "";
+  std::string out = fmt::format("\n{:<12} {:>8} {:<9} {:>9} {:>8}\n", "PROCESS", "PID", "STATE",
+                                "HEARTBEAT", "RESTARTS");
+  for (const AuxProcessRow& a : s.aux) {
+    out += fmt::format("{:<12} {:>8} {:<9} {:>7}ms {:>8}\n", a.role, a.pid, a.state,
+                       a.heartbeat_age_ms, a.restarts);
+  }
+  return out;
+}
+
+std::string render_aux_json(const StatusSnapshot& s) {
+  std::string out = ",\"aux\":[";
+  for (size_t i = 0; i < s.aux.size(); ++i) {
+    const AuxProcessRow& a = s.aux[i];
+    out += fmt::format(
+        "{}{{\"role\":{},\"pid\":{},\"state\":{},\"heartbeat_age_ms\":{},\"restarts\":{}}}",
+        i ? "," : "", json_string(a.role), a.pid, json_string(a.state), a.heartbeat_age_ms,
+        a.restarts);
+  }
+  return out + "]";
+}
+
+std::string render_roles_text(const StatusSnapshot& s) {
+  std::string out = fmt::format("\n{:<12} {:>7} {:>8} {:>9} {:>11}\n", "ROLE", "RUNNING",
+                                "RESTARTS", "THROTTLED", "HUNG-KILLED");
+  for (const RoleTotals& role : s.roles) {
+    if (!worth_a_row(role)) continue;
+    out += fmt::format("{:<12} {:>7} {:>8} {:>9} {:>11}\n", to_string(role.role), role.running,
+                       role.restarts, role.throttled, role.hung_killed);
+  }
+  out += fmt::format("reloads: {} ok, {} failed; upgrades: {} ok, {} failed\n", s.reloads_ok,
+                     s.reloads_failed, s.upgrades_ok, s.upgrades_failed);
+  return out;
+}
+
+std::string render_roles_json(const StatusSnapshot& s) {
+  std::string out = ",\"roles\":[";
+  bool first = true;
+  for (const RoleTotals& role : s.roles) {
+    if (!worth_a_row(role)) continue;
+    out += fmt::format(
+        "{}{{\"role\":{},\"running\":{},\"restarts\":{},\"throttled\":{},\"hung_killed\":{}}}",
+        first ? "" : ",", json_string(to_string(role.role)), role.running, role.restarts,
+        role.throttled, role.hung_killed);
+    first = false;
+  }
+  out += fmt::format(
+      "],\"reloads\":{{\"ok\":{},\"failed\":{}}},\"upgrades\":{{\"ok\":{},\"failed\":{}}}",
+      s.reloads_ok, s.reloads_failed, s.upgrades_ok, s.upgrades_failed);
+  return out;
 }
 
 }  // namespace
+
+void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard) {
+  status.totals = serve_totals(scoreboard);
+  status.roles = role_totals(scoreboard);
+  const MasterCounters& c = scoreboard.counters();
+  status.reloads_ok = c.reloads_ok.load(std::memory_order_relaxed);
+  status.reloads_failed = c.reloads_failed.load(std::memory_order_relaxed);
+  status.upgrades_ok = c.upgrades_ok.load(std::memory_order_relaxed);
+  status.upgrades_failed = c.upgrades_failed.load(std::memory_order_relaxed);
+}
 
 std::string render_status_text(const StatusSnapshot& s) {
   // The state is named when it is not the usual one.
@@ -40,21 +97,22 @@ std::string render_status_text(const StatusSnapshot& s) {
     out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
   }
   out += fmt::format("\n{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
-                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "REPLIES",
-                     "ERRORS", "HEARTBEAT", "RESTARTS");
+                     "PID", "SLOT", "GEN", "STATE", "OPEN", "CONNS", "MESSAGES", "REPLIES", "ERRORS",
+                     "HEARTBEAT", "RESTARTS");
   for (const WorkerRow& w : s.workers) {
     out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>7}ms {:>8}\n",
                        w.pid, w.slot, w.generation, w.state, w.open_connections, w.connections,
                        w.messages, w.replies, w.errors, w.heartbeat_age_ms, w.restarts);
   }
-  Totals t = totals_of(s);
-  if (t.dropped > 0)
-    out += fmt::format("udp replies dropped (amplification bound): {}\n", t.dropped);
-  out += fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n",
-                     "total", "", "", fmt::format("{} wkrs", s.workers.size()), t.open_connections,
-                     t.connections, t.messages, t.replies, t.errors, "", t.restarts);
-  out += render_replication_text(s.replication);
-  return out;
+  const ServeCounts& t = s.totals.counts;
+  out +=
+      fmt::format("{:>8} {:>4} {:>4} {:<9} {:>6} {:>10} {:>10} {:>10} {:>7} {:>9} {:>8}\n", "total",
+                  "", "", fmt::format("{} wkrs", s.workers.size()), s.totals.open_connections,
+                  t.connections, t.messages, t.replies, t.errors, "", serving_restarts(s));
+  out += "(totals since ackd started: exited workers and earlier masters included)\n";
+  if (t.udp_dropped > 0)
+    out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
+  return out + render_replication_text(s.replication) + render_aux_text(s) + render_roles_text(s);
 }
 
 // "acks" is the old name of "replies", kept beside it for the JSON readers
@@ -81,19 +139,19 @@ std::string render_status_json(const StatusSnapshot& s) {
         w.connections, w.messages, w.replies, w.replies, w.errors, w.dropped, w.heartbeat_age_ms,
         w.restarts);
   }
-  Totals t = totals_of(s);
+  const ServeCounts& t = s.totals.counts;
   out += fmt::format(
       "],\"totals\":{{\"workers\":{},\"open_connections\":{},\"connections\":{},\"messages\":{},"
-      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}{}}}\n",
-      s.workers.size(), t.open_connections, t.connections, t.messages, t.replies, t.replies,
-      t.errors, t.dropped, t.restarts, render_replication_json(s.replication));
-  return out;
+      "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"restarts\":{}}}",
+      s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.replies,
+      t.errors, t.udp_dropped, serving_restarts(s));
+  return out + render_replication_json(s.replication) + render_aux_json(s) + render_roles_json(s) + "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {
-  Totals t = totals_of(s);
+  const ServeCounts& t = s.totals.counts;
   return fmt::format("{} workers, {} replies, {} errors, {} udp replies dropped", s.workers.size(),
-                     t.replies, t.errors, t.dropped);
+                     t.replies, t.errors, t.udp_dropped);
 }
 
 }  // namespace ackd

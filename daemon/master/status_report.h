@@ -1,5 +1,7 @@
 // Status reports: what `ackctl status` shows, rendered by the master from
-// its own state and the scoreboard, as a text table or as JSON.
+// its own state and the scoreboard, as a text table or as JSON. The totals
+// are the daemon's since it started (exited workers included), the numbers
+// the metrics exporter serves.
 #pragma once
 
 #include <sys/types.h>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/scoreboard_totals.h"
 #include "daemon/replicate/replication_status.h"
 
 namespace ackd {
@@ -33,6 +36,14 @@ struct WorkerRow {
   uint64_t restarts = 0;
 };
 
+struct AuxProcessRow {  // an auxiliary process of the master (the metrics exporter)
+  std::string role;
+  pid_t pid = 0;      // 0: waiting to be respawned
+  std::string state;  // as its scoreboard entry says
+  int64_t heartbeat_age_ms = 0;
+  uint64_t restarts = 0;
+};
+
 struct StatusSnapshot {
   pid_t master_pid = 0;
   int64_t uptime_ms = 0;
@@ -42,8 +53,17 @@ struct StatusSnapshot {
   std::string state = "serving";  // or draining, upgrading, stopping (DaemonState)
   std::vector<ListenerRow> listeners;
   std::vector<WorkerRow> workers;
+  std::vector<AuxProcessRow> aux;
+  // Since the daemon started, across restarts, reloads and upgrades.
+  ServeTotals totals;
+  std::vector<RoleTotals> roles;
+  uint64_t reloads_ok = 0, reloads_failed = 0, upgrades_ok = 0, upgrades_failed = 0;
   std::vector<ReplicationRow> replication;  // of the processes that replicate
 };
+
+// The snapshot's part that the scoreboard holds: totals, roles, the
+// masters' reloads and upgrades.
+void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard);
 
 std::string render_status_text(const StatusSnapshot& status);
 std::string render_status_json(const StatusSnapshot& status);

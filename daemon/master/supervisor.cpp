@@ -16,6 +16,7 @@
 
 #include "daemon/log/logging.h"
 #include "daemon/master/as_workers.h"
+#include "daemon/master/exit_status.h"
 #include "daemon/master/listener_set.h"
 #include "daemon/master/notify.h"
 #include "daemon/record/spool.h"
@@ -30,17 +31,6 @@ constexpr size_t kScoreboardCapacity = 4096;  // current and draining workers
 constexpr size_t kMaxWorkers = 1024;
 constexpr auto kUpgradeTimeout = std::chrono::seconds(30);
 constexpr auto kKillGrace = std::chrono::seconds(2);  // for SIGKILLed processes to be reaped
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    std::string text = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-                       strsignal(WTERMSIG(status)) + ")";
-    if (WCOREDUMP(status)) text += ", core dumped";
-    return text;
-  }
-  return "status " + std::to_string(status);
-}
 
 // Gives the log file the master just opened to the workers' user, if it is
 // root's (the master made it) or already theirs: never another user's file.
@@ -100,6 +90,9 @@ Supervisor::~Supervisor() {
 
 void Supervisor::start(std::vector<PassedSocket> passed) {
   started_ms_ = steady_now_ms();
+  started_unix_ = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
   if (!config_.daemon.pidfile.empty()) {
     const char* from = std::getenv(kUpgradeFromVariable);  // the old master holds it
     pidfile_ = std::make_unique<PidFile>(config_.daemon.pidfile,
@@ -111,6 +104,8 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
                  config_.daemon.user);
   }
   if (config_.spool.enabled()) prepare_spool(config_.spool, credentials_, /*recover=*/true);
+  adopt_scoreboard(take_passed_fd(passed, kScoreboardFdName));
+  metrics_.open(config_.metrics, take_passed_fd(passed, kMetricsFdName));
   open_listeners(std::move(passed));
   if (!config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
@@ -120,6 +115,40 @@ void Supervisor::start(std::vector<PassedSocket> passed) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
+  want_metrics();
+}
+
+// The exporter runs while [metrics] is there, with the settings of now.
+void Supervisor::want_metrics() {
+  if (!config_.metrics.enabled()) {
+    aux_.drop(ProcessRole::kMetrics);
+    return;
+  }
+  ExporterLaunch launch;
+  launch.scoreboard_fd = scoreboard_.fd();
+  launch.log_fd = log_file_fd();
+  launch.credentials = credentials_;
+  ExporterOptions& o = launch.options;
+  for (const Cidr& range : config_.metrics.allow.entries()) o.allow.push_back(range.to_string());
+  o.spool = config_.spool.path;
+  o.log_level = config_.daemon.log_level;
+  o.log_target = launch.log_fd >= 0 ? "stderr" : config_.daemon.log_target;
+  o.generation = generation_;
+  o.started = started_unix_;
+  o.mode = config_.daemon.mode == ProcessMode::kFork ? "fork" : "prefork";
+  aux_.want(metrics_.role(std::move(launch)));
+}
+
+// At a binary upgrade: the previous master's scoreboard, shared from now on
+// (its draining workers keep their entries), so no counter starts again.
+void Supervisor::adopt_scoreboard(UniqueFd fd) {
+  if (!fd) return;
+  try {
+    scoreboard_ = Scoreboard(std::move(fd));
+    spdlog::info("binary upgrade: sharing the previous master's scoreboard: the counters go on");
+  } catch (const std::exception& e) {
+    spdlog::warn("binary upgrade: {}: the counters start again from zero", e.what());
+  }
 }
 
 // Sockets passed by systemd or by the previous master are used as they are;
@@ -144,6 +173,11 @@ void Supervisor::open_listeners(std::vector<PassedSocket> passed) {
   reject_unclaimed(passed);
 }
 
+ProcessRole Supervisor::serving_role() const {
+  return config_.daemon.mode == ProcessMode::kFork ? ProcessRole::kDispatcher
+                                                   : ProcessRole::kWorker;
+}
+
 size_t Supervisor::configured_pool_size() const {
   // Fork mode: dispatchers accept and fork a process per connection.
   return config_.daemon.mode == ProcessMode::kFork ? config_.daemon.resolved_dispatchers()
@@ -163,7 +197,8 @@ int Supervisor::run() {
       // The master exits last: fork mode's connection processes are in their
       // dispatcher's group, and those it leaves behind are reparented to us.
       bool given_up = killed_ && now >= stop_deadline_;
-      if (table_.running() == 0 && (stop_groups_.prune() || given_up)) break;
+      bool none_left = table_.running() == 0 && aux_.running() == 0;
+      if (none_left && (stop_groups_.prune() || given_up)) break;
       if (!killed_ && now >= stop_deadline_) {
         spdlog::warn("shutdown_timeout ({}) reached: killing {} worker(s)",
                      format_duration(config_.daemon.shutdown_timeout), table_.running());
@@ -194,9 +229,11 @@ int Supervisor::run() {
 // entry, so it never counts). Then, in an upgrade, the old master is told.
 bool Supervisor::generation_serves() const {
   size_t serving = 0;
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     const ScoreboardEntry& e = scoreboard_.entry(i);
-    if (e.generation.load(std::memory_order_relaxed) == generation_ &&
+    if (held_by(e, self) && serves_clients(e.role.load(std::memory_order_relaxed)) &&
+        e.generation.load(std::memory_order_relaxed) == generation_ &&
         e.state.load(std::memory_order_relaxed) == WorkerState::kServing) {
       ++serving;
     }
@@ -219,7 +256,8 @@ void Supervisor::announce_ready() {
 void Supervisor::wait_for_events(TimePoint now) {
   TimePoint wake = now + std::chrono::seconds(1);
   for (std::optional<TimePoint> t :
-       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(), watchdog_.next_ping(),
+       {stopping_ ? std::optional(stop_deadline_) : table_.next_due(),
+        stopping_ ? std::nullopt : aux_.next_due(), watchdog_.next_ping(),
         draining_ ? std::optional(drain_until_) : std::nullopt, control_clients_.next_deadline(),
         control_ ? control_->resume_at(now) : std::nullopt}) {
     if (t) wake = std::min(wake, *t);
@@ -294,6 +332,7 @@ void Supervisor::reap_children(TimePoint now) {
       scoreboard_.release(*entry);
       note_orphans(pid);
     }
+    if (aux_.reaped(pid, status, now, stopping_)) continue;
     // A worker that got our TERM before its own handlers were set dies of it.
     bool clean =
         (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
@@ -305,6 +344,9 @@ void Supervisor::reap_children(TimePoint now) {
       continue;
     }
     spdlog::warn("worker {} (pid {}) {}", exit->slot, pid, describe_exit(status));
+    RoleCounters& counters = scoreboard_.counters().role(serving_role());
+    counters.restarts.fetch_add(1, std::memory_order_relaxed);
+    if (exit->died_young) counters.throttled.fetch_add(1, std::memory_order_relaxed);
     if (exit->throttling_started) {
       spdlog::warn("workers die young: throttling respawns ({} at first, doubling)",
                    format_duration(exit->respawn_delay));
@@ -327,22 +369,26 @@ void Supervisor::note_orphans(pid_t worker) {
   kill(-worker, killed_ ? SIGKILL : SIGTERM);
 }
 
-// A worker whose heartbeat is older than worker_timeout is stuck (a busy
-// loop, a SIGSTOP, a deadlock): kill it; the reap respawns it.
+// A process whose heartbeat is older than worker_timeout is stuck (a busy
+// loop, a SIGSTOP, a deadlock): kill it; the reap respawns it. Workers and
+// auxiliary processes alike: each has its entry.
 void Supervisor::kill_hung_workers() {
   int64_t now_ms = steady_now_ms();
   int64_t limit = config_.daemon.worker_timeout.count();
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     ScoreboardEntry& e = scoreboard_.entry(i);
     WorkerState state = e.state.load(std::memory_order_relaxed);
     pid_t pid = e.pid.load(std::memory_order_relaxed);
-    if (state == WorkerState::kFree || pid <= 0) continue;
+    if (!held_by(e, self) || pid <= 0) continue;
     int64_t silent = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
     if (silent <= limit) continue;
+    ProcessRole role = e.role.load(std::memory_order_relaxed);
     spdlog::error(
-        "worker {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
+        "{} {} (pid {}) made no progress for {}ms (last state {}, {} connections): "
         "killing it",
-        e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+        to_string(role), e.slot.load(), pid, silent, to_string(state), e.open_connections.load());
+    scoreboard_.counters().role(role).hung_killed.fetch_add(1, std::memory_order_relaxed);
     kill(pid, SIGKILL);
     e.heartbeat_ms.store(now_ms, std::memory_order_relaxed);  // one kill, one log line
   }
@@ -355,20 +401,24 @@ std::string Supervisor::reload(TimePoint now) {
   Config fresh;
   std::optional<Credentials> credentials;
   ReconciledListeners reconciled;
+  MetricsEndpoint::Plan metrics;
   try {
     fresh = config_path_.empty() ? default_config() : load_config(config_path_);
     credentials = resolve_credentials(fresh.daemon);
     if (fresh.spool.enabled() && fresh.spool.path != config_.spool.path) {
       prepare_spool(fresh.spool, credentials, /*recover=*/false);
     }
+    metrics = metrics_.prepare(fresh.metrics);
     reconciled = reconcile_listeners(listeners_, fresh.listeners, socket_group(credentials));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) spdlog::error("reload: {}", problem);
     spdlog::error("reload failed: still running the previous configuration");
+    scoreboard_.counters().reloads_failed.fetch_add(1, std::memory_order_relaxed);
     if (ready_) notify("READY=1");
     return reload_failed(e.problems());
   } catch (const std::exception& e) {
     spdlog::error("reload failed: {}; still running the previous configuration", e.what());
+    scoreboard_.counters().reloads_failed.fetch_add(1, std::memory_order_relaxed);
     if (ready_) notify("READY=1");
     return reload_failed({e.what()});
   }
@@ -385,14 +435,18 @@ std::string Supervisor::reload(TimePoint now) {
   listeners_ = std::move(reconciled.listeners);
   config_ = std::move(fresh);
   credentials_ = credentials;
+  metrics_.swap(std::move(metrics));
   ++generation_;
   // The new generation starts first; the old one then stops accepting and
   // drains. Both share the listening sockets, so no client is refused.
   std::vector<pid_t> old = table_.resize(0);
   target_workers_ = configured_pool_size();
   table_.resize(target_workers_);
+  want_metrics();
+  aux_.restart(ProcessRole::kMetrics);  // it serves the new generation's settings
   maintain_pool(now);
   retire(old);
+  scoreboard_.counters().reloads_ok.fetch_add(1, std::memory_order_relaxed);
   std::string done =
       fmt::format("reloaded: generation {}, {} worker(s)", generation_, target_workers_);
   spdlog::info("{}", done);
@@ -421,7 +475,10 @@ void Supervisor::start_upgrade(TimePoint now) {
   spdlog::info("USR2: starting {} with our listening sockets", binary_);
   control_.reset();  // the new master opens it under the same name
   try {
-    upgrade_ = Upgrade::start(binary_, argv_, listeners_, now + kUpgradeTimeout);
+    upgrade_ = Upgrade::start(
+        binary_, argv_, listeners_,
+        {{scoreboard_.fd(), kScoreboardFdName}, {metrics_.socket_fd(), kMetricsFdName}},
+        now + kUpgradeTimeout);
     scoreboard_.set_daemon_state(DaemonState::kUpgrading);
   } catch (const std::exception& e) {
     abandon_upgrade(e.what());
@@ -439,6 +496,7 @@ void Supervisor::check_upgrade(TimePoint now) {
                                      now);
     notify("MAINPID=" + std::to_string(pid) + "\nSTATUS=handed over to pid " + std::to_string(pid));
     handed_over_ = true;
+    scoreboard_.counters().upgrades_ok.fetch_add(1, std::memory_order_relaxed);
     upgrade_.reset();
     begin_stop(/*fast=*/false, now);
   } else if (now >= upgrade_->deadline()) {
@@ -450,6 +508,7 @@ void Supervisor::check_upgrade(TimePoint now) {
 
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
+  scoreboard_.counters().upgrades_failed.fetch_add(1, std::memory_order_relaxed);
   control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n", Clock::now());
   drop_upgrade();
   scoreboard_.set_daemon_state(DaemonState::kServing);
@@ -475,9 +534,10 @@ void Supervisor::drop_upgrade() {
 // For the watchdog: some worker has shown progress within worker_timeout.
 bool Supervisor::workers_healthy() const {
   int64_t oldest = steady_now_ms() - config_.daemon.worker_timeout.count();
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     const ScoreboardEntry& e = scoreboard_.entry(i);
-    if (e.state.load(std::memory_order_relaxed) != WorkerState::kFree &&
+    if (held_by(e, self) && serves_clients(e.role.load(std::memory_order_relaxed)) &&
         e.heartbeat_ms.load(std::memory_order_relaxed) >= oldest) {
       return true;
     }
@@ -497,6 +557,7 @@ void Supervisor::reopen_logs() {
   // nginx does). Given through the fd the master opened, never by name.
   if (reopen_log_file() && credentials_) give_log_file(log_file_fd(), *credentials_);
   signal_workers(SIGUSR1);
+  aux_.restart(ProcessRole::kMetrics);  // the exporter writes to the fd it was given
   spdlog::info("log files reopened");
 }
 
@@ -561,6 +622,8 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
   control_clients_.answer_awaiting("reload", "ERR reload failed: ackd is stopping\n", now);
   control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: ackd is stopping\n", now);
   for (Listener& listener : listeners_) listener.fd.reset();  // workers close theirs on TERM
+  metrics_.close();
+  aux_.stop();
   collect_stop_groups();
   if (fast) {
     kill_workers(now);
@@ -574,11 +637,12 @@ void Supervisor::begin_stop(bool fast, TimePoint now) {
 
 void Supervisor::maintain_pool(TimePoint now) {
   for (size_t slot : table_.due_slots(now)) spawn_worker(slot, now);
+  aux_.maintain(now, generation_, master_fds());
 }
 
 void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   std::optional<size_t> entry =
-      scoreboard_.claim(generation_, static_cast<uint32_t>(slot), steady_now_ms());
+      scoreboard_.claim(serving_role(), generation_, static_cast<uint32_t>(slot), steady_now_ms());
   if (!entry) {
     spdlog::error("scoreboard full ({} workers): not starting worker {}", kScoreboardCapacity,
                   slot);
@@ -596,10 +660,7 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
   spec.scoreboard = &scoreboard_.entry(*entry);
   spec.reply_budget = &reply_budget_;
   spec.serving_fd = serving_.write.get();
-  spec.close_in_child.push_back(serving_.read.get());
-  if (control_) spec.close_in_child.push_back(control_->fd());
-  for (int fd : control_clients_.fds()) spec.close_in_child.push_back(fd);
-  if (pidfile_) spec.close_in_child.push_back(pidfile_->fd());
+  spec.close_in_child = master_fds();
   try {
     // Each worker leads a process group that its connection processes (fork
     // mode) join, so kill_workers() reaches those too. Set on both sides of
@@ -620,6 +681,16 @@ void Supervisor::spawn_worker(size_t slot, TimePoint now) {
     scoreboard_.release(*entry);
     table_.failed_to_start(slot, now);
   }
+}
+
+// What only the master may hold, closed in every child it starts.
+std::vector<int> Supervisor::master_fds() const {
+  std::vector<int> fds = {serving_.read.get(), scoreboard_.fd()};  // the mapping is inherited
+  if (control_) fds.push_back(control_->fd());
+  for (int fd : control_clients_.fds()) fds.push_back(fd);
+  if (pidfile_) fds.push_back(pidfile_->fd());
+  for (int fd : metrics_.fds()) fds.push_back(fd);  // the exporter's
+  return fds;
 }
 
 // Others take over these workers' clients: they drain without dropping
@@ -645,6 +716,7 @@ void Supervisor::kill_workers(TimePoint now) {
   collect_stop_groups();
   stop_groups_.prune();  // only groups still holding our children: never a stranger's
   stop_groups_.signal(SIGKILL);
+  aux_.signal_all(SIGKILL);
   killed_ = true;
   stop_deadline_ = now + kKillGrace;
 }
@@ -671,10 +743,11 @@ StatusSnapshot Supervisor::snapshot() const {
          is_unix(listener.config.protocol) ? listener.config.path : listener.bound.to_string()});
   }
   int64_t now_ms = steady_now_ms();
+  pid_t self = getpid();
   for (size_t i = 0; i < scoreboard_.capacity(); ++i) {
     const ScoreboardEntry& e = scoreboard_.entry(i);
     WorkerState state = e.state.load(std::memory_order_relaxed);
-    if (state == WorkerState::kFree) continue;
+    if (!held_by(e, self) || !serves_clients(e.role.load(std::memory_order_relaxed))) continue;
     WorkerRow row;
     row.pid = e.pid.load(std::memory_order_relaxed);
     row.slot = e.slot.load(std::memory_order_relaxed);
@@ -695,6 +768,18 @@ StatusSnapshot Supervisor::snapshot() const {
   std::sort(s.workers.begin(), s.workers.end(), [](const WorkerRow& a, const WorkerRow& b) {
     return std::tie(a.generation, a.slot) < std::tie(b.generation, b.slot);
   });
+  for (const AuxRow& aux : aux_.rows()) {
+    AuxProcessRow row{to_string(aux.role), aux.pid, "starting", 0, aux.restarts};
+    if (auto entry = aux.pid > 0 ? scoreboard_.find(aux.pid) : std::nullopt) {
+      const ScoreboardEntry& e = scoreboard_.entry(*entry);
+      row.state = to_string(e.state.load(std::memory_order_relaxed));
+      row.heartbeat_age_ms = now_ms - e.heartbeat_ms.load(std::memory_order_relaxed);
+    } else if (aux.pid == 0) {
+      row.state = "respawning";
+    }
+    s.aux.push_back(row);
+  }
+  add_scoreboard_totals(s, scoreboard_);
   return s;
 }
 

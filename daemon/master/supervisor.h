@@ -14,6 +14,7 @@
 
 #include "daemon/config/config.h"
 #include "daemon/listener.h"
+#include "daemon/master/aux_processes.h"
 #include "daemon/master/control_clients.h"
 #include "daemon/master/control_server.h"
 #include "daemon/master/listen_fds.h"
@@ -23,6 +24,7 @@
 #include "daemon/master/status_report.h"
 #include "daemon/master/upgrade.h"
 #include "daemon/master/watchdog.h"
+#include "daemon/metrics/metrics_endpoint.h"
 #include "daemon/privileges.h"
 #include "daemon/scoreboard.h"
 #include "daemon/serve/reply_budget.h"
@@ -56,6 +58,9 @@ class Supervisor {
   void wait_for_events(TimePoint now);
   Requests take_requests();
   std::optional<std::string> handle_control(std::string_view request);
+  void adopt_scoreboard(UniqueFd fd);
+  void want_metrics();
+  std::vector<int> master_fds() const;
   void open_listeners(std::vector<PassedSocket> passed);
   void reap_children(TimePoint now);
   void start_upgrade(TimePoint now);
@@ -80,6 +85,7 @@ class Supervisor {
   void collect_stop_groups();
   void drop_upgrade();
   size_t configured_pool_size() const;
+  ProcessRole serving_role() const;  // worker, or fork mode's dispatcher
   StatusSnapshot snapshot() const;
   void notify_status();
 
@@ -90,6 +96,8 @@ class Supervisor {
   SignalPipe signals_;
   ProcessTable table_;
   Scoreboard scoreboard_;
+  AuxProcesses aux_{scoreboard_};  // the metrics exporter
+  MetricsEndpoint metrics_;
   ReplyBudget reply_budget_;  // UDP's amplification bound, for the whole daemon
   std::unique_ptr<ControlServer> control_;
   ControlClients control_clients_;
@@ -107,6 +115,7 @@ class Supervisor {
   uint32_t generation_ = 1;
   size_t target_workers_ = 1;
   int64_t started_ms_ = 0;
+  int64_t started_unix_ = 0;  // seconds
   bool draining_ = false;  // drain_before_stop: serving until drain_until_, then stopping
   TimePoint drain_until_{};
   bool stopping_ = false;

@@ -34,12 +34,18 @@ UniqueFd make_notify_socket(std::string& name) {
 
 [[noreturn]] void exec_new_master(const std::string& binary, const std::vector<std::string>& argv,
                                   const std::vector<Listener>& listeners,
-                                  const std::string& notify_name, pid_t old_master) {
+                                  const std::vector<NamedFd>& extra, const std::string& notify_name,
+                                  pid_t old_master) {
   std::vector<int> fds;
   std::vector<std::string> names;
   for (const Listener& listener : listeners) {
     fds.push_back(listener.fd.get());
     names.push_back(listener.config.name);
+  }
+  for (const NamedFd& named : extra) {
+    if (named.fd < 0) continue;
+    fds.push_back(named.fd);
+    names.push_back(named.name);
   }
   pass_sockets_to_exec(fds, names);
   const char* systemd_socket = std::getenv("NOTIFY_SOCKET");
@@ -61,13 +67,15 @@ UniqueFd make_notify_socket(std::string& name) {
 std::unique_ptr<Upgrade> Upgrade::start(const std::string& binary,
                                         const std::vector<std::string>& argv,
                                         const std::vector<Listener>& listeners,
+                                        const std::vector<NamedFd>& extra,
                                         std::chrono::steady_clock::time_point deadline) {
   std::string notify_name;
   UniqueFd notify_fd = make_notify_socket(notify_name);
   pid_t old_master = getpid();
   // No parent-death signal: the new master must outlive us.
   pid_t pid = spawn_child(
-      [&]() -> int { exec_new_master(binary, argv, listeners, notify_name, old_master); }, 0);
+      [&]() -> int { exec_new_master(binary, argv, listeners, extra, notify_name, old_master); },
+      0);
   return std::unique_ptr<Upgrade>(new Upgrade(pid, std::move(notify_fd), deadline));
 }
 

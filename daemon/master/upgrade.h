@@ -23,12 +23,24 @@ namespace ackd {
 inline constexpr const char* kUpgradeFromVariable = "ACKD_UPGRADE_FROM";
 inline constexpr const char* kOriginalNotifyVariable = "ACKD_NOTIFY_SOCKET";
 
+// Descriptors passed beside the listeners, under names no listener can take
+// (a listener's name has no '/'): the scoreboard, the [metrics] socket.
+inline constexpr const char* kScoreboardFdName = "ackd/scoreboard";
+inline constexpr const char* kMetricsFdName = "ackd/metrics";
+
+struct NamedFd {
+  int fd = -1;
+  const char* name = "";
+};
+
 class Upgrade {
  public:
   // Throws std::system_error if the new master cannot be started.
+  // `extra`: passed too, after the listeners (fds of -1 are left out).
   static std::unique_ptr<Upgrade> start(const std::string& binary,
                                         const std::vector<std::string>& argv,
                                         const std::vector<Listener>& listeners,
+                                        const std::vector<NamedFd>& extra,
                                         std::chrono::steady_clock::time_point deadline);
 
   pid_t pid() const { return pid_; }

@@ -28,11 +28,11 @@ sed -E 's/^#([a-z_]+ = )/\1/; s/^#(\[[a-z_]+\])$/\1/' "$here" >"$tmp/all-keys.co
   fail "packaging/ackd.conf with its commented keys enabled is not valid (errors above)"
 
 # The quoted names in `constexpr const char* kDaemonKeys[] = {...};` and the
-# other key tables (kRootKeys names the tables themselves).
+# other key tables of daemon/config/ (kRootKeys names the tables themselves).
 table_keys() {
-  sed -n "/$1\[\] = {/{:a;/};/!{N;ba};p}" "$src/daemon/config/config.cpp" | grep -o '"[a-z_]*"' | tr -d '"'
+  sed -n "/$1\[\] = {/{:a;/};/!{N;ba};p}" "$src"/daemon/config/*.cpp | grep -o '"[a-z_]*"' | tr -d '"'
 }
-tables=$(grep -oE 'k[A-Z][A-Za-z]*Keys\[\] = \{' "$src/daemon/config/config.cpp" | grep -oE '^k[A-Za-z]+' |
+tables=$(cat "$src"/daemon/config/*.cpp | grep -oE 'k[A-Z][A-Za-z]*Keys\[\] = \{' | grep -oE '^k[A-Za-z]+' |
   grep -vx kRootKeys)
 for table in kDaemonKeys kListenerKeys $tables; do
   keys=$(table_keys "$table")

@@ -64,6 +64,7 @@ done
 # common_files PREFIX_OF_UNITS: the paths both packages install.
 common_files() {
   printf '%s\n' /usr/sbin/ackd /usr/bin/ackctl /etc/ackd/ackd.conf /usr/libexec/ackd/upgrade-in-place \
+    /usr/libexec/ackd/ackd-metrics \
     /usr/lib/sysusers.d/ackd.conf /usr/lib/tmpfiles.d/ackd.conf \
     /usr/share/man/man8/ackd.8.gz /usr/share/man/man1/ackctl.1.gz \
     /usr/share/man/man5/ackd.conf.5.gz /usr/share/bash-completion/completions/ackctl

@@ -98,6 +98,13 @@ uint64_t DaemonStatus::open_connections() const {
   return open;
 }
 
+pid_t DaemonStatus::aux_pid(const std::string& role) const {
+  for (const AuxStatus& process : aux) {
+    if (process.role == role) return process.pid;
+  }
+  return 0;
+}
+
 std::optional<DaemonStatus> daemon_status(const std::string& socket) {
   RunResult result = ackctl({"status", "--json", "--socket", socket});
   if (result.exit_code != 0) return std::nullopt;
@@ -113,6 +120,13 @@ std::optional<DaemonStatus> daemon_status(const std::string& socket) {
     worker.open_connections = json_number(object, "open_connections").value_or(0);
     worker.replies = json_number(object, "replies").value_or(0);
     status.workers.push_back(worker);
+  }
+  for (std::string_view object : json_objects(result.out, "aux")) {
+    AuxStatus aux;
+    aux.role = json_string(object, "role");
+    aux.pid = static_cast<pid_t>(json_number(object, "pid").value_or(0));
+    aux.state = json_string(object, "state");
+    status.aux.push_back(aux);
   }
   size_t totals = result.out.find("\"totals\":");
   if (totals != std::string::npos)

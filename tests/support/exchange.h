@@ -39,16 +39,25 @@ struct WorkerStatus {
   uint64_t replies = 0;
 };
 
+struct AuxStatus {  // an auxiliary process of the master (the metrics exporter)
+  std::string role;
+  pid_t pid = 0;
+  std::string state;
+};
+
 struct DaemonStatus {
   pid_t master_pid = 0;
   uint64_t generation = 0;
   std::vector<WorkerStatus> workers;
+  std::vector<AuxStatus> aux;
   uint64_t total_replies = 0;
   std::string json;  // as ackctl printed it
 
   // Connections accepted and held open, summed over the workers (or the
   // fork-mode dispatchers' children).
   uint64_t open_connections() const;
+  // The pid of the auxiliary process of `role` ("metrics"), 0 if none runs.
+  pid_t aux_pid(const std::string& role) const;
 };
 
 // `ackctl status --json --socket socket`, parsed; nullopt if ackctl failed.

@@ -30,6 +30,8 @@ StatusSnapshot two_workers() {
   status.mode = "prefork";
   status.workers.push_back(WorkerRow{.pid = 43, .state = "serving", .messages = 8, .replies = 7});
   status.workers.push_back(WorkerRow{.pid = 44, .state = "serving", .messages = 6, .replies = 5});
+  status.totals.counts.messages = 14;  // the scoreboard's, exited processes' included
+  status.totals.counts.replies = 12;
   return status;
 }
 

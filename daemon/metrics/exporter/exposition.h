@@ -1,0 +1,40 @@
+// Exposition: what GET /metrics answers, read from the scoreboard (and the
+// spool directory) at each scrape, never from a worker. prometheus-cpp's
+// core builds the families and writes Prometheus text format 0.0.4 (its
+// 1.0.1 has no OpenMetrics serializer: Prometheus asks for OpenMetrics
+// first and takes the text format it gets). Names follow Prometheus's
+// conventions: the ackd_ prefix, base units, _total for counters.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+#include "daemon/scoreboard.h"
+
+namespace ackd {
+
+inline constexpr const char* kTextFormat = "text/plain; version=0.0.4; charset=utf-8";
+
+// What the exporter knows of its master: given at its start.
+struct MasterInfo {
+  std::string version;
+  int64_t started = 0;  // unix seconds
+  uint32_t generation = 0;
+};
+
+struct SpoolUsage {
+  uint64_t bytes = 0;
+  uint64_t segments = 0;
+};
+
+std::vector<prometheus::MetricFamily> collect_metrics(const Scoreboard& scoreboard,
+                                                      const MasterInfo& master,
+                                                      const std::optional<SpoolUsage>& spool);
+
+std::string render_text(const std::vector<prometheus::MetricFamily>& families);
+
+}  // namespace ackd

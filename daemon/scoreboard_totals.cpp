@@ -1,0 +1,34 @@
+#include "daemon/scoreboard_totals.h"
+
+namespace ackd {
+
+ServeTotals serve_totals(const Scoreboard& scoreboard) {
+  ServeTotals totals;
+  for (size_t i = 0; i < scoreboard.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard.entry(i);
+    // Free entries too: they keep what their last process counted.
+    totals.counts += read_counts(e);
+    if (in_use(e)) totals.open_connections += e.open_connections.load(std::memory_order_relaxed);
+  }
+  return totals;
+}
+
+std::vector<RoleTotals> role_totals(const Scoreboard& scoreboard) {
+  std::vector<RoleTotals> roles(kRoleCount);
+  for (size_t r = 0; r < kRoleCount; ++r) {
+    RoleTotals& totals = roles[r];
+    totals.role = static_cast<ProcessRole>(r);
+    const RoleCounters& counters = scoreboard.counters().role(totals.role);
+    totals.restarts = counters.restarts.load(std::memory_order_relaxed);
+    totals.throttled = counters.throttled.load(std::memory_order_relaxed);
+    totals.hung_killed = counters.hung_killed.load(std::memory_order_relaxed);
+  }
+  for (size_t i = 0; i < scoreboard.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard.entry(i);
+    auto r = static_cast<size_t>(e.role.load(std::memory_order_relaxed));
+    if (in_use(e) && r < kRoleCount) ++roles[r].running;
+  }
+  return roles;
+}
+
+}  // namespace ackd
