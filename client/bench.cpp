@@ -1,5 +1,7 @@
 #include "client/bench.h"
 
+#include "client/send.h"  // add_tls_options
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -94,6 +96,7 @@ void add_load_options(CLI::App& bench, BenchOptions& options) {
       .add_option("--proxy-source", options.proxy_source,
                   "The client address and port the PROXY header announces")
       ->type_name("ADDR:PORT");
+  add_tls_options(bench, options.tls);
 }
 
 }  // namespace

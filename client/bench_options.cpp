@@ -121,6 +121,18 @@ void parse_expect(const BenchOptions& options, BenchPlan& plan) {
   plan.ack = ack;
 }
 
+void parse_tls(const BenchOptions& options, BenchPlan& plan) {
+  const TlsClientOptions& tls = options.tls;
+  bool tls_options =
+      !tls.ca.empty() || !tls.cert.empty() || !tls.key.empty() || !tls.servername.empty();
+  if (tls_options && !tls.enabled) usage_error("--ca, --cert, --key and --servername need --tls");
+  if (!tls.enabled) return;
+  if (plan.datagram()) usage_error("--tls is for the stream modes (conn, keep, unix)");
+  if (plan.proxy.enabled()) usage_error("--tls and --proxy-v1/--proxy-v2 do not go together");
+  if (tls.cert.empty() != tls.key.empty()) usage_error("--cert and --key go together");
+  plan.tls = tls;
+}
+
 }  // namespace
 
 std::string BenchPlan::target() const {
@@ -141,6 +153,7 @@ BenchPlan make_bench_plan(const BenchOptions& options, unsigned cpus) {
   } catch (const std::invalid_argument& e) {
     usage_error(e.what());
   }
+  parse_tls(options, plan);
   return plan;
 }
 

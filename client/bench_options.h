@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client/proxy_preamble.h"
+#include "client/tls_client.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
 
@@ -33,6 +34,7 @@ struct BenchOptions {
   bool proxy_v1 = false;     // --proxy-v1: a PROXY header first on each connection
   bool proxy_v2 = false;     // --proxy-v2
   std::string proxy_source;  // --proxy-source ADDR:PORT
+  TlsClientOptions tls;      // --tls, --ca, --cert, --key, --servername
 };
 
 // How each client exchanges messages.
@@ -64,7 +66,8 @@ struct BenchPlan {
   std::string ack;    // with kAck
   unsigned idle = 0;  // extra connections held open (stream modes)
   bool json = false;
-  ProxyPreamble proxy;  // stream modes: a PROXY header first on each connection
+  ProxyPreamble proxy;   // stream modes: a PROXY header first on each connection
+  TlsClientOptions tls;  // stream modes: TLS on each connection (the handshake timed too)
 
   bool datagram() const { return pattern == BenchPattern::kDatagram; }
   // "tcp 127.0.0.1:51717", "unix /run/ackd/ackd.sock", for the report.

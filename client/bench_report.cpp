@@ -58,6 +58,7 @@ std::string format_bench_text(const BenchPlan& plan, const BenchResult& result) 
       << (plan.expect == BenchExpect::kEcho ? "expecting their echoes"
                                             : "expecting \"" + plan.ack + "\"")
       << "\n";
+  if (plan.tls.enabled) out << "  tls:      a TLS handshake on each connection\n";
   if (plan.proxy.enabled()) {
     out << "  proxy:    a PROXY " << (plan.proxy.version == ProxyVersion::kV1 ? "v1" : "v2")
         << " header first on each connection, from " << plan.proxy.source.to_string() << "\n";

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <latch>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -85,7 +86,8 @@ std::string_view expected_reply(const BenchPlan& plan, std::string_view message)
 
 // The clients, the idle connections and --messages, shared out evenly.
 std::vector<WorkerSetup> worker_setups(const BenchPlan& plan, const SocketAddress& address,
-                                       std::string_view message, std::string_view preamble) {
+                                       std::string_view message, std::string_view preamble,
+                                       const TlsClient* tls) {
   std::vector<WorkerSetup> setups(plan.threads);
   uint64_t clients_before = 0;
   for (unsigned t = 0; t < plan.threads; ++t) {
@@ -107,6 +109,7 @@ std::vector<WorkerSetup> worker_setups(const BenchPlan& plan, const SocketAddres
     setup.message = message;
     setup.reply = expected_reply(plan, message);
     setup.preamble = preamble;
+    setup.tls = tls;
     setup.stop = &interrupted;
   }
   return setups;
@@ -181,7 +184,10 @@ BenchResult run_bench_plan(const BenchPlan& plan, std::ostream* progress) {
   std::string preamble = plan.proxy.header_for(address);
   InterruptHandler interrupt_handler;
   std::vector<std::unique_ptr<BenchWorker>> workers;
-  for (const WorkerSetup& setup : worker_setups(plan, address, message, preamble)) {
+  std::optional<TlsClient> tls;  // one context, shared by the threads
+  if (plan.tls.enabled) tls.emplace(plan.tls, plan.unix_socket ? "" : plan.endpoint.host);
+  for (const WorkerSetup& setup :
+       worker_setups(plan, address, message, preamble, tls ? &*tls : nullptr)) {
     workers.push_back(std::make_unique<BenchWorker>(setup));
   }
   std::latch prepared(static_cast<std::ptrdiff_t>(workers.size()));

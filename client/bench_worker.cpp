@@ -3,8 +3,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "common/syscall.h"
 
@@ -55,7 +59,9 @@ struct BenchWorker::Client {
   State state = State::kReady;
   bool idle = false;
   bool peer_closed = false;
-  bool reused = false;  // keep-alive: the connection has carried an exchange
+  bool reused = false;    // keep-alive: the connection has carried an exchange
+  SSL* ssl = nullptr;     // --tls: the connection's session
+  bool tls_open = false;  // its handshake is done
   uint32_t sent = 0;
   uint32_t progress = 0;  // through the expected reply (ExpectedReply::feed)
   SteadyTime started{};
@@ -145,7 +151,11 @@ void BenchWorker::handle(Client& client, uint32_t events) {
   switch (client.state) {
     case State::kConnecting:
     case State::kSending:
-      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) send_message(client);
+      // A TLS handshake also waits for the server's flight (input).
+      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) ||
+          (client.ssl != nullptr && (events & EPOLLIN))) {
+        send_message(client);
+      }
       break;
     case State::kAwaitAck:
       read_ack(client, events);
@@ -266,10 +276,10 @@ void BenchWorker::send_message(Client& client) {
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
     client.started = SteadyClock::now();
   }
+  if (setup_.tls != nullptr && !client.tls_open && !handshake(client)) return;
   std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
-    ssize_t n = ::send(client.fd.get(), message.data() + client.sent, message.size() - client.sent,
-                       MSG_NOSIGNAL);
+    ssize_t n = client_send(client, message.substr(client.sent));
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
@@ -301,7 +311,7 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
     return;
   }
   while (true) {
-    ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
+    ssize_t n = client_recv(client);
     if (n > 0) {
       std::string_view bytes(buffer_.data(), static_cast<size_t>(n));
       ExpectedReply::Step step = expected_.feed(client.progress, bytes);
@@ -378,7 +388,7 @@ void BenchWorker::on_ack(Client& client) {
 }
 
 void BenchWorker::read_eof(Client& client) {
-  ssize_t n = ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
+  ssize_t n = client_recv(client);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
     fail(client, ErrorKind::kProtocol);  // more than the one ack
@@ -409,6 +419,9 @@ void BenchWorker::finish(Client& client) {
 }
 
 void BenchWorker::close_client(Client& client) {
+  SSL_free(client.ssl);  // no close_notify: the server's close, or ours, ends it
+  client.ssl = nullptr;
+  client.tls_open = false;
   client.fd.reset();  // also leaves the epoll set
   client.peer_closed = false;
   client.reused = false;
@@ -416,6 +429,70 @@ void BenchWorker::close_client(Client& client) {
 
 void BenchWorker::publish_errors() {
   progress_.errors.store(counts_.errors_total(), std::memory_order_relaxed);
+}
+
+}  // namespace ackd::client
+
+namespace ackd::client {
+
+// Runs the TLS handshake as far as it goes now; true once it is done (the
+// message may go). A failure (an alert, a certificate that does not
+// verify) is a protocol error.
+bool BenchWorker::handshake(Client& client) {
+  if (client.ssl == nullptr) {
+    client.ssl = setup_.tls->new_session(client.fd.get());
+    if (client.ssl == nullptr) {
+      fail(client, ErrorKind::kOther);
+      return false;
+    }
+  }
+  ERR_clear_error();
+  int result = SSL_do_handshake(client.ssl);
+  if (result == 1) {
+    client.tls_open = true;
+    return true;
+  }
+  int error = SSL_get_error(client.ssl, result);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return false;
+  int err = errno;
+  ERR_clear_error();
+  fail(client, error == SSL_ERROR_SYSCALL && err != 0 ? kind_of(err) : ErrorKind::kProtocol);
+  return false;
+}
+
+// send(2) or SSL_write: bytes sent, or -1 with errno (EAGAIN: wait).
+ssize_t BenchWorker::client_send(Client& client, std::string_view bytes) {
+  if (client.ssl == nullptr) return ::send(client.fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  ERR_clear_error();
+  int n = SSL_write(client.ssl, bytes.data(),
+                    static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  if (n > 0) return n;
+  int error = SSL_get_error(client.ssl, n);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+  } else if (error != SSL_ERROR_SYSCALL || errno == 0) {
+    errno = ECONNRESET;
+  }
+  ERR_clear_error();
+  return -1;
+}
+
+// recv(2) or SSL_read into buffer_: bytes, 0 at the server's end, or -1.
+ssize_t BenchWorker::client_recv(Client& client) {
+  if (client.ssl == nullptr) return ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
+  ERR_clear_error();
+  int n = SSL_read(client.ssl, buffer_.data(),
+                   static_cast<int>(std::min<size_t>(buffer_.size(), INT_MAX)));
+  if (n > 0) return n;
+  int error = SSL_get_error(client.ssl, n);
+  if (error == SSL_ERROR_ZERO_RETURN) return 0;
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+  } else if (error != SSL_ERROR_SYSCALL || errno == 0) {
+    errno = ECONNRESET;
+  }
+  ERR_clear_error();
+  return -1;
 }
 
 }  // namespace ackd::client

@@ -18,6 +18,7 @@
 #include "client/bench_histogram.h"
 #include "client/bench_options.h"
 #include "client/expected_reply.h"
+#include "client/tls_client.h"
 #include "common/duration.h"
 #include "common/socket_address.h"
 #include "common/steady_time.h"
@@ -53,6 +54,7 @@ struct WorkerSetup {
   std::string_view message;                 // the bytes of one message; outlives the worker
   std::string_view preamble;                // sent first on each connection (a PROXY header)
   std::string_view reply;                   // the expected reply, without its LF; outlives it
+  const TlsClient* tls = nullptr;           // set: TLS on each connection; outlives it
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C): start no more exchanges
 };
 
@@ -94,6 +96,9 @@ class BenchWorker {
   void start_exchange(Client& client, SteadyTime now);
   bool open_socket(Client& client);
   void send_message(Client& client);
+  bool handshake(Client& client);
+  ssize_t client_send(Client& client, std::string_view bytes);
+  ssize_t client_recv(Client& client);
   std::string_view bytes_to_send(const Client& client) const;
   void read_ack(Client& client, uint32_t events);
   void read_datagram_ack(Client& client);
@@ -106,7 +111,7 @@ class BenchWorker {
 
   WorkerSetup setup_;
   ExpectedReply expected_;
-  std::vector<char> buffer_;  // every client reads into it: replies are checked, not kept
+  std::vector<char> buffer_;   // every client reads into it: replies are checked, not kept
   std::string first_message_;  // the preamble and the message: a new connection's first bytes
   UniqueFd epoll_;
   std::vector<Client> clients_;  // the active ones first, then the idle ones

@@ -2,7 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <memory>
+#include <optional>
 
 #include "client/ack_output.h"
 #include "client/client_error.h"
@@ -40,6 +42,23 @@ CLI::Validator duration_validator() {
       "");
 }
 
+}  // namespace
+
+void add_tls_options(CLI::App& app, TlsClientOptions& tls) {
+  app.add_flag("--tls", tls.enabled, "Speak TLS on each connection (TCP, --unix)");
+  app.add_option("--ca", tls.ca, "Trust the CA certificates in FILE (PEM; default: the system's)")
+      ->type_name("FILE");
+  app.add_option("--cert", tls.cert, "Present the client certificate (chain) in FILE (PEM)")
+      ->type_name("FILE");
+  app.add_option("--key", tls.key, "The key of --cert (PEM)")->type_name("FILE");
+  app.add_option("--servername", tls.servername,
+                 "The name to send (SNI) and to check the server's certificate against "
+                 "(default: HOST)")
+      ->type_name("NAME");
+}
+
+namespace {
+
 void add_transport_options(CLI::App& send, SendOptions& options) {
   CLI::Option* udp = send.add_flag("--udp", options.udp, "Use UDP instead of TCP");
   CLI::Option* unix_stream =
@@ -62,6 +81,7 @@ void add_transport_options(CLI::App& send, SendOptions& options) {
   send.add_option("--proxy-source", options.proxy_source,
                   "The client address and port the PROXY header announces")
       ->type_name("ADDR:PORT");
+  add_tls_options(send, options.tls);
   send.add_option("--retries", options.retries,
                   "Datagram resends without a reply, after 250ms, 500ms, 1s...")
       ->type_name("N")
@@ -134,20 +154,48 @@ void send_datagrams(const SendTarget& target, const std::vector<SocketAddress>& 
   }
 }
 
+// The PROXY header of a TLS connection, whole, before the handshake.
+void send_preamble(const Connection& connection, std::string_view preamble,
+                   const Deadline& deadline) {
+  PlainClientStream plain(connection.fd.get());
+  size_t sent = 0;
+  while (sent < preamble.size()) {
+    ssize_t n = plain.send(preamble.data() + sent, preamble.size() - sent);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (errno != EAGAIN && errno != EINTR) {
+      throw_socket_error("send", connection.peer, errno);
+    } else if (poll_until(connection.fd.get(), POLLOUT, deadline) == 0) {
+      throw ClientError(kExitTimeout, "cannot send to " + connection.peer.to_string());
+    }
+  }
+}
+
 // A server that closes after some acks (draining, messages_per_connection)
 // took none of the messages after them: those go on a new connection.
 // Each connection makes progress, or stream_exchange throws.
 // With --proxy-v1/-v2, each connection begins with the PROXY header.
-void send_stream(const std::vector<SocketAddress>& addresses,
+void send_stream(const SendTarget& target, const std::vector<SocketAddress>& addresses,
                  const std::vector<std::string>& messages, const ProxyPreamble& proxy,
                  const Deadline& deadline) {
   ReplyPrinter printer(messages);
   AckHandler on_reply = [&printer](std::string_view reply) { printer(reply); };
   std::vector<std::string> rest = messages;
+  std::optional<TlsClient> tls;
+  if (target.tls.enabled) tls.emplace(target.tls, target.path.empty() ? target.endpoint.host : "");
   while (!rest.empty()) {
     Connection connection = connect_stream(addresses, deadline);
-    size_t acked = stream_exchange(connection.fd.get(), connection.peer, rest, deadline, on_reply,
-                                   proxy.header_for(connection.peer));
+    std::string preamble = proxy.header_for(connection.peer);
+    std::unique_ptr<ClientStream> stream;
+    if (tls) {
+      // The PROXY header goes first, in clear, as HAProxy's send-proxy does.
+      if (!preamble.empty()) send_preamble(connection, preamble, deadline);
+      preamble.clear();
+      stream = tls->open(connection.fd.get(), connection.peer, deadline);
+    } else {
+      stream = std::make_unique<PlainClientStream>(connection.fd.get());
+    }
+    size_t acked = stream_exchange(*stream, connection.peer, rest, deadline, on_reply, preamble);
     rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(acked));
   }
 }
@@ -175,7 +223,7 @@ int run_send(const SendOptions& options) {
   if (is_datagram(target.transport)) {
     send_datagrams(target, addresses, messages, deadline);
   } else {
-    send_stream(addresses, messages, target.proxy, deadline);
+    send_stream(target, addresses, messages, target.proxy, deadline);
   }
   return kExitOk;
 }

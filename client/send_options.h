@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "client/tls_client.h"
+
 namespace ackd::client {
 
 struct SendOptions {
@@ -17,6 +19,7 @@ struct SendOptions {
   bool proxy_v1 = false;     // --proxy-v1: a PROXY header first on each connection
   bool proxy_v2 = false;     // --proxy-v2
   std::string proxy_source;  // --proxy-source ADDR:PORT: the client it announces
+  TlsClientOptions tls;      // --tls, --ca, --cert, --key, --servername
 };
 
 }  // namespace ackd::client

@@ -64,6 +64,16 @@ SendTarget parse_send_target(const SendOptions& options) {
   } catch (const std::invalid_argument& e) {
     usage_error(e.what());
   }
+  target.tls = options.tls;
+  bool tls_options = !options.tls.ca.empty() || !options.tls.cert.empty() ||
+                     !options.tls.key.empty() || !options.tls.servername.empty();
+  if (tls_options && !options.tls.enabled)
+    usage_error("--ca, --cert, --key and --servername need --tls");
+  if (options.tls.enabled && is_datagram(target.transport)) {
+    usage_error("--tls is for streams (TCP, --unix), not datagrams");
+  }
+  if (options.tls.cert.empty() != options.tls.key.empty())
+    usage_error("--cert and --key go together");
   return target;
 }
 

@@ -7,6 +7,7 @@
 
 #include "client/proxy_preamble.h"
 #include "client/send_options.h"
+#include "client/tls_client.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
 
@@ -21,7 +22,8 @@ struct SendTarget {
   std::optional<std::string> message;  // nullopt: read stdin
   Duration timeout{};
   int retries = 0;
-  ProxyPreamble proxy;  // streams: a PROXY header first on each connection
+  ProxyPreamble proxy;   // streams: a PROXY header first on each connection
+  TlsClientOptions tls;  // streams: TLS on each connection (after the PROXY header)
 };
 
 // Throws ClientError(kExitUsage) saying what is wrong with the operands.

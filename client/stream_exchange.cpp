@@ -15,8 +15,9 @@ namespace {
 // messages cannot deadlock with the server's acks filling our buffer.
 class StreamExchange {
  public:
-  StreamExchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                 const Deadline& deadline, const AckHandler& on_ack, std::string_view preamble);
+  StreamExchange(ClientStream& stream, const SocketAddress& peer,
+                 const std::vector<std::string>& messages, const Deadline& deadline,
+                 const AckHandler& on_ack, std::string_view preamble);
   size_t run();
 
  private:
@@ -26,7 +27,7 @@ class StreamExchange {
   void close_gracefully();
   [[noreturn]] void throw_timeout();
 
-  int fd_;
+  ClientStream& stream_;
   const SocketAddress& peer_;
   const Deadline& deadline_;
   const AckHandler& on_ack_;
@@ -39,10 +40,10 @@ class StreamExchange {
   bool reset_ = false;
 };
 
-StreamExchange::StreamExchange(int fd, const SocketAddress& peer,
+StreamExchange::StreamExchange(ClientStream& stream, const SocketAddress& peer,
                                const std::vector<std::string>& messages, const Deadline& deadline,
                                const AckHandler& on_ack, std::string_view preamble)
-    : fd_(fd),
+    : stream_(stream),
       peer_(peer),
       deadline_(deadline),
       on_ack_(on_ack),
@@ -53,11 +54,13 @@ StreamExchange::StreamExchange(int fd, const SocketAddress& peer,
 
 size_t StreamExchange::run() {
   while (acks_ < expected_ && !eof_) {
-    short events = POLLIN | (written_ < out_.size() ? POLLOUT : 0);
-    short revents = poll_until(fd_, events, deadline_);
+    // TLS: a read may wait for room to write (extra), and is retried on it.
+    short extra = stream_.extra_poll_events();
+    short events = POLLIN | (written_ < out_.size() ? POLLOUT : 0) | extra;
+    short revents = poll_until(stream_.fd(), events, deadline_);
     if (revents == 0) throw_timeout();
-    if (revents & POLLOUT) send_some();
-    if (revents & (POLLIN | POLLHUP | POLLERR)) receive_some();
+    if ((revents & POLLOUT) && written_ < out_.size()) send_some();
+    if (revents & (POLLIN | POLLHUP | POLLERR | extra)) receive_some();
   }
   check_complete();
   if (!eof_) close_gracefully();
@@ -65,8 +68,7 @@ size_t StreamExchange::run() {
 }
 
 void StreamExchange::send_some() {
-  ssize_t n =
-      ::send(fd_, out_.data() + written_, out_.size() - written_, MSG_NOSIGNAL | MSG_DONTWAIT);
+  ssize_t n = stream_.send(out_.data() + written_, out_.size() - written_);
   if (n >= 0) {
     written_ += static_cast<size_t>(n);
   } else if (errno == EPIPE || errno == ECONNRESET) {
@@ -78,7 +80,7 @@ void StreamExchange::send_some() {
 
 void StreamExchange::receive_some() {
   char buffer[16384];
-  ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+  ssize_t n = stream_.recv(buffer, sizeof(buffer));
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n < 0 && errno != ECONNRESET) throw_errno("recv", peer_.to_string());
   if (n <= 0) {
@@ -116,10 +118,10 @@ void StreamExchange::check_complete() {
 // Every ack is in: let the server close first, within the deadline. Whatever
 // happens now, the exchange has succeeded.
 void StreamExchange::close_gracefully() {
-  if (::shutdown(fd_, SHUT_WR) != 0) return;
+  if (stream_.shutdown_write() != 0) return;
   char buffer[4096];
-  while (poll_until(fd_, POLLIN, deadline_) != 0) {
-    ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+  while (poll_until(stream_.fd(), POLLIN, deadline_) != 0) {
+    ssize_t n = stream_.recv(buffer, sizeof(buffer));
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
   }
 }
@@ -134,10 +136,10 @@ void StreamExchange::throw_timeout() {
 
 }  // namespace
 
-size_t stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                       const Deadline& deadline, const AckHandler& on_ack,
-                       std::string_view preamble) {
-  return StreamExchange(fd, peer, messages, deadline, on_ack, preamble).run();
+size_t stream_exchange(ClientStream& stream, const SocketAddress& peer,
+                       const std::vector<std::string>& messages, const Deadline& deadline,
+                       const AckHandler& on_ack, std::string_view preamble) {
+  return StreamExchange(stream, peer, messages, deadline, on_ack, preamble).run();
 }
 
 }  // namespace ackd::client

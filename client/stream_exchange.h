@@ -1,4 +1,4 @@
-// The exchange on a connected stream socket (TCP, unix): each message goes
+// The exchange on a connected stream (TCP, unix, either under TLS): each message goes
 // out followed by LF, one ack line comes back per message. Ends with the
 // server closing first when it will (shutdown(SHUT_WR), then EOF), so the
 // client never cuts off an ack in flight. A server may close after some of
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/ack_handler.h"
+#include "client/client_stream.h"
 #include "client/deadline.h"
 #include "common/socket_address.h"
 
@@ -23,8 +24,8 @@ namespace ackd::client {
 // rest on a new connection). Throws ClientError: kExitTimeout if the acks
 // are not all in by the deadline, kExitProtocol if the server resets the
 // connection or closes it before any ack.
-size_t stream_exchange(int fd, const SocketAddress& peer, const std::vector<std::string>& messages,
-                       const Deadline& deadline, const AckHandler& on_ack,
-                       std::string_view preamble = {});
+size_t stream_exchange(ClientStream& stream, const SocketAddress& peer,
+                       const std::vector<std::string>& messages, const Deadline& deadline,
+                       const AckHandler& on_ack, std::string_view preamble = {});
 
 }  // namespace ackd::client

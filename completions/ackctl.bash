@@ -6,7 +6,7 @@
 _ackctl_commands="send bench status top reload upgrade stop spool"
 # Options that take a value, which is not an operand.
 _ackctl_value_options="--timeout --retries --mode -c --concurrency -t --threads -d --duration
-    -n --messages -s --size --expect --ack --idle --proxy-source --interval --count"
+    -n --messages -s --size --expect --ack --idle --proxy-source --interval --count --servername"
 
 # The long options of a command (or of ackctl itself when $2 is empty).
 _ackctl_options()
@@ -25,10 +25,10 @@ _ackctl_options()
         case $command in
             "") options="--help --version" ;;
             send) options="--udp --unix --unixgram --timeout --retries --proxy-v1 --proxy-v2
-                --proxy-source --help" ;;
+                --proxy-source --tls --ca --cert --key --servername --help" ;;
             bench) options="--unix --unixgram --mode --concurrency --threads --duration
                 --messages --size --timeout --expect --ack --idle --json --proxy-v1 --proxy-v2
-                --proxy-source --help" ;;
+                --proxy-source --tls --ca --cert --key --servername --help" ;;
             status) options="--socket --timeout --json --help" ;;
             top) options="--socket --timeout --interval --count --help" ;;
             reload | upgrade | stop) options="--socket --timeout --help" ;;
@@ -64,7 +64,7 @@ _ackctl()
 
     # Option arguments: a socket path, or a value we cannot guess.
     case $prev in
-        --unix | --unixgram | --socket)
+        --unix | --unixgram | --socket | --ca | --cert | --key)
             _ackctl_files -f
             return
             ;;

@@ -17,6 +17,7 @@
 #include "daemon/config/access_keys.h"
 #include "daemon/config/config_reader.h"
 #include "daemon/config/fleet_keys.h"
+#include "daemon/config/tls_keys.h"
 #include "daemon/service/service_registry.h"
 
 namespace ackd {
@@ -47,6 +48,7 @@ constexpr const char* kListenerKeys[] = {
     "name",    "protocol",        "address",      "path",           "mode",
     "owner",   "group",           "service",      "max_message",    "messages_per_connection",
     "backlog", "lingering_close", "defer_accept", "proxy_protocol", "trusted_proxies",
+    "tls",
 };
 constexpr const char* kRootKeys[] = {"daemon", "listener", "spool", "replication", "metrics"};
 constexpr const char* kSpoolKeys[] = {"path", "ack_after", "segment_size", "max_total_size"};
@@ -356,6 +358,7 @@ ListenerConfig read_listener(ConfigReader& reader, const toml::table& table, con
   }
   read_proxy_keys(reader, table, p, listener);
   read_access_keys(reader, table, p, listener);
+  read_tls_table(reader, table, p, listener);
   return listener;
 }
 
@@ -592,7 +595,12 @@ Config parse_config(std::string_view text, const std::string& source, const Mach
     }
   }
   check_metrics_address(reader, root, config);
-  if (machine != nullptr) check_on_machine(reader, root, *machine);
+  if (machine != nullptr) {
+    check_on_machine(reader, root, *machine);
+    if (const toml::array* tables = root["listener"].as_array()) {
+      load_tls_files(reader, *tables, config.listeners);
+    }
+  }
   reader.finish();
   return config;
 }

@@ -23,6 +23,7 @@
 #include "daemon/config/metrics_config.h"
 #include "daemon/replicate/replication_config.h"
 #include "daemon/transport/proxy_header.h"
+#include "daemon/transport/tls_settings.h"
 
 namespace ackd {
 
@@ -66,6 +67,9 @@ struct ListenerConfig {
   // tcp, udp: who may connect or send (access_keys.h).
   AccessPolicy access;
   SourceLimits source_limits;
+  // tcp, unix: [listener.tls]; null: plain. Shared by the copies of the
+  // config (its SSL_CTX is built once, by the master).
+  std::shared_ptr<const TlsSettings> tls;
 
   // "tcp 127.0.0.1:51717" or "unix /run/ackd/ackd.sock", for logs.
   std::string describe() const;

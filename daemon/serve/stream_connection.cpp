@@ -68,7 +68,7 @@ void StreamConnection::on_readable() {
   std::span<char> buffer = owner_.read_buffer();
   IoResult read = stream_->read(buffer);
   if (opening_ && !stream_->opening()) {
-    opening_ = false;
+    opening_ = false;  // open: idle_timeout from now
     deadline_ = owner_.now() + owner_.limits().idle_timeout;
   }
   if (read.status == IoResult::kWouldBlock) {
@@ -76,11 +76,18 @@ void StreamConnection::on_readable() {
     return;
   }
   if (read.status == IoResult::kBroken) {
-    close();  // reset or other error: nobody left to answer
+    close();  // reset or error: nobody left to answer
     return;
   }
   if (read.status == IoResult::kRefused) {
-    reply_error(stream_->refusal());
+    std::string_view refusal = stream_->refusal();
+    if (refusal.empty()) {  // nothing can be said (a failed TLS handshake)
+      owner_.recorder().count_error();
+      ++listener_.meter.counts().errors;
+      close();
+      return;
+    }
+    reply_error(refusal);
     flush();
     return;
   }
@@ -325,7 +332,7 @@ void StreamConnection::after_flush() {
 
 void StreamConnection::linger_read() {
   IoResult read = stream_->read(owner_.read_buffer());
-  if (read.status == IoResult::kEnd || read.status == IoResult::kBroken) {
+  if (read.status != IoResult::kDone && read.status != IoResult::kWouldBlock) {
     close();  // the peer is done
   } else if (read.status == IoResult::kWouldBlock) {
     update_interest();

@@ -110,7 +110,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   bool flush_queued_ = false;   // on the owner's list of connections to flush
   bool registered_ = false;     // with the event loop
   bool peer_may_send_ = false;  // so a close must linger (see after_flush)
-  bool opening_ = false;        // the stream's opening (a PROXY header) is under way
+  bool opening_ = false;        // the stream's opening (a PROXY header, a TLS handshake)
   uint32_t interest_ = 0;
   SteadyTime deadline_{};  // idle, message or linger deadline, by state
 };

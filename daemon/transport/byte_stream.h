@@ -43,8 +43,9 @@ struct IoResult {
     kWouldBlock,  // nothing now: wait for the events interest() asks for
     kEnd,         // read: the peer ended its output (FIN, or TLS close_notify)
     kBroken,      // a reset or an error: nobody is left to answer
-    kRefused,     // read: the stream refuses the client (a bad PROXY header):
-                  // send refusal() as an ERR line, then close
+    kRefused,     // read: the stream refuses the client (a bad PROXY header,
+                  // a failed TLS handshake): refusal() is the ERR line to send,
+                  // if any, then it closes; counted as an error
   };
   Status status;
   size_t bytes = 0;
@@ -110,10 +111,12 @@ class ByteStream {
 
   // The stream's opening (a PROXY header, a TLS handshake) is still under way.
   virtual bool opening() const { return false; }
-  // After read() returned kRefused: the ERR line to send ("ERR ...").
+  // After read() returned kRefused: the ERR line to send ("ERR ..."; empty:
+  // none can be sent, as after a failed TLS handshake).
   virtual std::string_view refusal() const { return {}; }
   // The opening did not end within message_timeout: the stream gives up on
-  // it and returns the ERR line to send (empty: none can be sent).
+  // it (and logs why) and returns the ERR line to send (empty: none can be
+  // sent).
   virtual std::string_view refuse_late() { return {}; }
 
  protected:
