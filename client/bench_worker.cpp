@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <memory>
 
 #include "common/syscall.h"
 
@@ -43,6 +44,11 @@ ErrorKind kind_of(int err) {
 
 }  // namespace
 
+// SSL sessions left open when the run ends are freed with their client.
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+
 struct BenchWorker::Client {
   enum class State : uint8_t {
     kReady,         // not started
@@ -59,9 +65,9 @@ struct BenchWorker::Client {
   State state = State::kReady;
   bool idle = false;
   bool peer_closed = false;
-  bool reused = false;    // keep-alive: the connection has carried an exchange
-  SSL* ssl = nullptr;     // --tls: the connection's session
-  bool tls_open = false;  // its handshake is done
+  bool reused = false;                // keep-alive: the connection has carried an exchange
+  std::unique_ptr<SSL, SslFree> ssl;  // --tls: the connection's session
+  bool tls_open = false;              // its handshake is done
   uint32_t sent = 0;
   uint32_t progress = 0;  // through the expected reply (ExpectedReply::feed)
   SteadyTime started{};
@@ -419,8 +425,7 @@ void BenchWorker::finish(Client& client) {
 }
 
 void BenchWorker::close_client(Client& client) {
-  SSL_free(client.ssl);  // no close_notify: the server's close, or ours, ends it
-  client.ssl = nullptr;
+  client.ssl.reset();  // no close_notify: the server's close, or ours, ends it
   client.tls_open = false;
   client.fd.reset();  // also leaves the epoll set
   client.peer_closed = false;
@@ -440,19 +445,19 @@ namespace ackd::client {
 // verify) is a protocol error.
 bool BenchWorker::handshake(Client& client) {
   if (client.ssl == nullptr) {
-    client.ssl = setup_.tls->new_session(client.fd.get());
+    client.ssl.reset(setup_.tls->new_session(client.fd.get()));
     if (client.ssl == nullptr) {
       fail(client, ErrorKind::kOther);
       return false;
     }
   }
   ERR_clear_error();
-  int result = SSL_do_handshake(client.ssl);
+  int result = SSL_do_handshake(client.ssl.get());
   if (result == 1) {
     client.tls_open = true;
     return true;
   }
-  int error = SSL_get_error(client.ssl, result);
+  int error = SSL_get_error(client.ssl.get(), result);
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return false;
   int err = errno;
   ERR_clear_error();
@@ -462,12 +467,13 @@ bool BenchWorker::handshake(Client& client) {
 
 // send(2) or SSL_write: bytes sent, or -1 with errno (EAGAIN: wait).
 ssize_t BenchWorker::client_send(Client& client, std::string_view bytes) {
-  if (client.ssl == nullptr) return ::send(client.fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  if (client.ssl == nullptr)
+    return ::send(client.fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
   ERR_clear_error();
-  int n = SSL_write(client.ssl, bytes.data(),
+  int n = SSL_write(client.ssl.get(), bytes.data(),
                     static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
   if (n > 0) return n;
-  int error = SSL_get_error(client.ssl, n);
+  int error = SSL_get_error(client.ssl.get(), n);
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
     errno = EAGAIN;
   } else if (error != SSL_ERROR_SYSCALL || errno == 0) {
@@ -481,10 +487,10 @@ ssize_t BenchWorker::client_send(Client& client, std::string_view bytes) {
 ssize_t BenchWorker::client_recv(Client& client) {
   if (client.ssl == nullptr) return ::recv(client.fd.get(), buffer_.data(), buffer_.size(), 0);
   ERR_clear_error();
-  int n = SSL_read(client.ssl, buffer_.data(),
+  int n = SSL_read(client.ssl.get(), buffer_.data(),
                    static_cast<int>(std::min<size_t>(buffer_.size(), INT_MAX)));
   if (n > 0) return n;
-  int error = SSL_get_error(client.ssl, n);
+  int error = SSL_get_error(client.ssl.get(), n);
   if (error == SSL_ERROR_ZERO_RETURN) return 0;
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
     errno = EAGAIN;

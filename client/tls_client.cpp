@@ -104,15 +104,15 @@ void handshake(SSL* ssl, int fd, const SocketAddress& peer, const Deadline& dead
 
 TlsClient::TlsClient(const TlsClientOptions& options, std::string host)
     : name_(options.servername.empty() ? std::move(host) : options.servername) {
-  ctx_ = SSL_CTX_new(TLS_client_method());
-  if (ctx_ == nullptr) throw ClientError(kExitFailure, "SSL_CTX_new: " + openssl_errors());
-  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-  SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+  ctx_.reset(SSL_CTX_new(TLS_client_method()));
+  if (!ctx_) throw ClientError(kExitFailure, "SSL_CTX_new: " + openssl_errors());
+  SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
+  SSL_CTX_set_mode(ctx_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_options(ctx_.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_PEER, nullptr);
   int loaded = options.ca.empty()
-                   ? SSL_CTX_set_default_verify_paths(ctx_)
-                   : SSL_CTX_load_verify_locations(ctx_, options.ca.c_str(), nullptr);
+                   ? SSL_CTX_set_default_verify_paths(ctx_.get())
+                   : SSL_CTX_load_verify_locations(ctx_.get(), options.ca.c_str(), nullptr);
   if (loaded != 1) {
     throw ClientError(kExitUsage, "--ca " + options.ca + ": " + openssl_errors());
   }
@@ -120,20 +120,20 @@ TlsClient::TlsClient(const TlsClientOptions& options, std::string host)
     throw ClientError(kExitUsage, "--cert and --key go together");
   }
   if (!options.cert.empty()) {
-    if (SSL_CTX_use_certificate_chain_file(ctx_, options.cert.c_str()) != 1) {
+    if (SSL_CTX_use_certificate_chain_file(ctx_.get(), options.cert.c_str()) != 1) {
       throw ClientError(kExitUsage, "--cert " + options.cert + ": " + openssl_errors());
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx_, options.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx_) != 1) {
+    if (SSL_CTX_use_PrivateKey_file(ctx_.get(), options.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx_.get()) != 1) {
       throw ClientError(kExitUsage, "--key " + options.key + ": " + openssl_errors());
     }
   }
 }
 
-TlsClient::~TlsClient() { SSL_CTX_free(ctx_); }
+void TlsClient::ContextFree::operator()(ssl_ctx_st* ctx) const { SSL_CTX_free(ctx); }
 
 SSL* TlsClient::new_session(int fd) const {
-  SSL* ssl = SSL_new(ctx_);
+  SSL* ssl = SSL_new(ctx_.get());
   if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
     SSL_free(ssl);
     return nullptr;

@@ -29,7 +29,7 @@ class TlsClient {
  public:
   // `host`: the HOST operand. Throws ClientError(kExitUsage) for unusable files.
   TlsClient(const TlsClientOptions& options, std::string host);
-  ~TlsClient();
+  ~TlsClient() = default;
   TlsClient(const TlsClient&) = delete;
   TlsClient& operator=(const TlsClient&) = delete;
 
@@ -44,7 +44,12 @@ class TlsClient {
   ssl_st* new_session(int fd) const;
 
  private:
-  ssl_ctx_st* ctx_ = nullptr;
+  struct ContextFree {
+    void operator()(ssl_ctx_st* ctx) const;
+  };
+  // Owned from the start: a constructor that throws (an unusable --ca)
+  // frees it too.
+  std::unique_ptr<ssl_ctx_st, ContextFree> ctx_;
   std::string name_;  // checked against the certificate, sent as SNI if not an address
 };
 
