@@ -97,7 +97,7 @@ class BenchWorker {
   bool open_socket(Client& client);
   void send_message(Client& client);
   bool handshake(Client& client);
-  ssize_t client_send(Client& client, std::string_view bytes);
+  static ssize_t client_send(Client& client, std::string_view bytes);
   ssize_t client_recv(Client& client);
   std::string_view bytes_to_send(const Client& client) const;
   void read_ack(Client& client, uint32_t events);

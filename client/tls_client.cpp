@@ -102,8 +102,8 @@ void handshake(SSL* ssl, int fd, const SocketAddress& peer, const Deadline& dead
 
 }  // namespace
 
-TlsClient::TlsClient(const TlsClientOptions& options, std::string host)
-    : name_(options.servername.empty() ? std::move(host) : options.servername) {
+TlsClient::TlsClient(const TlsClientOptions& options, const std::string& host)
+    : name_(options.servername.empty() ? host : options.servername) {
   ctx_.reset(SSL_CTX_new(TLS_client_method()));
   if (!ctx_) throw ClientError(kExitFailure, "SSL_CTX_new: " + openssl_errors());
   SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);

@@ -28,7 +28,7 @@ struct TlsClientOptions {
 class TlsClient {
  public:
   // `host`: the HOST operand. Throws ClientError(kExitUsage) for unusable files.
-  TlsClient(const TlsClientOptions& options, std::string host);
+  TlsClient(const TlsClientOptions& options, const std::string& host);
   ~TlsClient() = default;
   TlsClient(const TlsClient&) = delete;
   TlsClient& operator=(const TlsClient&) = delete;

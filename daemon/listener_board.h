@@ -63,7 +63,7 @@ class ListenerBoard {
   // process sharing the board); nullopt when every row is taken.
   std::optional<size_t> row_for(std::string_view name);
   // Adds `tally` to the row, and zeroes it.
-  void add(size_t row, ListenerCounts& tally);
+  void add(size_t index, ListenerCounts& tally);
   // The listeners with a row, and their counts.
   template <class F>
   void for_each(F f) const {

@@ -77,7 +77,7 @@ std::vector<int> MetricsEndpoint::fds() const {
 AuxRole MetricsEndpoint::role(ExporterLaunch launch) const {
   launch.binary_fd = binary_.get();
   launch.listen_fd = socket_fd();
-  return metrics_role(std::move(launch));
+  return metrics_role(launch);
 }
 
 }  // namespace ackd

@@ -46,7 +46,7 @@ class TlsStream final : public ByteStream {
   IoResult read_records(std::span<char> buffer);
   IoResult refuse(const std::string& why);
   // After a call that could not go through: which event it waits for.
-  bool would_block(int ssl_error, uint32_t& waits_on);
+  static bool would_block(int ssl_error, uint32_t& waits_on);
   bool finish_close_notify();
 
   UniqueFd fd_;

@@ -52,6 +52,7 @@ class SpoolWatch {
 
 CidrList parse_allow(const std::vector<std::string>& ranges) {
   std::vector<Cidr> allow;
+  allow.reserve(ranges.size());
   for (const std::string& range : ranges) allow.push_back(parse_cidr(range));
   return CidrList(std::move(allow));
 }
