@@ -65,19 +65,17 @@ void reject_misplaced(ConfigReader& reader, const toml::table& table, const std:
   }
 }
 
-// Behind a PROXY header the socket's peer is the proxy: until the PROXY
-// transport applies the lists and limits to the client it reports
-// (AccessPolicy::admits, ByteStream::source), they are refused there
-// rather than silently applied to the proxy.
+// Behind a PROXY header the socket's peer is the proxy: the lists and the
+// message rate apply to the client it reports (ProxyStream), but the
+// connections are counted at accept, where only the proxy is known, so
+// that limit is refused there rather than silently applied to the proxy.
 void reject_behind_proxy(ConfigReader& reader, const toml::table& table, const std::string& p,
                          const ListenerConfig& listener) {
   if (listener.proxy_protocol == ProxyProtocol::kOff) return;
-  for (const char* key : kAccessKeys) {
-    if (const toml::node* node = table.get(key)) {
-      reader.problem(node->source(), p + key,
-                     "not yet applied behind a PROXY header (it would see the proxy, not the "
-                     "client): use it with proxy_protocol = \"off\"");
-    }
+  if (const toml::node* node = table.get("max_connections_per_source")) {
+    reader.problem(node->source(), p + "max_connections_per_source",
+                   "not applied behind a PROXY header (it would count the proxy's connections, "
+                   "not the client's): limit them at the proxy");
   }
 }
 

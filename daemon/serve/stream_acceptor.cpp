@@ -36,7 +36,10 @@ StreamAcceptor::StreamAcceptor(EventLoop& loop, ServedListener& listener, Accept
 
 bool StreamAcceptor::admit(UniqueFd& fd, const SocketAddress& peer) {
   const ListenerConfig& config = *listener_.config;
-  if (!config.access.admits(peer)) {
+  // Behind a PROXY header the peer is the proxy (trusted_proxies judges it);
+  // the lists judge the client it reports (ProxyStream).
+  bool proxied = config.proxy_protocol != ProxyProtocol::kOff;
+  if (!proxied && !config.access.admits(peer)) {
     recorder_.count_refused();
     log_refusal(config.name, peer, "not admitted by allow/deny");
     fd.reset();  // at once: nothing is read, nothing answered

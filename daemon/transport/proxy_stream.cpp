@@ -53,8 +53,15 @@ IoResult ProxyStream::read_header(std::span<char> buffer) {
 }
 
 IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) {
+  // The listener's allow and deny lists judge the client the proxy reports.
+  if (header.proxied && !config_.access.admits(header.source)) {
+    return refuse("client " + header.source.to_string() + " not admitted by allow/deny");
+  }
   state_ = State::kOpen;
-  if (header.proxied) client_ = header.source.to_raw_string();
+  if (header.proxied) {
+    client_ = header.source.to_raw_string();
+    source_ = header.source;
+  }
   unique_id_ = header.unique_id;
   // What follows the header came in the last read: it fits in its buffer.
   size_t rest = received_.size() - header.length;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/socket_address.h"
@@ -44,6 +45,9 @@ class ProxyStream final : public ByteStream {
   bool opening() const override { return state_ == State::kHeader; }
   std::string_view refusal() const override { return refusal_; }
   std::string_view refuse_late() override;
+  // The client the trusted proxy reports (the per-source limits apply to
+  // it), or the stream's own source for a LOCAL or UNKNOWN header.
+  const SocketAddress* source() const override { return source_ ? &*source_ : inner_->source(); }
 
  private:
   enum class State { kHeader, kOpen, kRefused };
@@ -61,6 +65,7 @@ class ProxyStream final : public ByteStream {
   // From the header: the client ("" for LOCAL, UNKNOWN: the real peer
   // stands), and the proxy's unique id for the connection.
   std::string client_;
+  std::optional<SocketAddress> source_;  // the client the header names
   std::string unique_id_;
   std::string peer_text_;
   std::string refusal_;

@@ -70,6 +70,31 @@ TEST_P(ProxyProtocol, AnUntrustedSourceIsRefusedAndItsForgedAddressAppearsNowher
   EXPECT_EQ(daemon.log().find("forged"), std::string::npos) << daemon.log();
 }
 
+// allow and deny judge the client the trusted proxy reports, not the proxy
+// (here 127.0.0.1, in neither list): a denied client gets one ERR line, and
+// its message is not recorded.
+TEST_P(ProxyProtocol, AllowAndDenyJudgeTheClientOfTheHeader) {
+  uint16_t port = free_port();
+  Daemon daemon(daemon_section() +
+                tcp_listener("tcp", port,
+                             "proxy_protocol = \"v2\"\nallow = [\"203.0.113.0/24\"]\n"
+                             "deny = [\"203.0.113.66\"]\n"));
+  auto send_from = [&](const char* source, const char* text) {
+    return ackctl(
+        {"send", "--proxy-v2", "--proxy-source", source, "127.0.0.1", std::to_string(port), text});
+  };
+  RunResult allowed = send_from("203.0.113.9:5000", "allowed");
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_EQ(allowed.out, "I got your message\n");
+  for (const char* source : {"203.0.113.66:5000", "198.51.100.7:5000"}) {
+    RunResult refused = send_from(source, "refused");
+    EXPECT_NE(refused.exit_code, 0) << source;
+    EXPECT_NE(refused.err.find("not admitted by allow/deny"), std::string::npos) << refused.err;
+  }
+  ASSERT_TRUE(daemon.wait_for_log("text=\"allowed\"")) << daemon.log();
+  EXPECT_EQ(daemon.log().find("text=\"refused\""), std::string::npos) << daemon.log();
+}
+
 TEST_P(ProxyProtocol, ABadHeaderGetsOneErrLine) {
   uint16_t port = free_port();
   Daemon daemon(daemon_section() + tcp_listener("tcp", port, "proxy_protocol = \"v2\"\n"));
