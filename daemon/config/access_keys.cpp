@@ -5,46 +5,13 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "daemon/config/cidr_list_key.h"
 
 namespace ackd {
 namespace {
 
+constexpr const char* kEmptyList = "empty (remove the key to leave it unset)";
 constexpr int64_t kMaxRate = 1000000;  // messages per second: beyond, a bucket means nothing
-
-// A TOML array of CIDR strings; every bad entry is a problem of its own.
-std::optional<CidrList> read_cidrs(ConfigReader& reader, const toml::node& node,
-                                   const std::string& key) {
-  const toml::array* array = node.as_array();
-  if (array == nullptr) {
-    reader.problem(node.source(), key,
-                   "expected a list of address ranges like [\"10.0.0.0/8\", \"::1/128\"]");
-    return std::nullopt;
-  }
-  if (array->empty()) {
-    reader.problem(node.source(), key, "empty (remove the key to leave it unset)");
-    return std::nullopt;
-  }
-  std::vector<Cidr> entries;
-  bool ok = true;
-  for (size_t i = 0; i < array->size(); ++i) {
-    const toml::node& entry = (*array)[i];
-    std::string entry_key = key + "[" + std::to_string(i) + "]";
-    std::optional<std::string> text = entry.value<std::string>();
-    if (!entry.is_string() || !text) {
-      reader.problem(entry.source(), entry_key, "expected a string like \"10.0.0.0/8\"");
-      ok = false;
-      continue;
-    }
-    try {
-      entries.push_back(parse_cidr(*text));
-    } catch (const std::invalid_argument& e) {
-      reader.problem(entry.source(), entry_key, e.what());
-      ok = false;
-    }
-  }
-  if (!ok) return std::nullopt;
-  return CidrList(std::move(entries));
-}
 
 // Unix listeners have no source address; datagrams no connections.
 void reject_misplaced(ConfigReader& reader, const toml::table& table, const std::string& p,
@@ -87,10 +54,12 @@ void read_access_keys(ConfigReader& reader, const toml::table& table, const std:
   if (is_unix(listener.protocol)) return;
   reject_behind_proxy(reader, table, p, listener);
   if (const toml::node* node = table.get("allow")) {
-    if (auto list = read_cidrs(reader, *node, p + "allow")) listener.access.allow = *list;
+    if (auto list = read_cidr_list(reader, *node, p + "allow", kEmptyList))
+      listener.access.allow = *list;
   }
   if (const toml::node* node = table.get("deny")) {
-    if (auto list = read_cidrs(reader, *node, p + "deny")) listener.access.deny = *list;
+    if (auto list = read_cidr_list(reader, *node, p + "deny", kEmptyList))
+      listener.access.deny = *list;
   }
   SourceLimits& limits = listener.source_limits;
   if (is_stream(listener.protocol)) {

@@ -5,47 +5,12 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "daemon/config/cidr_list_key.h"
 
 namespace ackd {
 namespace {
 
 constexpr const char* kProxyExpected = "\"off\", \"v1\", \"v2\" or \"any\"";
-constexpr const char* kCidrListExpected =
-    "expected a list of address ranges like [\"10.0.0.0/8\", \"::1/128\"]";
-
-// A TOML array of CIDR strings; every bad entry is a problem of its own.
-std::optional<CidrList> read_cidr_list(ConfigReader& reader, const toml::node& node,
-                                       const std::string& key) {
-  const toml::array* array = node.as_array();
-  if (array == nullptr) {
-    reader.problem(node.source(), key, kCidrListExpected);
-    return std::nullopt;
-  }
-  if (array->empty()) {
-    reader.problem(node.source(), key, "empty: no proxy would be believed (list at least one)");
-    return std::nullopt;
-  }
-  std::vector<Cidr> entries;
-  bool ok = true;
-  for (size_t i = 0; i < array->size(); ++i) {
-    const toml::node& entry = (*array)[i];
-    std::string entry_key = key + "[" + std::to_string(i) + "]";
-    std::optional<std::string> text = entry.value<std::string>();
-    if (!entry.is_string() || !text) {
-      reader.problem(entry.source(), entry_key, "expected a string like \"10.0.0.0/8\"");
-      ok = false;
-      continue;
-    }
-    try {
-      entries.push_back(parse_cidr(*text));
-    } catch (const std::invalid_argument& e) {
-      reader.problem(entry.source(), entry_key, e.what());
-      ok = false;
-    }
-  }
-  if (!ok) return std::nullopt;
-  return CidrList(std::move(entries));
-}
 
 // Datagram listeners have neither key.
 bool reject_on_datagrams(ConfigReader& reader, const toml::table& table, const std::string& p,
@@ -83,7 +48,8 @@ void read_proxy_keys(ConfigReader& reader, const toml::table& table, const std::
     reader.problem(trusted->source(), key,
                    "unix listeners trust whoever may connect: the socket file's mode, owner "
                    "and group say who");
-  } else if (std::optional<CidrList> list = read_cidr_list(reader, *trusted, key)) {
+  } else if (std::optional<CidrList> list = read_cidr_list(
+                 reader, *trusted, key, "empty: no proxy would be believed (list at least one)")) {
     listener.trusted_proxies = std::move(*list);
   }
 }
