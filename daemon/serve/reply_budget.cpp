@@ -1,15 +1,13 @@
 #include "daemon/serve/reply_budget.h"
 
-#include <netinet/in.h>
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
-#include <cstring>
 #include <random>
 
 #include "common/syscall.h"
+#include "daemon/access/source_key.h"
 
 namespace ackd {
 namespace {
@@ -45,31 +43,6 @@ bool window_over(uint64_t start, uint64_t now) {
   return elapsed > kTicksPerWindow && elapsed <= kTickMask - kTicksPerWindow;
 }
 
-// MurmurHash3's finalizer: every input bit moves every output bit.
-uint64_t mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 33);
-}
-
-// The source's IP as 16 bytes, IPv4 as v4-mapped IPv6: the port is left out.
-std::array<uint64_t, 2> address_of(const SocketAddress& source) {
-  uint8_t bytes[16] = {};
-  if (source.family() == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&source.storage);
-    bytes[10] = bytes[11] = 0xFF;
-    std::memcpy(bytes + 12, &in->sin_addr, 4);
-  } else if (source.family() == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&source.storage);
-    std::memcpy(bytes, &in6->sin6_addr, 16);
-  }
-  std::array<uint64_t, 2> words;
-  std::memcpy(words.data(), bytes, sizeof(bytes));
-  return words;
-}
-
 }  // namespace
 
 ReplyBudget::ReplyBudget(size_t slots, std::chrono::milliseconds window)
@@ -87,8 +60,8 @@ ReplyBudget::ReplyBudget(size_t slots, std::chrono::milliseconds window)
 ReplyBudget::~ReplyBudget() { munmap(slots_, slots() * sizeof(std::atomic<uint64_t>)); }
 
 size_t ReplyBudget::slot_of(const SocketAddress& source) const {
-  std::array<uint64_t, 2> address = address_of(source);
-  return mix(mix(seed_ ^ address[0]) ^ address[1]) & mask_;
+  // Per source IP (the port left out), IPv4 and v4-mapped alike.
+  return hash_source(source_key(source), seed_) & mask_;
 }
 
 uint64_t ReplyBudget::tick_of(SteadyTime now) const {
