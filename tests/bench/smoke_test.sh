@@ -35,15 +35,21 @@ md=$out/results.md
 [ -s "$md" ] || { echo "FAIL: bench/run wrote no $md" >&2; exit 1; }
 [ "$(od -An -N4 -tx1 "$out/conn.png" | tr -d ' ')" = 89504e47 ] || fail "conn.png is not a PNG"
 
-# The targets table: one row per target of issue 6 (and issue 7's spool), each judged.
-judged=$(sed -n '/^## Targets/,/^## Connection/p' "$md" | grep -cE '\| (yes|\*\*no\*\*) \|' || true)
-[ "$judged" -eq 9 ] || fail "the targets table judges $judged targets, not 9"
+# The targets table: each target of the issues, judged (yes or no) in this run.
+targets=$(sed -n '/^## Targets/,/^## Connection/p' "$md")
+for target in "vs nginx (c=32)" "keep-alive vs the epoll server" "UDP vs the faster" \
+  "fork mode vs the tutorial's" "fork mode p99.9" "idle connections: ackd RSS" \
+  "idle vs without" "log_messages = true" "with a spool, ack_after = fsync" \
+  "with [metrics] scraped"; do
+  grep -F "$target" <<<"$targets" | grep -qE '\| (yes|\*\*no\*\*) \|' ||
+    fail "the targets table does not judge \"$target\""
+done
 
 # Every measurement: every server measured, every rate positive, and ackd
 # (all its variants) without an error or a reset after an ack.
 table=$(sed -n '/^## Every measurement/,$p' "$md" | grep -E '^\| [a-z]+ \| [a-z-]+ \|' |
   grep -v '^| scenario |' || true)
-for server in ackd ackd-fork ackd-log ackd-spool nginx epoll-keep epoll-close epoll-udp \
+for server in ackd ackd-fork ackd-log ackd-spool ackd-metrics nginx epoll-keep epoll-close epoll-udp \
   tutorial-fork tutorial-udp fork-min fork-min-static; do
   awk -F' \\| ' -v s="$server" '$2 == s { found = 1 } END { exit !found }' <<<"$table" ||
     fail "no measurement of $server"
