@@ -164,6 +164,10 @@ void JetStreamPublisher::set_options() {
   check("timeout", natsOptions_SetTimeout(options_, timeout_ms));
   check("reconnect", natsOptions_SetMaxReconnect(options_, -1));  // forever
   check("reconnect wait", natsOptions_SetReconnectWait(options_, kReconnectWaitMs));
+  // Write each publish at once: nats.c's flusher thread otherwise waits up
+  // to 1 ms for more before it writes, and in sync mode every client waits
+  // that long; the sender thread already hands over a loop turn's batch.
+  check("send asap", natsOptions_SetSendAsap(options_, true));
   check("retry", natsOptions_SetRetryOnFailedConnect(options_, true, on_connected, this));
   check("callback", natsOptions_SetReconnectedCB(options_, on_connected, this));
   check("callback", natsOptions_SetDisconnectedCB(options_, on_disconnected, this));
