@@ -40,7 +40,7 @@ const char* pattern_text(const BenchPlan& plan) {
 
 const char* const kBenchExitCodesHelp =
     "Exit status:\n"
-    "  0  the run ended with acks and no error\n"
+    "  0  the run ended with replies and no error\n"
     "  1  other error, or no exchange completed\n"
     "  2  usage error\n"
     "  3  nothing acked: every attempt was refused (or no such unix socket)\n"
@@ -64,8 +64,8 @@ std::string format_bench_text(const BenchPlan& plan, const BenchResult& result) 
         << " header first on each connection, from " << plan.proxy.source.to_string() << "\n";
   }
   if (plan.idle > 0) out << "  idle:     " << c.idle_held << " of " << plan.idle << " held open\n";
-  out << "  acks:     " << c.acks << " in " << number(result.seconds, 2) << " s\n";
-  out << "  rate:     " << number(rate(result), 0) << " acks/s\n";
+  out << "  replies:  " << c.acks << " in " << number(result.seconds, 2) << " s\n";
+  out << "  rate:     " << number(rate(result), 0) << " replies/s\n";
   out << "  errors:   " << c.errors_total() << " (";
   for (ErrorKind kind : kAllKinds) {
     out << (kind == ErrorKind::kRefused ? "" : ", ") << to_string(kind) << " " << c.error(kind);
@@ -88,9 +88,12 @@ std::string format_bench_json(const BenchPlan& plan, const BenchResult& result) 
       << ",\"size\":" << plan.size
       << ",\"expect\":" << json_string(plan.expect == BenchExpect::kEcho ? "echo" : "ack")
       << ",\"idle\":" << plan.idle << ",\"idle_held\":" << c.idle_held
-      << ",\"seconds\":" << number(result.seconds, 3) << ",\"acks\":" << c.acks
-      << ",\"acks_per_second\":" << number(rate(result), 1) << ",\"errors\":" << c.errors_total()
-      << ",\"errors_by_kind\":{";
+      << ",\"seconds\":" << number(result.seconds, 3) << ",\"replies\":" << c.acks
+      << ",\"replies_per_second\":"
+      << number(rate(result), 1)
+      // The old names, for scripts written before the echo service: same values.
+      << ",\"acks\":" << c.acks << ",\"acks_per_second\":" << number(rate(result), 1)
+      << ",\"errors\":" << c.errors_total() << ",\"errors_by_kind\":{";
   for (ErrorKind kind : kAllKinds) {
     out << (kind == ErrorKind::kRefused ? "" : ",") << json_string(to_string(kind)) << ":"
         << c.error(kind);

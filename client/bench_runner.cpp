@@ -134,8 +134,9 @@ class ProgressLine {
     double elapsed = std::chrono::duration<double>(now - start).count();
     double interval = std::chrono::duration<double>(now - last_).count();
     char line[160];
-    std::snprintf(line, sizeof(line), "\r\033[K%6.1fs  %12llu acks  %10.0f acks/s  %llu errors",
-                  elapsed, static_cast<unsigned long long>(acks),
+    std::snprintf(line, sizeof(line),
+                  "\r\033[K%6.1fs  %12llu replies  %10.0f replies/s  %llu errors", elapsed,
+                  static_cast<unsigned long long>(acks),
                   interval > 0 ? static_cast<double>(acks - last_acks_) / interval : 0.0,
                   static_cast<unsigned long long>(errors));
     *out_ << line << std::flush;

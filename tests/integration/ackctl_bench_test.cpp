@@ -133,7 +133,7 @@ TEST_F(AckctlBench, TextReport) {
   RunResult result =
       bench({"127.0.0.1", std::to_string(port_), "--duration", "300ms", "-c", "2", "-t", "1"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  for (const char* part : {"acks/s", "errors:   0", "p50", "p99.9", "max"}) {
+  for (const char* part : {"replies/s", "errors:   0", "p50", "p99.9", "max"}) {
     EXPECT_NE(result.out.find(part), std::string::npos) << part << " in " << result.out;
   }
   EXPECT_EQ(result.err, "");  // no progress line when stderr is not a terminal

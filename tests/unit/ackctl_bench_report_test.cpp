@@ -52,9 +52,10 @@ TEST(AckctlBenchReportTest, JsonHasEveryField) {
   std::string json = format_bench_json(keep_plan(), result_with(1000, ErrorKind::kTimeout, 3));
   for (const char* field :
        {"\"mode\":\"keep\"", "\"target\":\"tcp 127.0.0.1:51717\"", "\"concurrency\":32",
-        "\"threads\":2", "\"expect\":\"ack\"", "\"acks\":1000,", "\"acks_per_second\":500.0",
-        "\"errors\":3,", "\"timeout\":3", "\"refused\":0", "\"reset\":0", "\"protocol\":0",
-        "\"other\":0", "\"max\":1000.0", "\"seconds\":2.000"}) {
+        "\"threads\":2", "\"expect\":\"ack\"", "\"replies\":1000,", "\"replies_per_second\":500.0",
+        "\"acks\":1000,", "\"acks_per_second\":500.0", "\"errors\":3,", "\"timeout\":3",
+        "\"refused\":0", "\"reset\":0", "\"protocol\":0", "\"other\":0", "\"max\":1000.0",
+        "\"seconds\":2.000"}) {
     EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
   }
   // Samples of 1..1000 us: each percentile within 1% of its exact value.
@@ -80,7 +81,7 @@ TEST(AckctlBenchReportTest, JsonEscapesTheTarget) {
 
 TEST(AckctlBenchReportTest, TextNamesRateErrorsAndPercentiles) {
   std::string text = format_bench_text(keep_plan(), result_with(1000, ErrorKind::kProtocol, 2));
-  for (const char* part : {"keep", "tcp 127.0.0.1:51717", "1000", "500 acks/s", "errors:   2",
+  for (const char* part : {"keep", "tcp 127.0.0.1:51717", "1000", "500 replies/s", "errors:   2",
                            "protocol 2", "p50 500.", "p99.9", "max 1000.0"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << " in " << text;
   }
