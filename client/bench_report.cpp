@@ -43,8 +43,8 @@ const char* const kBenchExitCodesHelp =
     "  0  the run ended with replies and no error\n"
     "  1  other error, or no exchange completed\n"
     "  2  usage error\n"
-    "  3  nothing acked: every attempt was refused (or no such unix socket)\n"
-    "  4  nothing acked: every attempt timed out\n"
+    "  3  nothing answered: every attempt was refused (or no such unix socket)\n"
+    "  4  nothing answered: every attempt timed out\n"
     "  5  unknown host\n"
     "  6  errors were counted (see errors by kind)";
 

@@ -396,7 +396,7 @@ TEST_F(AckctlTest, HelpListsEachCommandsOwnExitCodes) {
         "6  a segment fails verification"},
        {send_ok, "3  ", "4  ", "5  "}},
       {{"spool", "stats", "--help"}, {"6  a segment fails verification"}, {send_ok, "4  "}},
-      {{"bench", "--help"}, {"0  the run ended with acks and no error"}, {send_ok}},
+      {{"bench", "--help"}, {"0  the run ended with replies and no error"}, {send_ok}},
   };
   for (const HelpCase& c : cases) {
     RunResult result = ackctl(c.args);
