@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,13 +112,22 @@ void check_kind(int fd, const ListenerConfig& config) {
 
 }  // namespace
 
-ListenFds parse_listen_environment(const ListenEnvironment& environment, pid_t self) {
+ListenFds parse_listen_environment(const ListenEnvironment& environment, pid_t self,
+                                   std::optional<uint64_t> self_pidfd_id) {
   if (environment.pid == nullptr) return {};
   std::optional<int64_t> pid = parse_positive(environment.pid, INT32_MAX);
   if (!pid) {
     throw std::invalid_argument(quoted("LISTEN_PID", environment.pid) + ": not a process id");
   }
   if (*pid != self || environment.fds == nullptr) return {};  // not for us
+  if (environment.pidfdid != nullptr) {
+    std::optional<int64_t> id = parse_positive(environment.pidfdid, INT64_MAX);
+    if (!id) {
+      throw std::invalid_argument(quoted("LISTEN_PIDFDID", environment.pidfdid) +
+                                  ": not a pidfd inode number");
+    }
+    if (self_pidfd_id && static_cast<uint64_t>(*id) != *self_pidfd_id) return {};  // not for us
+  }
   std::optional<int64_t> count = parse_positive(environment.fds, kMaxFds);
   if (!count) {
     throw std::invalid_argument(quoted("LISTEN_FDS", environment.fds) +
@@ -127,17 +139,40 @@ ListenFds parse_listen_environment(const ListenEnvironment& environment, pid_t s
   return result;
 }
 
+namespace {
+
+constexpr long kPidfsMagic = 0x50494446;  // PID_FS_MAGIC
+
+// The inode number of a pidfd of this process on pidfs (Linux 6.9), as
+// systemd's LISTEN_PIDFDID gives it; nullopt where pidfds have no such
+// identity. The pidfd is closed before anyone looks at fds 3 and up.
+std::optional<uint64_t> own_pidfd_id() {
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
+  struct stat st {};
+  struct statfs fs {};
+  if (!pidfd || fstat(pidfd.get(), &st) != 0 || fstatfs(pidfd.get(), &fs) != 0 ||
+      fs.f_type != kPidfsMagic) {
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(st.st_ino);
+}
+
+}  // namespace
+
 std::vector<PassedSocket> take_passed_sockets() {
   // Copied, then unset at once: no child may see them, even if we fail.
-  std::optional<std::string> values[3];
-  const char* variables[3] = {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"};
-  for (int i = 0; i < 3; ++i) {
+  constexpr int kVariables = 4;
+  std::optional<std::string> values[kVariables];
+  const char* variables[kVariables] = {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+                                       "LISTEN_PIDFDID"};
+  for (int i = 0; i < kVariables; ++i) {
     if (const char* value = std::getenv(variables[i])) values[i] = value;
     unsetenv(variables[i]);
   }
   auto get = [](const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; };
-  ListenFds fds =
-      parse_listen_environment({get(values[0]), get(values[1]), get(values[2])}, getpid());
+  std::optional<uint64_t> pidfd_id = values[3] ? own_pidfd_id() : std::nullopt;
+  ListenFds fds = parse_listen_environment(
+      {get(values[0]), get(values[1]), get(values[2]), get(values[3])}, getpid(), pidfd_id);
   std::vector<PassedSocket> passed;
   for (int i = 0; i < fds.count; ++i) {
     int fd = kFirstFd + i;

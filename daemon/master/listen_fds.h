@@ -1,11 +1,14 @@
 // Sockets handed to ackd at exec: by systemd (socket activation) or by the
 // previous master during a binary upgrade. The sd_listen_fds(3) protocol,
-// natively (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES; fds from 3), so it works
+// natively (LISTEN_PID, LISTEN_PIDFDID, LISTEN_FDS, LISTEN_FDNAMES; fds
+// from 3), so it works
 // with or without libsystemd; sockets are matched to listeners by name.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,9 @@ struct ListenEnvironment {
   const char* pid = nullptr;      // LISTEN_PID
   const char* fds = nullptr;      // LISTEN_FDS
   const char* fdnames = nullptr;  // LISTEN_FDNAMES
+  // systemd 258 and later: the inode number of the pidfd of the process the
+  // sockets are for, which names it even after its pid was reused.
+  const char* pidfdid = nullptr;  // LISTEN_PIDFDID
 };
 
 // What they say: `count` sockets from fd 3 on, with their names ("" for an
@@ -37,11 +43,14 @@ struct ListenFds {
 
 // Reads the variables as sd_listen_fds_with_names(3) does, and as strictly:
 // nothing for us (count 0) when LISTEN_PID or LISTEN_FDS is unset or
-// LISTEN_PID names another process; a malformed value (not plain decimal,
+// LISTEN_PID names another process, or LISTEN_PIDFDID another pidfd than
+// `self_pidfd_id` (unchecked when that is nullopt: a kernel without pidfs,
+// where systemd sets no LISTEN_PIDFDID either); a malformed value (not plain decimal,
 // out of range, a name count unlike LISTEN_FDS, a name that is not printable
 // ASCII of at most 255 characters) throws std::invalid_argument with one
 // line naming the variable and its value. Pure: reads no environment.
-ListenFds parse_listen_environment(const ListenEnvironment& environment, pid_t self);
+ListenFds parse_listen_environment(const ListenEnvironment& environment, pid_t self,
+                                   std::optional<uint64_t> self_pidfd_id = std::nullopt);
 
 // Takes the sockets passed to this process (empty if none) and unsets the
 // variables, so no child sees them. Every fd becomes CLOEXEC. Call it before

@@ -67,6 +67,21 @@ TEST(ParseListenEnvironment, SocketsAndNames) {
   }
 }
 
+// systemd 258's LISTEN_PIDFDID names the process by its pidfd: another
+// pidfd means the sockets are not ours even when LISTEN_PID matches; where
+// the own pidfd id is unknown (no pidfs), LISTEN_PID alone decides.
+TEST(ParseListenEnvironment, PidfdIdMustBeOurs) {
+  constexpr uint64_t kOurs = 1607976;
+  EXPECT_EQ(parse_listen_environment({"4242", "1", "tcp", "1607976"}, kSelf, kOurs).count, 1);
+  EXPECT_EQ(parse_listen_environment({"4242", "1", "tcp", "1607977"}, kSelf, kOurs).count, 0);
+  EXPECT_EQ(parse_listen_environment({"4242", "1", "tcp", "1607977"}, kSelf, std::nullopt).count,
+            1);
+  EXPECT_EQ(parse_listen_environment({"4243", "1", "tcp", "1607976"}, kSelf, kOurs).count, 0);
+  EXPECT_EQ(error_of({"4242", "1", nullptr, "x1"}),
+            "LISTEN_PIDFDID=\"x1\": not a pidfd inode number");
+  EXPECT_EQ(error_of({"4242", "1", nullptr, ""}), "LISTEN_PIDFDID=\"\": not a pidfd inode number");
+}
+
 TEST(ParseListenEnvironment, MalformedValuesAreOneLineErrors) {
   struct Case {
     const char* pid;
