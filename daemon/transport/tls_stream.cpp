@@ -62,6 +62,11 @@ IoResult TlsStream::handshake() {
   if (result != 1) {
     int error = SSL_get_error(ssl_, result);
     if (would_block(error, read_waits_on_)) return {IoResult::kWouldBlock};
+    if (BIO_number_read(SSL_get_rbio(ssl_)) == 0) {
+      // Not a byte came: a probe that connects and closes (or resets).
+      ERR_clear_error();
+      return {error == SSL_ERROR_SYSCALL && result == 0 ? IoResult::kEnd : IoResult::kBroken};
+    }
     return refuse(handshake_error(ssl_, result, error));
   }
   read_waits_on_ = EPOLLIN;
