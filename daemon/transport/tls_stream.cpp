@@ -176,7 +176,7 @@ std::string_view TlsStream::refuse_late() {
 }
 
 std::string_view TlsStream::peer() {
-  if (peer_text_.empty()) {
+  if (peer_text_.empty() || !open_) {  // the name is known once open
     // Unix stream clients are usually unnamed: name the socket they came through.
     peer_text_ =
         peer_.is_unnamed_unix() ? "unix:" + transport_.config().path : peer_.to_raw_string();

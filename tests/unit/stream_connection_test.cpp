@@ -226,7 +226,7 @@ class ProxiedConnectionTest : public StreamConnectionTest {
     config_.proxy_protocol = ProxyProtocol::kV1;
     auto fake = std::make_unique<FakeTransport>();
     fake_ = fake.get();
-    listener_.transport = std::make_unique<ProxyTransport>(std::move(fake), config_);
+    listener_.transport = std::make_unique<ProxyTransport>(std::move(fake), nullptr, config_);
   }
   std::shared_ptr<FakeStreamScript> open_from(const char* ip, std::string first_chunk) {
     std::shared_ptr<FakeStreamScript> stream = fake_->prepare();
