@@ -4,8 +4,9 @@
 // play the proxy and the client; the record names the client of the header,
 // the proxy, and the verified TLS name. A bad or late header is refused with
 // an ERR line in clear, before any handshake; a handshake that does not end
-// after the header is cut at message_timeout; allow/deny judge the client
-// of the header. Both process models.
+// after the header is cut at message_timeout; allow/deny and
+// max_connections_per_source judge the client of the header. Both process
+// models.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -174,6 +175,24 @@ TEST_P(ProxyTls, AllowAndDenyJudgeTheClientOfTheHeader) {
   EXPECT_EQ(denied.out.find("I got"), std::string::npos) << denied.out;
   EXPECT_TRUE(daemon.wait_for_log("client 203.0.113.66:5000 not admitted")) << daemon.log();
   EXPECT_EQ(daemon.log().find("text=\"denied\""), std::string::npos) << daemon.log();
+}
+
+// The header's client is counted once the connection is open: one held
+// connection fills 203.0.113.9's place, while every connection comes from
+// the proxy's 127.0.0.1; the refusal is an ERR line the TLS client reads.
+TEST_P(ProxyTls, ConnectionsPerSourceCountTheClientOfTheHeader) {
+  Daemon daemon(config("any", "max_connections_per_source = 1\n"));
+  std::unique_ptr<TlsSession> held = session_from("203.0.113.9");
+  held->send("held\n");
+  ASSERT_EQ(held->read_line(5s), "I got your message");
+  RunResult over = send("--proxy-v2", "203.0.113.9:5001", "over");
+  EXPECT_NE(over.exit_code, 0);
+  EXPECT_NE(over.err.find("ERR too many connections from your address"), std::string::npos)
+      << over.out << over.err;
+  EXPECT_EQ(send("--proxy-v2", "203.0.113.10:5000", "other").out, kAck);
+  held.reset();  // its place is free again
+  EXPECT_TRUE(wait_until(
+      [&] { return send("--proxy-v1", "203.0.113.9:5002", "again").out == kAck; }, 5s, 50ms));
 }
 
 // A check with check-send-proxy: a header, then the close before any TLS
