@@ -246,6 +246,46 @@ TEST_P(Tls, ReloadUnderLoadRefusesNoConnection) {
   EXPECT_EQ(served_subject(port_, pki_->ca()), "subject=CN = renewed.localhost");
 }
 
+// A connection open across a reload that changes the certificate keeps its
+// session: its next message is served on it (by the old worker, which then
+// closes it, draining), with the old certificate; a new connection gets the
+// new one, told apart by subject and serial.
+TEST_P(Tls, AConnectionOpenAcrossAReloadKeepsItsCertificate) {
+  auto keep_alive = [&](const CertFiles* server) {
+    std::string text = config("", server);
+    return text.erase(text.find("messages_per_connection = 1\n"), 28);
+  };
+  Daemon daemon(keep_alive(nullptr));
+  TlsSession before(connect_tcp(port_), pki_->ca());
+  const std::string old_serial = before.serial();
+  EXPECT_EQ(before.subject(), "CN=localhost");
+  before.send("before\n");
+  ASSERT_EQ(before.read_line(5s), "I got your message");
+
+  CertFiles renewed = pki_->issue("renewed", "renewed.localhost", "localhost");
+  rewrite_config(daemon, keep_alive(&renewed));
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(daemon.wait_for_log("reloaded: generation 2")) << daemon.log();
+  std::string new_serial;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        TlsSession after(connect_tcp(port_), pki_->ca());
+        new_serial = after.serial();
+        after.send("after\n");
+        return after.subject() == "CN=renewed.localhost" &&
+               after.read_line(5s) == "I got your message";
+      },
+      10s));
+  EXPECT_NE(new_serial, old_serial);
+
+  before.send("across the reload\n");
+  EXPECT_EQ(before.read_line(5s), "I got your message");
+  EXPECT_EQ(before.subject(), "CN=localhost");
+  EXPECT_EQ(before.serial(), old_serial);
+  EXPECT_TRUE(before.ends_within(5s));  // retired: closed with the ack it was owed
+  EXPECT_TRUE(daemon.wait_for_log("text=\"across the reload\"")) << daemon.log();
+}
+
 // The per-source message rate holds on a TLS listener too: the stream
 // names its client's address for the limits.
 TEST_P(Tls, MessagesOverTheSourcesRateAreRefused) {
