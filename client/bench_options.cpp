@@ -128,7 +128,6 @@ void parse_tls(const BenchOptions& options, BenchPlan& plan) {
   if (tls_options && !tls.enabled) usage_error("--ca, --cert, --key and --servername need --tls");
   if (!tls.enabled) return;
   if (plan.datagram()) usage_error("--tls is for the stream modes (conn, keep, unix)");
-  if (plan.proxy.enabled()) usage_error("--tls and --proxy-v1/--proxy-v2 do not go together");
   if (tls.cert.empty() != tls.key.empty()) usage_error("--cert and --key go together");
   plan.tls = tls;
 }

@@ -271,10 +271,12 @@ bool BenchWorker::open_socket(Client& client) {
   return true;
 }
 
-// A new connection begins with the preamble (nothing allocated per exchange).
+// A new connection begins with the preamble (nothing allocated per exchange);
+// with TLS, it went in clear before the handshake.
 std::string_view BenchWorker::bytes_to_send(const Client& client) const {
-  return client.reused || setup_.preamble.empty() ? setup_.message
-                                                  : std::string_view(first_message_);
+  return client.reused || setup_.preamble.empty() || setup_.tls != nullptr
+             ? setup_.message
+             : std::string_view(first_message_);
 }
 
 void BenchWorker::send_message(Client& client) {
@@ -282,7 +284,10 @@ void BenchWorker::send_message(Client& client) {
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
     client.started = SteadyClock::now();
   }
-  if (setup_.tls != nullptr && !client.tls_open && !handshake(client)) return;
+  if (setup_.tls != nullptr && !client.tls_open &&
+      (!send_preamble_in_clear(client) || !handshake(client))) {
+    return;
+  }
   std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
     ssize_t n = client_send(client, message.substr(client.sent));
@@ -439,6 +444,30 @@ void BenchWorker::publish_errors() {
 }  // namespace ackd::client
 
 namespace ackd::client {
+
+// --tls with a PROXY header: the header goes first, in clear, and the
+// handshake after it (as HAProxy's send-proxy-v2 in front of a TLS server
+// it passes TLS through to). `sent` counts its bytes until then; true once
+// it is all out (the handshake has begun: it is).
+bool BenchWorker::send_preamble_in_clear(Client& client) {
+  if (client.ssl != nullptr) return true;
+  while (client.sent < setup_.preamble.size()) {
+    ssize_t n = ::send(client.fd.get(), setup_.preamble.data() + client.sent,
+                       setup_.preamble.size() - client.sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        if (client.state != Client::State::kConnecting) client.state = Client::State::kSending;
+      } else {
+        fail(client, kind_of(errno));
+      }
+      return false;
+    }
+    client.sent += static_cast<uint32_t>(n);
+  }
+  client.sent = 0;  // from now on, the message's
+  return true;
+}
 
 // Runs the TLS handshake as far as it goes now; true once it is done (the
 // message may go). A failure (an alert, a certificate that does not

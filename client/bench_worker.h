@@ -52,7 +52,8 @@ struct WorkerSetup {
   uint64_t budget = kNoBudget;  // exchanges this worker may start
   Duration timeout = std::chrono::seconds(5);
   std::string_view message;                 // the bytes of one message; outlives the worker
-  std::string_view preamble;                // sent first on each connection (a PROXY header)
+  std::string_view preamble;                // sent first on each connection (a PROXY header;
+                                            // with TLS, in clear before the handshake)
   std::string_view reply;                   // the expected reply, without its LF; outlives it
   const TlsClient* tls = nullptr;           // set: TLS on each connection; outlives it
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C): start no more exchanges
@@ -96,6 +97,7 @@ class BenchWorker {
   void start_exchange(Client& client, SteadyTime now);
   bool open_socket(Client& client);
   void send_message(Client& client);
+  bool send_preamble_in_clear(Client& client);
   bool handshake(Client& client);
   static ssize_t client_send(Client& client, std::string_view bytes);
   ssize_t client_recv(Client& client);

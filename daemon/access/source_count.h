@@ -5,11 +5,25 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <unordered_map>
 
 #include "daemon/access/source_key.h"
+#include "daemon/config/config.h"
 
 namespace ackd {
+
+// When a listener's connections are counted per source (max_connections_
+// per_source): never (no limit); at accept, where the socket's peer is the
+// client; or, behind a PROXY header, once the stream has opened (the header
+// read, and a TLS handshake after it), when the client the header names is
+// known.
+enum class SourceCounting { kNone, kAtAccept, kOnceOpen };
+SourceCounting source_counting(const ListenerConfig& config);
+
+// The line a connection over the limit gets before the close.
+inline constexpr std::string_view kErrTooManyConnections =
+    "ERR too many connections from your address";
 
 class SourceCount {
  public:

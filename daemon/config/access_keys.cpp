@@ -32,27 +32,12 @@ void reject_misplaced(ConfigReader& reader, const toml::table& table, const std:
   }
 }
 
-// Behind a PROXY header the socket's peer is the proxy: the lists and the
-// message rate apply to the client it reports (ProxyStream), but the
-// connections are counted at accept, where only the proxy is known, so
-// that limit is refused there rather than silently applied to the proxy.
-void reject_behind_proxy(ConfigReader& reader, const toml::table& table, const std::string& p,
-                         const ListenerConfig& listener) {
-  if (listener.proxy_protocol == ProxyProtocol::kOff) return;
-  if (const toml::node* node = table.get("max_connections_per_source")) {
-    reader.problem(node->source(), p + "max_connections_per_source",
-                   "not applied behind a PROXY header (it would count the proxy's connections, "
-                   "not the client's): limit them at the proxy");
-  }
-}
-
 }  // namespace
 
 void read_access_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
                       ListenerConfig& listener) {
   reject_misplaced(reader, table, p, listener.protocol);
   if (is_unix(listener.protocol)) return;
-  reject_behind_proxy(reader, table, p, listener);
   if (const toml::node* node = table.get("allow")) {
     if (auto list = read_cidr_list(reader, *node, p + "allow", kEmptyList))
       listener.access.allow = *list;

@@ -93,14 +93,6 @@ void read_tls_table(ConfigReader& reader, const toml::table& listener_table, con
                    "only tcp and unix (stream) listeners speak TLS (DTLS is not supported)");
     return;
   }
-  // The PROXY header comes before the TLS handshake on the wire, and the
-  // PROXY layer reads through the stream under it: not combined yet.
-  if (listener.proxy_protocol != ProxyProtocol::kOff) {
-    reader.problem(node->source(), lp + "tls",
-                   "cannot be combined with proxy_protocol yet (terminate TLS at the proxy, "
-                   "or send ackd TLS without a PROXY header)");
-    return;
-  }
   reader.reject_unknown_keys(*table, p, kTlsKeys);
   auto tls = std::make_shared<TlsSettings>();
   if (auto v = reader.get_string(*table, p, "certificate", "a path")) tls->certificate = *v;

@@ -10,9 +10,10 @@
 #include <span>
 #include <system_error>
 
+#include "common/socket_address.h"
 #include "common/steady_time.h"
-#include "daemon/record/recorder.h"
 #include "daemon/event_loop.h"
+#include "daemon/record/recorder.h"
 #include "daemon/serve/served_listener.h"
 
 namespace ackd {
@@ -48,6 +49,11 @@ class ConnectionOwner {
     return buffer;
   }
 
+  // Counts `connection` as one of `source`'s, now that its stream has
+  // opened and named it (behind a PROXY header: max_connections_per_source);
+  // false, uncounted, when the source already holds `limit` connections.
+  virtual bool count_source(StreamConnection& connection, const SocketAddress& source,
+                            unsigned limit) = 0;
   virtual void closed(StreamConnection* connection) = 0;
   // A connection that cannot go on for want of a resource (epoll_ctl out of
   // watches or memory) closes itself: it is counted as an error, and

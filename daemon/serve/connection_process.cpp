@@ -20,9 +20,10 @@ ConnectionProcess::ConnectionProcess(const Config& config, ScoreboardEntry& disp
   }
 }
 
-int ConnectionProcess::serve(UniqueFd fd, const SocketAddress& peer,
-                             const ServedListener& listener) {
+int ConnectionProcess::serve(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
+                             SourceSlot slot) {
   listener.meter.forget();  // the dispatcher's counts are the dispatcher's to publish
+  if (slot.slots != nullptr) core_.connections().use_source_slots(slot.slots, slot.index);
   core_.connections().open(std::move(fd), peer, listener);
   // Served in that first read: the replies that wait for the spool leave
   // now, not after an idle wait.
@@ -82,9 +83,9 @@ void ConnectionProcess::add_counts_to_dispatcher() {
 
 void run_connection_process(const Config& config, ScoreboardEntry& dispatcher_entry,
                             UniqueFd spool_channel, UniqueFd fd, const SocketAddress& peer,
-                            const ServedListener& listener) {
+                            const ServedListener& listener, SourceSlot slot) {
   ConnectionProcess process(config, dispatcher_entry, std::move(spool_channel));
-  _exit(process.serve(std::move(fd), peer, listener));
+  _exit(process.serve(std::move(fd), peer, listener, slot));
 }
 
 }  // namespace ackd

@@ -12,6 +12,7 @@
 #include "common/socket_address.h"
 #include "common/steady_time.h"
 #include "common/unique_fd.h"
+#include "daemon/access/source_slots.h"
 #include "daemon/config/config.h"
 #include "daemon/record/relayed_spool.h"
 #include "daemon/scoreboard.h"
@@ -21,6 +22,14 @@
 
 namespace ackd {
 
+// Where the child counts its client behind a PROXY header
+// (max_connections_per_source): its slot in the dispatcher's SourceSlots;
+// none when `slots` is null.
+struct SourceSlot {
+  SourceSlots* slots = nullptr;
+  size_t index = 0;
+};
+
 class ConnectionProcess final : public EventHandler {
  public:
   // spool_channel: to the dispatcher's SpoolRelay (empty: no record stage).
@@ -29,7 +38,8 @@ class ConnectionProcess final : public EventHandler {
 
   // Serves the connection until it ends, or until a stop has drained it.
   // Returns the exit status.
-  int serve(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener);
+  int serve(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener,
+            SourceSlot slot = {});
 
   void handle_event(uint32_t events) override;  // the signal pipe
 
@@ -52,6 +62,7 @@ class ConnectionProcess final : public EventHandler {
 // only copies pages it still shares with the dispatcher: a fault each).
 [[noreturn]] void run_connection_process(const Config& config, ScoreboardEntry& dispatcher_entry,
                                          UniqueFd spool_channel, UniqueFd fd,
-                                         const SocketAddress& peer, const ServedListener& listener);
+                                         const SocketAddress& peer, const ServedListener& listener,
+                                         SourceSlot slot);
 
 }  // namespace ackd

@@ -14,12 +14,22 @@ void ConnectionSet::open(UniqueFd fd, const SocketAddress& peer, const ServedLis
       *this, listener.transport->open(std::move(fd), peer), listener);
   StreamConnection* raw = connection.get();
   raw->index = open_.size();
-  if (listener.config->source_limits.max_connections != 0) {
+  if (source_counting(*listener.config) == SourceCounting::kAtAccept) {
     raw->source = source_key(peer);
     sources_.opened(*raw->source);
   }
   open_.push_back(std::move(connection));
   raw->start();
+}
+
+bool ConnectionSet::count_source(StreamConnection& connection, const SocketAddress& source,
+                                 unsigned limit) {
+  if (slots_ != nullptr) return slots_->claim(slot_, source, limit);  // released by the dispatcher
+  SourceKey key = source_key(source);
+  if (sources_.count(key) >= limit) return false;
+  connection.source = key;  // released at the close
+  sources_.opened(key);
+  return true;
 }
 
 void ConnectionSet::closed(StreamConnection* connection) {

@@ -12,10 +12,11 @@
 #include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/access/source_count.h"
+#include "daemon/access/source_slots.h"
+#include "daemon/event_loop.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/connection_owner.h"
-#include "daemon/event_loop.h"
 #include "daemon/serve/stream_connection.h"
 
 namespace ackd {
@@ -35,6 +36,12 @@ class ConnectionSet final : public ConnectionOwner {
   // Connections open from `source`'s IP, on listeners with
   // max_connections_per_source (only those are counted).
   size_t open_from(const SocketAddress& source) const { return sources_.count(source_key(source)); }
+  // A fork-mode connection process: the sources its stream names once open
+  // are counted in its dispatcher's slots (its own is `slot`), not here.
+  void use_source_slots(SourceSlots* slots, size_t slot) {
+    slots_ = slots;
+    slot_ = slot;
+  }
 
   // The loop's clock, read once per iteration (cheaper than per read).
   void set_now(SteadyTime now) { now_ = now; }
@@ -46,6 +53,8 @@ class ConnectionSet final : public ConnectionOwner {
   void resume_reading();
 
   // For StreamConnection.
+  bool count_source(StreamConnection& connection, const SocketAddress& source,
+                    unsigned limit) override;
   void closed(StreamConnection* connection) override;
   void failed(const ServedListener& listener, const std::system_error& error) override;
   void queue_flush(StreamConnection* connection) override { to_flush_.push_back(connection); }
@@ -55,6 +64,8 @@ class ConnectionSet final : public ConnectionOwner {
   std::vector<std::unique_ptr<StreamConnection>> closed_;
   std::vector<StreamConnection*> to_flush_;
   SourceCount sources_;
+  SourceSlots* slots_ = nullptr;
+  size_t slot_ = 0;
   LogThrottle failure_log_;
 };
 

@@ -21,9 +21,20 @@ ForkingSink::ForkingSink(const Config& config, unsigned max_children, Scoreboard
                          ServeCore& core)
     : config_(config), max_children_(max_children), entry_(entry), core_(core) {
   if (!core.recorder().stages().empty()) relay_.emplace(core.loop(), core.recorder());
+  for (const ListenerConfig& listener : config.listeners) {
+    if (source_counting(listener) != SourceCounting::kOnceOpen || slots_) continue;
+    slots_.emplace(max_children);
+    for (size_t slot = max_children; slot-- > 0;) free_slots_.push_back(slot);
+  }
 }
 
 void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedListener& listener) {
+  Child child;
+  SourceCounting counting = source_counting(*listener.config);
+  if (counting == SourceCounting::kAtAccept) child.source = source_key(peer);
+  if (counting == SourceCounting::kOnceOpen && !free_slots_.empty()) {
+    child.slot = free_slots_.back();  // never empty: full() stops accepts at max_children
+  }
   pid_t pid;
   try {
     UniqueFd channel = relay_ ? relay_->open_channel() : UniqueFd();
@@ -36,8 +47,9 @@ void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedL
           // empty (it never returns here).
           int log_fd = adopt_inherited_logging("connection");
           close_fds_except({fd.get(), channel.get(), log_fd});
-          run_connection_process(config_, entry_, std::move(channel), std::move(fd), peer,
-                                 listener);
+          SourceSlot slot{child.slot ? &*slots_ : nullptr, child.slot.value_or(0)};
+          run_connection_process(config_, entry_, std::move(channel), std::move(fd), peer, listener,
+                                 slot);
           return 0;
         },
         SIGTERM);
@@ -46,13 +58,19 @@ void ForkingSink::accepted(UniqueFd fd, const SocketAddress& peer, const ServedL
     return;
   }
   fork_failed_ = false;
-  std::optional<SourceKey> source;  // counted on listeners with max_connections_per_source
-  if (listener.config->source_limits.max_connections != 0) {
-    source = source_key(peer);
-    sources_.opened(*source);
-  }
-  children_.emplace(pid, source);
+  if (child.source) sources_.opened(*child.source);
+  if (child.slot) free_slots_.pop_back();
+  children_.emplace(pid, child);
   ++accepted_;
+}
+
+// The child is gone: whatever it counted is released.
+void ForkingSink::forget(const Child& child) {
+  if (child.source) sources_.closed(*child.source);
+  if (child.slot) {
+    slots_->release(*child.slot);
+    free_slots_.push_back(*child.slot);
+  }
 }
 
 // Out of processes or memory: the connection cannot be served. Closing it
@@ -83,7 +101,7 @@ void ForkingSink::reap() {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     if (auto child = children_.find(pid); child != children_.end()) {
-      if (child->second) sources_.closed(*child->second);
+      forget(child->second);
       children_.erase(child);
     }
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL) {

@@ -2,7 +2,8 @@
 // process per accepted connection (a ConnectionProcess), at most
 // `max_children` at once (this dispatcher's share; beyond it the acceptors
 // pause and clients wait in the backlog, or are accepted by another
-// dispatcher). It owns the children: forks, reaps, signals and counts them,
+// dispatcher). It owns the children: forks, reaps, signals and counts them
+// (per source, at accept, or behind a PROXY header in slots the children fill),
 // and writes the records they relay to the dispatcher's spool. When fork
 // fails (out of processes or memory), the connection is closed and the
 // acceptors pause for a while, as at EMFILE.
@@ -14,9 +15,11 @@
 #include <optional>
 #include <system_error>
 #include <unordered_map>
+#include <vector>
 
 #include "common/steady_time.h"
 #include "daemon/access/source_count.h"
+#include "daemon/access/source_slots.h"
 #include "daemon/config/config.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/spool_relay.h"
@@ -49,16 +52,28 @@ class ForkingSink final : public AcceptSink {
   void pass_signal(int signo) override;
 
  private:
+  // A child, and what it holds of the per-source counts: the source counted
+  // at accept, or its slot in slots_ (counted there by the child itself).
+  struct Child {
+    std::optional<SourceKey> source;
+    std::optional<size_t> slot;
+  };
+
   bool fork_paused() const { return std::chrono::steady_clock::now() < fork_retry_at_; }
   void fork_failed(int fd, const std::system_error& error);
+  void forget(const Child& child);
 
   const Config& config_;
   unsigned max_children_;
   ScoreboardEntry& entry_;
   ServeCore& core_;
   std::optional<SpoolRelay> relay_;  // with record stages: the children's channels
-  std::unordered_map<pid_t, std::optional<SourceKey>> children_;  // and whom each serves
+  std::unordered_map<pid_t, Child> children_;
   SourceCount sources_;
+  // With a listener that counts sources behind a PROXY header: a slot per
+  // child it may have, and those free.
+  std::optional<SourceSlots> slots_;
+  std::vector<size_t> free_slots_;
   uint64_t accepted_ = 0;
   bool fork_failed_ = false;  // paused until fork_retry_at_
   SteadyTime fork_retry_at_{};

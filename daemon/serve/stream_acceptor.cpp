@@ -10,11 +10,11 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/access/refusal_log.h"
+#include "daemon/access/source_count.h"
 
 namespace ackd {
 namespace {
 constexpr auto kFdExhaustedPause = std::chrono::milliseconds(100);
-constexpr std::string_view kErrTooManyConnections = "ERR too many connections from your address\n";
 
 // One ERR line, then a FIN rather than a reset: what the client already
 // sent is read and dropped first (bounded), as for a failed fork.
@@ -22,8 +22,9 @@ void refuse_with_error(UniqueFd& fd) {
   char discard[4096];
   for (int i = 0; i < 16 && recv(fd.get(), discard, sizeof(discard), MSG_DONTWAIT) > 0; ++i) {
   }
-  [[maybe_unused]] ssize_t n = send(fd.get(), kErrTooManyConnections.data(),
-                                    kErrTooManyConnections.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  std::string line = std::string(kErrTooManyConnections) + '\n';
+  [[maybe_unused]] ssize_t n =
+      send(fd.get(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   shutdown(fd.get(), SHUT_WR);
   fd.reset();
 }
@@ -45,8 +46,9 @@ bool StreamAcceptor::admit(UniqueFd& fd, const SocketAddress& peer) {
     fd.reset();  // at once: nothing is read, nothing answered
     return false;
   }
+  // Behind a PROXY header, the client is counted once the header is read.
   unsigned limit = config.source_limits.max_connections;
-  if (limit != 0 && sink_.open_from(peer) >= limit) {
+  if (source_counting(config) == SourceCounting::kAtAccept && sink_.open_from(peer) >= limit) {
     recorder_.count_refused();
     log_refusal(config.name, peer, "over max_connections_per_source");
     refuse_with_error(fd);

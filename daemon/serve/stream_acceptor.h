@@ -5,7 +5,8 @@
 // clients meanwhile, and there is no busy loop. Out of descriptors or epoll
 // watches, it retries after a pause and warns at a bounded rate. A source
 // the listener's allow/deny lists refuse is closed at once, before a byte
-// is read; one over max_connections_per_source gets one ERR line first.
+// is read; one over max_connections_per_source gets one ERR line first
+// (behind a PROXY header, the connection judges the header's client).
 #pragma once
 
 #include <chrono>

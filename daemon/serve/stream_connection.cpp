@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "daemon/access/refusal_log.h"
+#include "daemon/access/source_count.h"
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
@@ -70,6 +71,11 @@ void StreamConnection::on_readable() {
   if (opening_ && !stream_->opening()) {
     opening_ = false;  // open: idle_timeout from now
     deadline_ = owner_.now() + owner_.limits().idle_timeout;
+    if (read.status != IoResult::kRefused && !source_admitted()) {
+      reply_error(kErrTooManyConnections, /*refused=*/true);  // nothing it sent is served
+      flush();
+      return;
+    }
   }
   if (read.status == IoResult::kWouldBlock) {
     update_interest();  // the stream may wait on another event now (TLS)
@@ -225,6 +231,18 @@ bool StreamConnection::rate_admits() {
     return true;
   }
   log_refusal(listener_.config->name, *source, "over max_messages_per_second_per_source");
+  return false;
+}
+
+// max_connections_per_source behind a PROXY header: the client the header
+// names is counted once the stream is open (the header, and a TLS handshake
+// after it, done), before any of its messages is served.
+bool StreamConnection::source_admitted() {
+  const ListenerConfig& config = *listener_.config;
+  const SocketAddress* client = stream_->source();
+  if (source_counting(config) != SourceCounting::kOnceOpen || client == nullptr) return true;
+  if (owner_.count_source(*this, *client, config.source_limits.max_connections)) return true;
+  log_refusal(config.name, *client, "over max_connections_per_source");
   return false;
 }
 

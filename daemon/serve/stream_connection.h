@@ -52,8 +52,9 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void resume_reading() { update_interest(); }
 
   size_t index = 0;  // position in the owner's table
-  // The accepted peer's IP, as the owner counts it: only on a listener with
-  // max_connections_per_source (a hash table update per connection costs).
+  // The client's IP, as the owner counts it: only on a listener with
+  // max_connections_per_source (a hash table update per connection costs);
+  // the accepted peer's, or behind a PROXY header the header's client's.
   std::optional<SourceKey> source;
 
  private:
@@ -79,6 +80,7 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   // refused: by a per-source limit (counted so), not a protocol error.
   void reply_error(std::string_view line, bool refused = false);
   bool rate_admits();
+  bool source_admitted();
   void close_after_flush();
   bool answered_everything() const;
   void close_if_draining();

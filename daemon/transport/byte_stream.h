@@ -4,13 +4,18 @@
 // the bytes (TLS) or comes before them (a PROXY protocol header) slots in
 // here, and neither the framing nor the service knows of it.
 //
-// How the layers fit (issues 18 and 19), each a stream of its own that
-// wraps the plain one, made by the listener's StreamTransport:
-// - PROXY protocol (proxy_stream.h): read() takes the header before the
-//   first message (kWouldBlock until it is whole, kRefused with refusal()
-//   if it is invalid or not to be believed; the bytes after it are the
-//   first read()'s), and from then on peer() names the client the header
-//   gives and the proxy it came through.
+// How the layers fit (issues 18 and 19), each a stream of its own, made
+// by the listener's StreamTransport, in the order their bytes come on the
+// socket:
+// - PROXY protocol (proxy_stream.h), on the plain socket: read() takes the
+//   header before the first message (kWouldBlock until it is whole,
+//   kRefused with refusal() if it is invalid or not to be believed), and
+//   from then on peer() names the client the header gives and the proxy it
+//   came through. With nothing after it, the bytes past the header are the
+//   first read()'s. With TLS after it, the header is taken off the socket
+//   exactly (peek(), then a read of its length: no byte of the handshake is
+//   taken), and the socket is handed over (release()) to the TLS stream,
+//   which takes every byte from then on.
 // - TLS (OpenSSL, non-blocking): read() and write() are SSL_read and
 //   SSL_write, and the handshake runs inside the first reads (kWouldBlock
 //   while it is under way). When SSL_read wants to write (or SSL_write to
@@ -21,7 +26,8 @@
 //   EPOLLOUT and the next read() finishes it. peer() adds the verified
 //   client's identity.
 // Both need a deadline for their opening (the header, the handshake) that
-// is not idle_timeout: while opening() is true, the connection's deadline is
+// is not idle_timeout: while opening() is true (for both layers, until the
+// header and the handshake are done), the connection's deadline is
 // message_timeout from the accept, and when it passes the connection asks
 // refuse_late() for the line to send before it closes.
 #pragma once
@@ -34,6 +40,7 @@
 #include <string_view>
 
 #include "common/socket_address.h"
+#include "common/unique_fd.h"
 
 namespace ackd {
 
@@ -108,6 +115,14 @@ class ByteStream {
   // socket's peer, or the client a trusted PROXY header names. nullptr:
   // none known (no per-source limit applies).
   virtual const SocketAddress* source() const { return nullptr; }
+
+  // The plain socket's, for a layer that comes first on it and hands it on
+  // (a PROXY header before TLS): what read() would return, left unread
+  // (kBroken where the bytes are not the socket's own).
+  virtual IoResult peek(std::span<char> /*buffer*/) { return {IoResult::kBroken}; }
+  // Hands the descriptor over to the next layer; no call but the
+  // destructor follows (an empty fd where there is none to hand over).
+  virtual UniqueFd release() { return {}; }
 
   // The stream's opening (a PROXY header, a TLS handshake) is still under way.
   virtual bool opening() const { return false; }

@@ -35,6 +35,13 @@ IoResult PlainStream::read(std::span<char> buffer) {
   return {errno == EAGAIN || errno == EINTR ? IoResult::kWouldBlock : IoResult::kBroken};
 }
 
+IoResult PlainStream::peek(std::span<char> buffer) {
+  ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), MSG_PEEK);
+  if (n > 0) return {IoResult::kDone, static_cast<size_t>(n)};
+  if (n == 0) return {IoResult::kEnd};
+  return {errno == EAGAIN || errno == EINTR ? IoResult::kWouldBlock : IoResult::kBroken};
+}
+
 IoResult PlainStream::write(std::string_view data, bool fin_follows) {
   int flags = MSG_NOSIGNAL | (fin_follows ? MSG_MORE : 0);
   ssize_t n = send(fd_.get(), data.data(), data.size(), flags);

@@ -30,6 +30,8 @@ class PlainStream final : public ByteStream {
   void close() override { fd_.reset(); }
   std::string_view peer() override;
   const SocketAddress* source() const override { return &peer_; }
+  IoResult peek(std::span<char> buffer) override;
+  UniqueFd release() override { return std::move(fd_); }
 
   // One stream is made and freed per connection, so per message when each
   // connection carries one: freed streams are kept for the next ones.

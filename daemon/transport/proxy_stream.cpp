@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 
 #include "common/escape.h"
@@ -28,14 +29,23 @@ bool is_trusted(const SocketAddress& peer, const ListenerConfig& config) {
 
 }  // namespace
 
-ProxyStream::ProxyStream(std::unique_ptr<ByteStream> inner, const SocketAddress& real_peer,
-                         const ListenerConfig& config, SharedLogThrottle& refusals)
-    : inner_(std::move(inner)), real_peer_(real_peer), config_(config), refusals_(refusals) {}
+ProxyStream::ProxyStream(std::unique_ptr<ByteStream> socket, const SocketAddress& real_peer,
+                         const ListenerConfig& config, SharedLogThrottle& refusals,
+                         const StreamTransport* next)
+    : inner_(std::move(socket)),
+      real_peer_(real_peer),
+      config_(config),
+      refusals_(refusals),
+      next_(next) {}
 
 IoResult ProxyStream::read(std::span<char> buffer) {
-  if (state_ != State::kHeader) return inner_->read(buffer);
+  if (state_ != State::kHeader) {
+    IoResult result = inner_->read(buffer);
+    follow_waits();
+    return result;
+  }
   if (!is_trusted(real_peer_, config_)) return refuse("PROXY header from an untrusted source");
-  return read_header(buffer);
+  return next_ != nullptr ? read_header_exactly(buffer) : read_header(buffer);
 }
 
 // The header is parsed from all that came so far; the bytes past it are
@@ -52,6 +62,31 @@ IoResult ProxyStream::read_header(std::span<char> buffer) {
   return opened(parsed.header, buffer);
 }
 
+// The next layer reads the socket itself (TLS): no byte past the header may
+// be taken from it. What came is peeked at, and only the header's bytes are
+// read: all of them while the header is not whole (each is part of it, so
+// the socket never stays readable with them), then exactly its rest.
+IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
+  // The parser ends every header within kProxyHeaderMaxSize bytes.
+  std::span<char> window =
+      buffer.first(std::min(buffer.size(), kProxyHeaderMaxSize - received_.size()));
+  assert(!window.empty());
+  IoResult peeked = inner_->peek(window);
+  if (peeked.status == IoResult::kEnd && received_.empty()) return peeked;  // a probe: no byte
+  if (peeked.status == IoResult::kEnd) return refuse("connection ended inside the PROXY header");
+  if (peeked.status != IoResult::kDone) return peeked;
+  size_t before = received_.size();
+  received_.append(window.data(), peeked.bytes);
+  ProxyParseResult parsed = parse_proxy_header(received_, config_.proxy_protocol);
+  if (parsed.status == ProxyParseStatus::kError) return refuse("bad PROXY header: " + parsed.error);
+  bool whole = parsed.status == ProxyParseStatus::kDone;
+  size_t take = whole ? parsed.header.length - before : peeked.bytes;
+  IoResult taken = inner_->read(window.first(take));
+  if (taken.status != IoResult::kDone || taken.bytes != take) return {IoResult::kBroken};
+  if (!whole) return {IoResult::kWouldBlock};
+  return opened(parsed.header, buffer);
+}
+
 IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) {
   // The listener's allow and deny lists judge the client the proxy reports.
   if (header.proxied && !config_.access.admits(header.source)) {
@@ -63,6 +98,13 @@ IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) 
     source_ = header.source;
   }
   unique_id_ = header.unique_id;
+  if (next_ != nullptr) {  // the next layer takes the socket, the header off it
+    received_ = std::string();
+    inner_ = next_->open(inner_->release(), real_peer_);
+    IoResult result = inner_->read(buffer);  // its opening often came with the header
+    follow_waits();
+    return result;
+  }
   // What follows the header came in the last read: it fits in its buffer.
   size_t rest = received_.size() - header.length;
   std::copy_n(received_.data() + header.length, rest, buffer.data());
@@ -80,12 +122,14 @@ IoResult ProxyStream::refuse(std::string_view why) {
 }
 
 std::string_view ProxyStream::refuse_late() {
+  if (state_ != State::kHeader) return inner_->refuse_late();  // the next layer's opening
   refuse("no complete PROXY header within message_timeout");
   return refusal_;
 }
 
 std::string_view ProxyStream::peer() {
-  if (state_ != State::kOpen) return inner_->peer();
+  // The next layer adds to the name (TLS: the client's) once it is open.
+  if (state_ != State::kOpen || inner_->opening()) return inner_->peer();
   if (!peer_text_.empty()) return peer_text_;
   if (client_.empty()) {
     peer_text_ = inner_->peer();  // LOCAL or UNKNOWN: the real endpoints

@@ -5,9 +5,12 @@
 // any client of a unix listener); anyone else, and any header that is
 // malformed, partial or too long, is refused with one ERR line (kRefused).
 // Once open, peer() names the client the header gives and the proxy it came
-// through: "203.0.113.9:5000 via 127.0.0.1:41000". In fork mode the header
-// is read in the connection process, like every other byte; the refusals'
-// warnings are throttled across those processes.
+// through: "203.0.113.9:5000 via 127.0.0.1:41000". The header is on the
+// plain socket; on a TLS listener the TLS stream takes the socket over
+// after it (the header read exactly, nothing past it), and peer() adds the
+// TLS name: "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=sensor-1". In fork
+// mode the header is read in the connection process, like every other
+// byte; the refusals' warnings are throttled across those processes.
 #pragma once
 
 #include <memory>
@@ -25,25 +28,37 @@ namespace ackd {
 
 class ProxyStream final : public ByteStream {
  public:
-  // `real_peer`: who connected (the proxy, if it is one); `config` and
-  // `refusals` (the throttle of the refusals' warnings) outlive this.
-  ProxyStream(std::unique_ptr<ByteStream> inner, const SocketAddress& real_peer,
-              const ListenerConfig& config, SharedLogThrottle& refusals);
+  // `socket`: the plain stream of the accepted socket; `real_peer`: who
+  // connected (the proxy, if it is one); `next`: the transport that takes
+  // the socket over after the header (TLS; it must have peek() and
+  // release()), or nullptr: the bytes after the header are plain. `config`,
+  // `refusals` (the throttle of the refusals' warnings) and `next` outlive this.
+  ProxyStream(std::unique_ptr<ByteStream> socket, const SocketAddress& real_peer,
+              const ListenerConfig& config, SharedLogThrottle& refusals,
+              const StreamTransport* next = nullptr);
 
   int fd() const override { return inner_->fd(); }
   IoResult read(std::span<char> buffer) override;
   IoResult write(std::string_view data, bool fin_follows) override {
-    return inner_->write(data, fin_follows);
+    IoResult result = inner_->write(data, fin_follows);
+    follow_waits();
+    return result;
   }
-  void shutdown_write() override { inner_->shutdown_write(); }
+  void shutdown_write() override {
+    inner_->shutdown_write();
+    follow_waits();
+  }
   void refuse_input() override { inner_->refuse_input(); }
   bool input_waiting() const override { return inner_->input_waiting(); }
   void discard_input(std::span<char> scratch) override { inner_->discard_input(scratch); }
   void close() override { inner_->close(); }
   std::string_view peer() override;
 
-  bool opening() const override { return state_ == State::kHeader; }
-  std::string_view refusal() const override { return refusal_; }
+  // Until the header, and the next layer's opening (a handshake), are done.
+  bool opening() const override { return state_ == State::kHeader || inner_->opening(); }
+  std::string_view refusal() const override {
+    return state_ == State::kRefused ? std::string_view(refusal_) : inner_->refusal();
+  }
   std::string_view refuse_late() override;
   // The client the trusted proxy reports (the per-source limits apply to
   // it), or the stream's own source for a LOCAL or UNKNOWN header.
@@ -53,13 +68,22 @@ class ProxyStream final : public ByteStream {
   enum class State { kHeader, kOpen, kRefused };
 
   IoResult read_header(std::span<char> buffer);
+  IoResult read_header_exactly(std::span<char> buffer);
   IoResult opened(const ProxyHeader& header, std::span<char> buffer);
   IoResult refuse(std::string_view why);
+  // The events to wait on are the inner stream's (TLS may swap them).
+  void follow_waits() {
+    read_waits_on_ = inner_->interest(true, false);
+    write_waits_on_ = inner_->interest(false, true);
+  }
 
+  // The plain socket until the header is read; then the next layer's
+  // stream, if there is one, on the same socket.
   std::unique_ptr<ByteStream> inner_;
   const SocketAddress real_peer_;
   const ListenerConfig& config_;
   SharedLogThrottle& refusals_;
+  const StreamTransport* next_;
   State state_ = State::kHeader;
   std::string received_;  // the header's bytes so far
   // From the header: the client ("" for LOCAL, UNKNOWN: the real peer
@@ -73,16 +97,19 @@ class ProxyStream final : public ByteStream {
 
 class ProxyTransport final : public StreamTransport {
  public:
-  // `inner`: the transport beneath the header (plain today).
-  ProxyTransport(std::unique_ptr<StreamTransport> inner, const ListenerConfig& config)
-      : inner_(std::move(inner)), config_(config) {}
+  // `socket`: the transport of the socket the header is on (plain); `next`:
+  // the one that takes the socket over after it (TLS), or nullptr.
+  ProxyTransport(std::unique_ptr<StreamTransport> socket, std::unique_ptr<StreamTransport> next,
+                 const ListenerConfig& config)
+      : socket_(std::move(socket)), next_(std::move(next)), config_(config) {}
   std::unique_ptr<ByteStream> open(UniqueFd fd, const SocketAddress& peer) const override {
-    return std::make_unique<ProxyStream>(inner_->open(std::move(fd), peer), peer, config_,
-                                         refusals_);
+    return std::make_unique<ProxyStream>(socket_->open(std::move(fd), peer), peer, config_,
+                                         refusals_, next_.get());
   }
 
  private:
-  std::unique_ptr<StreamTransport> inner_;
+  std::unique_ptr<StreamTransport> socket_;
+  std::unique_ptr<StreamTransport> next_;
   const ListenerConfig& config_;
   // Made in the worker, before it forks connection processes (fork mode).
   mutable SharedLogThrottle refusals_;

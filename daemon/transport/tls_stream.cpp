@@ -62,6 +62,11 @@ IoResult TlsStream::handshake() {
   if (result != 1) {
     int error = SSL_get_error(ssl_, result);
     if (would_block(error, read_waits_on_)) return {IoResult::kWouldBlock};
+    if (BIO_number_read(SSL_get_rbio(ssl_)) == 0) {
+      // Not a byte came: a probe that connects and closes (or resets).
+      ERR_clear_error();
+      return {error == SSL_ERROR_SYSCALL && result == 0 ? IoResult::kEnd : IoResult::kBroken};
+    }
     return refuse(handshake_error(ssl_, result, error));
   }
   read_waits_on_ = EPOLLIN;
@@ -171,7 +176,7 @@ std::string_view TlsStream::refuse_late() {
 }
 
 std::string_view TlsStream::peer() {
-  if (peer_text_.empty()) {
+  if (peer_text_.empty() || !open_) {  // the name is known once open
     // Unix stream clients are usually unnamed: name the socket they came through.
     peer_text_ =
         peer_.is_unnamed_unix() ? "unix:" + transport_.config().path : peer_.to_raw_string();

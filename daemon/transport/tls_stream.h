@@ -2,7 +2,9 @@
 // accepted socket. The handshake runs inside the first reads, in the event
 // loop, within the connection's opening deadline (message_timeout); a
 // failed one is refused (counted by the connection, logged here at a
-// bounded rate with OpenSSL's reason); there is no plaintext fallback. A
+// bounded rate with OpenSSL's reason); one the client ends before it sent a
+// byte is a probe (a health check), no failure. There is no plaintext
+// fallback. A
 // verified client's name is checked against allowed_clients and recorded
 // beside its address: "127.0.0.1:40000 tls=CN=sensor-1". TlsTransport
 // makes one per connection from the SSL_CTX the master built.
@@ -40,6 +42,7 @@ class TlsStream final : public ByteStream {
   bool opening() const override { return !open_; }
   std::string_view refuse_late() override;  // logs why; no line can be sent
   std::string_view peer() override;
+  const SocketAddress* source() const override { return &peer_; }
 
  private:
   IoResult handshake();

@@ -1,7 +1,8 @@
 // The one place that picks a stream listener's transport from its config
 // (make_stream_transport, declared in stream_transport.h): plain, or TLS
-// for a listener with [listener.tls], with a PROXY protocol header taken
-// off first when the listener expects one.
+// for a listener with [listener.tls]; when the listener expects a PROXY
+// protocol header, that comes first on the socket and hands it on to TLS
+// (or to the plain bytes) once read.
 #include "daemon/transport/plain_stream.h"
 #include "daemon/transport/proxy_stream.h"
 #include "daemon/transport/stream_transport.h"
@@ -10,16 +11,14 @@
 namespace ackd {
 
 std::unique_ptr<StreamTransport> make_stream_transport(const ListenerConfig& config) {
-  std::unique_ptr<StreamTransport> transport;
-  if (config.tls) {
-    transport = std::make_unique<TlsTransport>(config);
-  } else {
-    transport = std::make_unique<PlainTransport>(config);
-  }
+  std::unique_ptr<StreamTransport> tls;
+  if (config.tls) tls = std::make_unique<TlsTransport>(config);
   if (config.proxy_protocol != ProxyProtocol::kOff) {
-    transport = std::make_unique<ProxyTransport>(std::move(transport), config);
+    return std::make_unique<ProxyTransport>(std::make_unique<PlainTransport>(config),
+                                            std::move(tls), config);
   }
-  return transport;
+  if (tls) return tls;
+  return std::make_unique<PlainTransport>(config);
 }
 
 }  // namespace ackd

@@ -188,8 +188,6 @@ TEST(AckctlTlsUsage, OptionsAreChecked) {
   const Case bench_cases[] = {
       {{"--servername", "x", "127.0.0.1", "1"}, "need --tls"},
       {{"--tls", "--mode", "udp", "127.0.0.1", "1"}, "--tls is for the stream modes"},
-      {{"--tls", "--proxy-v1", "--proxy-source", "192.0.2.1:1", "127.0.0.1", "1"},
-       "do not go together"},
       {{"--tls", "--key", "/k.pem", "127.0.0.1", "1"}, "--cert and --key go together"},
   };
   for (const Case& c : bench_cases) {

@@ -1,7 +1,8 @@
 // ackd behind a real HAProxy (Debian's haproxy 2.6) on loopback, clients
 // coming from distinct loopback sources (127.0.0.2, 127.0.0.3). Without the
 // PROXY protocol ackd records HAProxy's address for every message; with
-// send-proxy-v2 and proxy_protocol = "v2", each client's.
+// send-proxy-v2 and proxy_protocol = "v2", each client's, on a plain
+// listener and on a TLS one that HAProxy passes TLS through to.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -17,6 +18,9 @@
 #include "tests/support/haproxy.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/tls_pki.h"
+#include "tests/support/tls_session.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -29,9 +33,8 @@ using namespace std::chrono_literals;
   GTEST_SKIP() << "haproxy is not installed (scripts/install-deps installs it: apt-get " \
                   "install haproxy)"
 
-// One message over a connection from `source` (a loopback address) to
-// 127.0.0.1:port; the reply, read until EOF.
-std::string exchange_from(const char* source, uint16_t port, std::string_view message) {
+// A connection from `source` (a loopback address) to 127.0.0.1:port.
+UniqueFd connect_from(const char* source, uint16_t port) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno("socket", source);
   sockaddr_in local{};
@@ -47,6 +50,13 @@ std::string exchange_from(const char* source, uint16_t port, std::string_view me
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
     throw_errno("connect", "127.0.0.1:" + std::to_string(port));
   }
+  return fd;
+}
+
+// One message over a connection from `source` to 127.0.0.1:port; the
+// reply, read until EOF.
+std::string exchange_from(const char* source, uint16_t port, std::string_view message) {
+  UniqueFd fd = connect_from(source, port);
   send_all(fd.get(), message);
   ::shutdown(fd.get(), SHUT_WR);
   return read_until_eof(fd.get(), 5s);
@@ -161,6 +171,45 @@ TEST(Haproxy, UnixListenerWithSendProxyV2RecordsTheClient) {
   std::string line = message_line(daemon, "over-unix");
   EXPECT_NE(line.find("peer=\"127.0.0.3:"), std::string::npos) << line;
   EXPECT_NE(line.find(" via unix:" + path), std::string::npos) << line;
+}
+
+// TLS passthrough: HAProxy in TCP mode does not terminate TLS; it sends
+// the PROXY v2 header, then relays the client's TLS bytes to an ackd TLS
+// listener, which verifies the client's certificate itself. Its checks
+// (a LOCAL header, then the close) are probes, not failed handshakes. Each
+// message is recorded with its client, HAProxy, and the client's TLS name.
+TEST(Haproxy, SendProxyV2InFrontOfATlsListener) {
+  SKIP_WITHOUT_HAPROXY();
+  if (!openssl_available()) GTEST_SKIP() << "the openssl command is missing (install-deps)";
+  TempDir dir;
+  TestPki pki(dir.path());
+  CertFiles sensor = pki.issue("sensor", "sensor-1");
+  uint16_t back = free_port(), front = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\n" + tcp_listener("tcp", back, "proxy_protocol = \"v2\"\n") +
+                "[listener.tls]\ncertificate = \"" + pki.server().certificate + "\"\nkey = \"" +
+                pki.server().key + "\"\nclient_ca = \"" + pki.ca() +
+                "\"\nverify_client = \"require\"\n");
+  Haproxy haproxy(listen_section(front, back, "send-proxy-v2 check-send-proxy"), {front});
+  ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "a") == "UP"; }, 10s))
+      << haproxy.command("show stat");
+
+  RunResult r = ackctl({"send", "--tls", "--ca", pki.ca(), "--cert", sensor.certificate, "--key",
+                        sensor.key, "127.0.0.1", std::to_string(front), "through-haproxy"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "I got your message\n");
+  TlsSession session(connect_from("127.0.0.2", front), pki.ca(), &sensor);
+  EXPECT_EQ(session.subject(), "CN=localhost");  // ackd's certificate: HAProxy passed TLS on
+  session.send("from-two\n");
+  EXPECT_EQ(session.read_line(5s), "I got your message");
+
+  std::string line = message_line(daemon, "through-haproxy");
+  EXPECT_NE(line.find("peer=\"127.0.0.1:"), std::string::npos) << line;
+  EXPECT_NE(line.find(" via 127.0.0.1:"), std::string::npos) << line;
+  EXPECT_NE(line.find(" tls=CN=sensor-1\""), std::string::npos) << line;
+  line = message_line(daemon, "from-two");
+  EXPECT_NE(line.find("peer=\"127.0.0.2:"), std::string::npos) << daemon.log();
+  EXPECT_NE(line.find(" tls=CN=sensor-1\""), std::string::npos) << line;
+  EXPECT_EQ(daemon.log().find("TLS handshake"), std::string::npos) << daemon.log();
 }
 
 // The haproxy-agent service on a port of its own, HAProxy's agent-check on

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include <string>
+#include <vector>
 
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
@@ -93,6 +94,43 @@ TEST_P(ProxyProtocol, AllowAndDenyJudgeTheClientOfTheHeader) {
   }
   ASSERT_TRUE(daemon.wait_for_log("text=\"allowed\"")) << daemon.log();
   EXPECT_EQ(daemon.log().find("text=\"refused\""), std::string::npos) << daemon.log();
+}
+
+// max_connections_per_source counts the client each header names, not the
+// proxy every connection comes from (127.0.0.1): two held connections fill
+// 203.0.113.9's places, a third from it gets one ERR line and is not
+// recorded, other clients are served, and a place freed is taken again.
+// One serving process (fork mode: one dispatcher), which does the counting.
+TEST_P(ProxyProtocol, ConnectionsPerSourceCountTheClientOfTheHeader) {
+  uint16_t port = free_port();
+  Daemon daemon(
+      daemon_section() + (GetParam() == "fork" ? "dispatchers = 1\n" : "") +
+      tcp_listener("tcp", port, "proxy_protocol = \"any\"\nmax_connections_per_source = 2\n"));
+  std::vector<UniqueFd> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(connect_tcp(port));
+    send_all(held.back().get(),
+             "PROXY TCP4 203.0.113.9 127.0.0.1 " + std::to_string(5000 + i) + " 51717\r\nheld\n");
+    ASSERT_EQ(read_line(held.back().get(), 5s), "I got your message");
+  }
+  auto send_from = [&](const char* source, const char* text) {
+    return ackctl(
+        {"send", "--proxy-v2", "--proxy-source", source, "127.0.0.1", std::to_string(port), text});
+  };
+  RunResult over = send_from("203.0.113.9:5002", "over");
+  EXPECT_NE(over.exit_code, 0);
+  EXPECT_NE(over.err.find("ERR too many connections from your address"), std::string::npos)
+      << over.out << over.err;
+  for (const char* other : {"203.0.113.10:5000", "198.51.100.7:5000"}) {
+    EXPECT_EQ(send_from(other, "other").out, "I got your message\n") << other;
+  }
+  EXPECT_TRUE(daemon.wait_for_log("refused 203.0.113.9:5002: over max_connections_per_source"))
+      << daemon.log();
+  EXPECT_EQ(daemon.log().find("text=\"over\""), std::string::npos) << daemon.log();
+  held.pop_back();  // closed: a place for the client again
+  EXPECT_TRUE(wait_until(
+      [&] { return send_from("203.0.113.9:5003", "again").out == "I got your message\n"; }, 5s,
+      50ms));
 }
 
 TEST_P(ProxyProtocol, ABadHeaderGetsOneErrLine) {

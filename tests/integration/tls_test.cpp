@@ -23,6 +23,7 @@
 #include "tests/support/spool_files.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tls_pki.h"
+#include "tests/support/tls_session.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -54,12 +55,14 @@ RunResult s_client(uint16_t port, const std::string& ca, const CertFiles* client
   return run(argv, input, 10s);
 }
 
-// The daemon's error count (`ackctl status`: totals), 0 if unknown.
-uint64_t errors_counted(const Daemon& daemon) {
+// A count of the daemon's (`ackctl status`: totals), 0 if unknown.
+uint64_t counted(const Daemon& daemon, const char* field) {
   std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
   if (!status) return 0;
-  return json_number(status->json, "errors", status->json.find("\"totals\"")).value_or(0);
+  return json_number(status->json, field, status->json.find("\"totals\"")).value_or(0);
 }
+
+uint64_t errors_counted(const Daemon& daemon) { return counted(daemon, "errors"); }
 
 class Tls : public ::testing::TestWithParam<const char*> {
  protected:
@@ -241,6 +244,71 @@ TEST_P(Tls, ReloadUnderLoadRefusesNoConnection) {
   EXPECT_NE(load.out.find("\"errors\":0,"), std::string::npos) << load.out;
   EXPECT_EQ(load.out.find("\"acks\":0,"), std::string::npos) << load.out;
   EXPECT_EQ(served_subject(port_, pki_->ca()), "subject=CN = renewed.localhost");
+}
+
+// A connection open across a reload that changes the certificate keeps its
+// session: its next message is served on it (by the old worker, which then
+// closes it, draining), with the old certificate; a new connection gets the
+// new one, told apart by subject and serial.
+TEST_P(Tls, AConnectionOpenAcrossAReloadKeepsItsCertificate) {
+  auto keep_alive = [&](const CertFiles* server) {
+    std::string text = config("", server);
+    return text.erase(text.find("messages_per_connection = 1\n"), 28);
+  };
+  Daemon daemon(keep_alive(nullptr));
+  TlsSession before(connect_tcp(port_), pki_->ca());
+  const std::string old_serial = before.serial();
+  EXPECT_EQ(before.subject(), "CN=localhost");
+  before.send("before\n");
+  ASSERT_EQ(before.read_line(5s), "I got your message");
+
+  CertFiles renewed = pki_->issue("renewed", "renewed.localhost", "localhost");
+  rewrite_config(daemon, keep_alive(&renewed));
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(daemon.wait_for_log("reloaded: generation 2")) << daemon.log();
+  std::string new_serial;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        TlsSession after(connect_tcp(port_), pki_->ca());
+        new_serial = after.serial();
+        after.send("after\n");
+        return after.subject() == "CN=renewed.localhost" &&
+               after.read_line(5s) == "I got your message";
+      },
+      10s));
+  EXPECT_NE(new_serial, old_serial);
+
+  before.send("across the reload\n");
+  EXPECT_EQ(before.read_line(5s), "I got your message");
+  EXPECT_EQ(before.subject(), "CN=localhost");
+  EXPECT_EQ(before.serial(), old_serial);
+  EXPECT_TRUE(before.ends_within(5s));  // retired: closed with the ack it was owed
+  EXPECT_TRUE(daemon.wait_for_log("text=\"across the reload\"")) << daemon.log();
+}
+
+// The per-source message rate holds on a TLS listener too: the stream
+// names its client's address for the limits.
+TEST_P(Tls, MessagesOverTheSourcesRateAreRefused) {
+  Daemon daemon(config("", nullptr, "max_messages_per_second_per_source = 1\n"));  // burst 1
+  std::string replies;
+  for (int i = 0; i < 2; ++i) {
+    TlsSession session(connect_tcp(port_), pki_->ca());
+    session.send("hello\n");
+    replies += session.read_line(5s) + "\n";
+  }
+  EXPECT_EQ(replies, "I got your message\nERR rate limited\n");
+}
+
+// A health check that connects and closes without a byte (HAProxy's, a
+// Kubernetes tcpSocket probe) is no failed handshake: not logged, no error.
+TEST_P(Tls, AProbeWithoutAByteIsNoError) {
+  Daemon daemon(config(""));
+  for (int i = 0; i < 3; ++i) connect_tcp(port_);  // closed at once
+  EXPECT_EQ(s_client(port_, pki_->ca(), nullptr).out, kAck);
+  EXPECT_TRUE(daemon.wait_for_log("text=\"hello\""));
+  EXPECT_TRUE(wait_until([&] { return counted(daemon, "connections") >= 4; }, 5s));
+  EXPECT_EQ(daemon.log().find("TLS handshake"), std::string::npos) << daemon.log();
+  EXPECT_EQ(errors_counted(daemon), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Tls, ::testing::Values("prefork", "fork"));

@@ -131,5 +131,27 @@ TEST(PlainStream, CloseClosesTheSocket) {
   EXPECT_TRUE(ended);
 }
 
+// For a layer that comes first on the socket (a PROXY header before TLS):
+// peek leaves the bytes for the next read, release hands the socket over.
+TEST(PlainStream, PeekLeavesTheBytesAndReleaseHandsTheSocketOver) {
+  Pair pair;
+  PlainStream stream(std::move(pair.server), unnamed_unix_peer(), kListenerPath);
+  char buffer[64];
+  EXPECT_EQ(stream.peek(buffer).status, IoResult::kWouldBlock);
+  pair.client_sends("abc");
+  IoResult peeked = stream.peek(buffer);
+  ASSERT_EQ(peeked.status, IoResult::kDone);
+  EXPECT_EQ(std::string_view(buffer, peeked.bytes), "abc");
+  IoResult read = stream.read(std::span<char>(buffer, 2));
+  EXPECT_EQ(std::string_view(buffer, read.bytes), "ab");
+  int fd = stream.fd();
+  UniqueFd released = stream.release();
+  EXPECT_EQ(released.get(), fd);
+  EXPECT_EQ(recv(released.get(), buffer, sizeof(buffer), 0), 1);  // "c": still there
+  shutdown(pair.client.get(), SHUT_WR);
+  PlainStream next(std::move(released), unnamed_unix_peer(), kListenerPath);
+  EXPECT_EQ(next.peek(buffer).status, IoResult::kEnd);
+}
+
 }  // namespace
 }  // namespace ackd

@@ -1,7 +1,10 @@
 // ProxyStream over a fake stream: the PROXY header taken off the front (whole
 // or in pieces), the bytes after it handed on, the client named with the
 // proxy it came through; and every refusal (an untrusted source, a bad,
-// partial or too long header, a late one), each with its ERR line.
+// partial or too long header, a late one), each with its ERR line. Then on
+// a real socket pair, with a layer after the header (as TLS is): the header
+// taken off exactly, the socket handed on with every byte after it, the
+// opening lasting until that layer's is done, refusals in clear.
 #include "daemon/transport/proxy_stream.h"
 
 #include <arpa/inet.h>
@@ -10,7 +13,9 @@
 #include <string>
 
 #include "common/crc32c.h"
+#include "daemon/transport/plain_stream.h"
 #include "tests/support/fake_byte_stream.h"
+#include "tests/support/socket_pair.h"
 
 namespace ackd {
 namespace {
@@ -207,6 +212,160 @@ TEST_F(ProxyStreamTest, V2WithAWrongChecksumIsRefused) {
   open();
   script_->client_sends(good + "m\n");
   EXPECT_EQ(read(), std::pair(IoResult::kDone, "m\n"s));
+}
+
+// A layer after the header that stands for TLS: plain bytes, but an
+// opening of its own (until "hello" came) and a name it adds once open.
+class HandshakeStream final : public ByteStream {
+ public:
+  HandshakeStream(UniqueFd fd, const SocketAddress& peer)
+      : plain_(std::move(fd), peer, path_), fd_(plain_.fd()) {}
+  int fd() const override { return fd_; }
+  IoResult read(std::span<char> buffer) override {
+    if (open_) return plain_.read(buffer);
+    IoResult result = plain_.read(buffer.first(5 - hello_.size()));  // no byte past it
+    if (result.status != IoResult::kDone) return result;
+    hello_.append(buffer.data(), result.bytes);
+    open_ = hello_ == "hello";
+    // Half a hello: the opening waits for room to answer, as SSL_read may.
+    read_waits_on_ = hello_ == "hel" ? EPOLLOUT : EPOLLIN;
+    return {IoResult::kWouldBlock};  // the handshake's bytes are no data
+  }
+  IoResult write(std::string_view data, bool fin) override { return plain_.write(data, fin); }
+  void shutdown_write() override { plain_.shutdown_write(); }
+  void refuse_input() override {}
+  bool input_waiting() const override { return plain_.input_waiting(); }
+  void discard_input(std::span<char> scratch) override { plain_.discard_input(scratch); }
+  void close() override { plain_.close(); }
+  bool opening() const override { return !open_; }
+  std::string_view refuse_late() override { return "late handshake"; }
+  std::string_view peer() override {
+    name_ = std::string(plain_.peer()) + (open_ ? " tls=CN=t" : "");
+    return name_;
+  }
+
+ private:
+  const std::string path_;
+  PlainStream plain_;
+  int fd_;
+  bool open_ = false;
+  std::string hello_;
+  std::string name_;
+};
+
+class HandshakeTransport final : public StreamTransport {
+ public:
+  std::unique_ptr<ByteStream> open(UniqueFd fd, const SocketAddress& peer) const override {
+    ++opened;
+    return std::make_unique<HandshakeStream>(std::move(fd), peer);
+  }
+  mutable int opened = 0;
+};
+
+class ProxyStreamBeforeALayer : public testing::Test {
+ protected:
+  ProxyStreamBeforeALayer() {
+    config_.name = "edge";
+    config_.proxy_protocol = ProxyProtocol::kAny;
+    stream_ = std::make_unique<ProxyStream>(
+        std::make_unique<PlainStream>(std::move(pair_.server), proxy_, config_.path), proxy_,
+        config_, refusals_, &next_);
+  }
+  std::pair<IoResult::Status, std::string> read() {
+    IoResult result = stream_->read(buffer_);
+    return {result.status,
+            std::string(buffer_, result.status == IoResult::kDone ? result.bytes : 0)};
+  }
+  // Bytes waiting on the server's end of the socket, left there.
+  std::string waiting() {
+    char bytes[256];
+    ssize_t n = recv(stream_->fd(), bytes, sizeof(bytes), MSG_PEEK | MSG_DONTWAIT);
+    return n > 0 ? std::string(bytes, static_cast<size_t>(n)) : "";
+  }
+
+  test::SocketPair pair_;
+  SocketAddress proxy_ = inet("127.0.0.1", 41000);
+  ListenerConfig config_;
+  SharedLogThrottle refusals_;
+  HandshakeTransport next_;
+  std::unique_ptr<ProxyStream> stream_;
+  char buffer_[4096];
+};
+
+TEST_F(ProxyStreamBeforeALayer, TheHeaderIsTakenExactlyAndTheLayerGetsTheRest) {
+  pair_.client_sends(kV1 + "hello" + "data\n");
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);  // the layer's opening took "hello"
+  EXPECT_EQ(next_.opened, 1);
+  // The layer read from the socket, not from a copy: what it left is there.
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "data\n"s));
+  EXPECT_FALSE(stream_->opening());
+  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t");
+}
+
+TEST_F(ProxyStreamBeforeALayer, AHeaderInPiecesIsReadWithoutAByteMore) {
+  std::string header = v2_tcp4(0x21, tlv(0x05, "req-7"));
+  pair_.client_sends(header.substr(0, 9));
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(waiting(), "");  // a part of the header: taken, so the socket is quiet
+  pair_.client_sends(header.substr(9));
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(next_.opened, 1);
+  EXPECT_TRUE(stream_->opening());  // the layer's opening is under way
+  pair_.client_sends("hello");
+  EXPECT_EQ(waiting(), "hello");  // for the layer
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_FALSE(stream_->opening());
+  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t id=req-7");
+}
+
+TEST_F(ProxyStreamBeforeALayer, TheOpeningLastsUntilTheLayerIsOpen) {
+  pair_.client_sends(kV1);
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_TRUE(stream_->opening());
+  EXPECT_EQ(stream_->peer(), "127.0.0.1:41000");
+  EXPECT_EQ(stream_->refuse_late(), "late handshake");  // the layer's, not the header's
+  pair_.client_sends("hello");
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_FALSE(stream_->opening());
+  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t");
+}
+
+// The connection watches the events the layer's reads wait on, through
+// the header's stream.
+TEST_F(ProxyStreamBeforeALayer, ReadsWaitOnWhatTheLayerWaitsOn) {
+  pair_.client_sends(kV1 + "hel");
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(stream_->interest(/*read=*/true, /*write=*/false), uint32_t{EPOLLOUT});
+  EXPECT_TRUE(stream_->ready(EPOLLOUT).read);
+  pair_.client_sends("lo");
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(stream_->interest(true, false), uint32_t{EPOLLIN});
+}
+
+// The ERR line goes in clear on the socket (no layer was made), and what
+// the client sent after it is read in clear while the connection lingers.
+TEST_F(ProxyStreamBeforeALayer, ABadHeaderIsRefusedInClear) {
+  pair_.client_sends("\x16\x03\x01 a ClientHello\n");
+  EXPECT_EQ(read().first, IoResult::kRefused);
+  EXPECT_EQ(next_.opened, 0);
+  EXPECT_TRUE(stream_->refusal().starts_with("ERR bad PROXY header: ")) << stream_->refusal();
+  EXPECT_EQ(stream_->write(std::string(stream_->refusal()) + "\n", true).status, IoResult::kDone);
+  EXPECT_TRUE(pair_.client_reads().starts_with("ERR bad PROXY header: "));
+  EXPECT_EQ(read().first, IoResult::kDone);
+}
+
+TEST_F(ProxyStreamBeforeALayer, ALateHeaderIsTheHeadersRefusal) {
+  pair_.client_sends("PROXY TCP4 ");
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(stream_->refuse_late(), "ERR no complete PROXY header within message_timeout");
+  EXPECT_EQ(next_.opened, 0);
+}
+
+TEST_F(ProxyStreamBeforeALayer, AProbeAfterTheHeaderEndsInTheLayer) {
+  pair_.client_sends(kV1);
+  shutdown(pair_.client.get(), SHUT_WR);
+  EXPECT_EQ(read().first, IoResult::kEnd);
+  EXPECT_EQ(next_.opened, 1);
 }
 
 }  // namespace

@@ -226,7 +226,7 @@ class ProxiedConnectionTest : public StreamConnectionTest {
     config_.proxy_protocol = ProxyProtocol::kV1;
     auto fake = std::make_unique<FakeTransport>();
     fake_ = fake.get();
-    listener_.transport = std::make_unique<ProxyTransport>(std::move(fake), config_);
+    listener_.transport = std::make_unique<ProxyTransport>(std::move(fake), nullptr, config_);
   }
   std::shared_ptr<FakeStreamScript> open_from(const char* ip, std::string first_chunk) {
     std::shared_ptr<FakeStreamScript> stream = fake_->prepare();
@@ -288,6 +288,28 @@ TEST_F(ProxiedConnectionTest, OnceOpenTheIdleTimeoutApplies) {
   connections_.sweep(std::chrono::steady_clock::now() + 11s);
   EXPECT_FALSE(stream->closed);
   EXPECT_EQ(stream->written, "");
+}
+
+// max_connections_per_source counts the client of the header once it is
+// read (every connection here comes from the proxy, 127.0.0.1), before a
+// message is served, and frees its place when the connection closes.
+TEST_F(ProxiedConnectionTest, TheClientOfTheHeaderIsCountedOnceOpen) {
+  config_.source_limits.max_connections = 1;
+  const std::string header = "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\n";
+  std::shared_ptr<FakeStreamScript> first = open_from("127.0.0.1", header + "one\n");
+  EXPECT_EQ(first->written, "ack:one\n");
+  std::shared_ptr<FakeStreamScript> over = open_from("127.0.0.1", header + "two\n");
+  EXPECT_EQ(over->written, "ERR too many connections from your address\n");
+  EXPECT_EQ(recorder_.counters().refused, 1u);
+  EXPECT_EQ(recorder_.counters().messages, 1u);  // "two" was not served
+  std::shared_ptr<FakeStreamScript> other =
+      open_from("127.0.0.1", "PROXY TCP4 203.0.113.10 127.0.0.1 5000 51717\r\nthree\n");
+  EXPECT_EQ(other->written, "ack:three\n");
+  first->client_ends();
+  turns();
+  EXPECT_TRUE(first->closed);
+  std::shared_ptr<FakeStreamScript> again = open_from("127.0.0.1", header + "four\n");
+  EXPECT_EQ(again->written, "ack:four\n");
 }
 
 TEST_F(ProxiedConnectionTest, AProbeThatSendsNothingIsNoError) {
