@@ -300,10 +300,11 @@ void BenchWorker::send_message(Client& client) {
       if (errno == EPIPE && client.reused && client.sent == 0) {
         // A unix server that stopped reading (draining): the message was not
         // delivered; it goes on a new connection.
+        // A new connection: the preamble again, and the handshake with --tls.
         close_client(client);
         if (!open_socket(client) || client.state == Client::State::kRetryConnect) return;
-        message = bytes_to_send(client);  // a new connection: the preamble again
-        continue;
+        send_message(client);  // not reused now: this branch is not taken again
+        return;
       }
       fail(client, kind_of(errno));
       return;

@@ -1,5 +1,7 @@
 #include "daemon/transport/tls_stream.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -109,8 +111,12 @@ IoResult TlsStream::read_records(std::span<char> buffer) {
 }
 
 // The reply's last bytes cannot carry the FIN (it follows close_notify).
-IoResult TlsStream::write(std::string_view data, bool /*fin_follows*/) {
+IoResult TlsStream::write(std::string_view data, bool fin_follows) {
   if (!open_) return {IoResult::kBroken};  // nothing is answered before the handshake
+  // The last reply, close_notify and the FIN leave in one segment (corked
+  // until shutdown_write), so a keep-alive client sees the close with the
+  // reply, before it sends again, as without TLS (MSG_MORE there).
+  if (fin_follows) set_cork(true);
   ERR_clear_error();
   int n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<size_t>(data.size(), INT_MAX)));
   if (n > 0) {
@@ -151,7 +157,20 @@ bool TlsStream::finish_close_notify() {
   close_notify_pending_ = false;
   read_waits_on_ = EPOLLIN;
   ::shutdown(fd_.get(), SHUT_WR);
+  set_cork(false);
   return true;
+}
+
+void TlsStream::set_cork(bool on) {
+  if (peer_.family() != AF_INET && peer_.family() != AF_INET6) return;
+  if (corked_ == on) return;
+  int value = on ? 1 : 0;
+  corked_ = setsockopt(fd_.get(), IPPROTO_TCP, TCP_CORK, &value, sizeof(value)) == 0 && on;
+}
+
+// A unix socket has no segment for the FIN to ride in: as PlainStream does.
+void TlsStream::refuse_input() {
+  if (peer_.family() == AF_UNIX) ::shutdown(fd_.get(), SHUT_RD);
 }
 
 bool TlsStream::input_waiting() const {

@@ -35,7 +35,7 @@ class TlsStream final : public ByteStream {
   IoResult read(std::span<char> buffer) override;
   IoResult write(std::string_view data, bool fin_follows) override;
   void shutdown_write() override;
-  void refuse_input() override {}  // tcp: the FIN rides with the last reply
+  void refuse_input() override;
   bool input_waiting() const override;
   void discard_input(std::span<char> scratch) override;
   void close() override { fd_.reset(); }
@@ -51,6 +51,7 @@ class TlsStream final : public ByteStream {
   // After a call that could not go through: which event it waits for.
   static bool would_block(int ssl_error, uint32_t& waits_on);
   bool finish_close_notify();
+  void set_cork(bool on);  // TCP_CORK, on a TCP socket
 
   UniqueFd fd_;
   ssl_st* ssl_ = nullptr;
@@ -58,7 +59,8 @@ class TlsStream final : public ByteStream {
   const TlsTransport& transport_;
   bool open_ = false;
   bool close_notify_pending_ = false;  // the socket was full: sent by the next read
-  std::string name_;                   // the verified client's, "" if none
+  bool corked_ = false;
+  std::string name_;  // the verified client's, "" if none
   std::string peer_text_;
 };
 
