@@ -93,10 +93,7 @@ IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) 
     return refuse("client " + header.source.to_string() + " not admitted by allow/deny");
   }
   state_ = State::kOpen;
-  if (header.proxied) {
-    client_ = header.source.to_raw_string();
-    source_ = header.source;
-  }
+  if (header.proxied) source_ = header.source;  // formatted only if peer() is asked
   unique_id_ = header.unique_id;
   if (next_ != nullptr) {  // the next layer takes the socket, the header off it
     received_ = std::string();
@@ -131,10 +128,10 @@ std::string_view ProxyStream::peer() {
   // The next layer adds to the name (TLS: the client's) once it is open.
   if (state_ != State::kOpen || inner_->opening()) return inner_->peer();
   if (!peer_text_.empty()) return peer_text_;
-  if (client_.empty()) {
+  if (!source_) {
     peer_text_ = inner_->peer();  // LOCAL or UNKNOWN: the real endpoints
   } else {
-    peer_text_ = client_ + " via ";
+    peer_text_ = source_->to_raw_string() + " via ";
     peer_text_ += inner_->peer();
   }
   if (!unique_id_.empty()) peer_text_ += " id=" + unique_id_;

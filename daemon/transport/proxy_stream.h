@@ -86,10 +86,10 @@ class ProxyStream final : public ByteStream {
   const StreamTransport* next_;
   State state_ = State::kHeader;
   std::string received_;  // the header's bytes so far
-  // From the header: the client ("" for LOCAL, UNKNOWN: the real peer
-  // stands), and the proxy's unique id for the connection.
-  std::string client_;
-  std::optional<SocketAddress> source_;  // the client the header names
+  // From the header: the client (none for LOCAL, UNKNOWN: the real peer
+  // stands; formatted by peer() only, when the log or the spool asks), and
+  // the proxy's unique id for the connection.
+  std::optional<SocketAddress> source_;
   std::string unique_id_;
   std::string peer_text_;
   std::string refusal_;

@@ -11,11 +11,12 @@ build=$2
 # bench/run installs what is missing with apt-get, as root or through sudo.
 peers_present() {
   command -v nginx && [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] &&
-    command -v gnuplot && command -v cc && [ -e "$(cc -print-file-name=libc.a)" ]
+    command -v gnuplot && command -v cc && [ -e "$(cc -print-file-name=libc.a)" ] &&
+    command -v openssl
 }
 if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null &&
   ! PATH=$PATH:/usr/sbin peers_present >/dev/null; then
-  echo "bench_smoke: skipped: nginx, its stream module or gnuplot is missing, and installing needs root"
+  echo "bench_smoke: skipped: nginx, its stream module, gnuplot or openssl is missing, and installing needs root"
   exit 77
 fi
 export PATH=$PATH:/usr/sbin
@@ -40,17 +41,24 @@ targets=$(sed -n '/^## Targets/,/^## Connection/p' "$md")
 for target in "vs nginx (c=32)" "keep-alive vs the epoll server" "UDP vs the faster" \
   "fork mode vs the tutorial's" "fork mode p99.9" "idle connections: ackd RSS" \
   "idle vs without" "log_messages = true" "with a spool, ack_after = fsync" \
-  "with [metrics] scraped"; do
+  "with [metrics] scraped" 'keep-alive with proxy_protocol = "v2" vs without' \
+  'conn with proxy_protocol = "v2" vs without' "TLS handshakes per second" \
+  "keep-alive over TLS vs nginx's"; do
   grep -F "$target" <<<"$targets" | grep -qE '\| (yes|\*\*no\*\*) \|' ||
     fail "the targets table does not judge \"$target\""
 done
 
+# The TLS peers are compared only if they negotiate the same (issue 19).
+grep -q "^before the points: ackd-tls TLSv1.3 .*: the same\.$" "$md" ||
+  fail "ackd-tls and nginx-tls did not negotiate the same TLS (see results.md)"
+
 # Every measurement: every server measured, every rate positive, and ackd
 # (all its variants) without an error or a reset after an ack.
-table=$(sed -n '/^## Every measurement/,$p' "$md" | grep -E '^\| [a-z]+ \| [a-z-]+ \|' |
+table=$(sed -n '/^## Every measurement/,$p' "$md" | grep -E '^\| [a-z-]+ \| [a-z-]+ \|' |
   grep -v '^| scenario |' || true)
-for server in ackd ackd-fork ackd-log ackd-spool ackd-metrics nginx epoll-keep epoll-close epoll-udp \
-  tutorial-fork tutorial-udp fork-min fork-min-static; do
+for server in ackd ackd-fork ackd-log ackd-spool ackd-metrics ackd-proxy ackd-tls nginx nginx-tls \
+  nginx-tls-epoll epoll-keep epoll-close epoll-udp tutorial-fork tutorial-udp fork-min \
+  fork-min-static; do
   awk -F' \\| ' -v s="$server" '$2 == s { found = 1 } END { exit !found }' <<<"$table" ||
     fail "no measurement of $server"
 done
