@@ -25,8 +25,10 @@ uint64_t ListenerCounts::latency_count() const {
 }
 
 bool ListenerCounts::empty() const {
+  auto zero = [](uint64_t n) { return n == 0; };
   return connections == 0 && messages == 0 && replies == 0 && errors == 0 && received_bytes == 0 &&
-         sent_bytes == 0 && latency_sum_ns == 0 && latency_count() == 0;
+         sent_bytes == 0 && latency_sum_ns == 0 && latency_count() == 0 &&
+         std::all_of(std::begin(refused), std::end(refused), zero);
 }
 
 std::optional<size_t> ListenerBoard::row_for(std::string_view name) {
@@ -68,6 +70,7 @@ void ListenerBoard::add(size_t index, ListenerCounts& tally) {
   add(row.sent_bytes, tally.sent_bytes);
   for (size_t b = 0; b < kLatencyBuckets; ++b) add(row.latency[b], tally.latency[b]);
   add(row.latency_sum_ns, tally.latency_sum_ns);
+  for (size_t r = 0; r < kRefusalKinds; ++r) add(row.refused[r], tally.refused[r]);
 }
 
 ListenerCounts ListenerBoard::read(const ListenerBoardRow& row) {
@@ -83,6 +86,7 @@ ListenerCounts ListenerBoard::read(const ListenerBoardRow& row) {
   counts.sent_bytes = get(row.sent_bytes);
   for (size_t b = 0; b < kLatencyBuckets; ++b) counts.latency[b] = get(row.latency[b]);
   counts.latency_sum_ns = get(row.latency_sum_ns);
+  for (size_t r = 0; r < kRefusalKinds; ++r) counts.refused[r] = get(row.refused[r]);
   return counts;
 }
 

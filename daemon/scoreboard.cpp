@@ -18,7 +18,7 @@ namespace ackd {
 
 // Bump when a struct of scoreboard.h changes: a new master or exporter
 // never reads a scoreboard laid out by another build.
-constexpr uint32_t kLayoutVersion = 3;
+constexpr uint32_t kLayoutVersion = 4;
 constexpr uint64_t kMagic = 0x31626373646b6361;  // "ackdscb1"
 
 struct alignas(64) ScoreboardHeader {

@@ -34,7 +34,9 @@ ProxyStream::ProxyStream(std::unique_ptr<ByteStream> inner, const SocketAddress&
 
 IoResult ProxyStream::read(std::span<char> buffer) {
   if (state_ != State::kHeader) return inner_->read(buffer);
-  if (!is_trusted(real_peer_, config_)) return refuse("PROXY header from an untrusted source");
+  if (!is_trusted(real_peer_, config_)) {
+    return refuse("PROXY header from an untrusted source", Refusal::kProxyUntrusted);
+  }
   return read_header(buffer);
 }
 
@@ -54,8 +56,9 @@ IoResult ProxyStream::read_header(std::span<char> buffer) {
 
 IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) {
   // The listener's allow and deny lists judge the client the proxy reports.
-  if (header.proxied && !config_.access.admits(header.source)) {
-    return refuse("client " + header.source.to_string() + " not admitted by allow/deny");
+  if (std::optional<Refusal> refused =
+          header.proxied ? config_.access.refuses(header.source) : std::nullopt) {
+    return refuse("client " + header.source.to_string() + " not admitted by allow/deny", *refused);
   }
   state_ = State::kOpen;
   if (header.proxied) {
@@ -71,8 +74,9 @@ IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) 
   return inner_->read(buffer);  // the first message often came with the header
 }
 
-IoResult ProxyStream::refuse(std::string_view why) {
+IoResult ProxyStream::refuse(std::string_view why, Refusal kind) {
   state_ = State::kRefused;
+  refused_as_ = kind;
   refusal_ = "ERR ";
   refusal_ += why;
   log_refusal(refusals_, config_, real_peer_, why);

@@ -54,7 +54,8 @@ class ProxyStream final : public ByteStream {
 
   IoResult read_header(std::span<char> buffer);
   IoResult opened(const ProxyHeader& header, std::span<char> buffer);
-  IoResult refuse(std::string_view why);
+  // kProxyHeader: the header is malformed, partial or late.
+  IoResult refuse(std::string_view why, Refusal kind = Refusal::kProxyHeader);
 
   std::unique_ptr<ByteStream> inner_;
   const SocketAddress real_peer_;

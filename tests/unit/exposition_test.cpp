@@ -18,6 +18,8 @@ TEST(Exposition, ListenersHaveTheirCountersAndALatencyHistogram) {
   tally.sent_bytes = 76;
   tally.observe_latency(20'000, 3);     // 20 us
   tally.observe_latency(2'000'000, 1);  // 2 ms
+  tally.count_refusal(Refusal::kProxyHeader);
+  tally.count_refusal(Refusal::kProxyHeader);
   board.listeners().add(row, tally);
   std::string text = render_text(collect_metrics(board, {"9.9.9", 1700000000, 2}, std::nullopt));
   auto value = [&](const std::string& series) {
@@ -30,6 +32,14 @@ TEST(Exposition, ListenersHaveTheirCountersAndALatencyHistogram) {
   EXPECT_EQ(value("ackd_reply_latency_seconds_bucket{listener=\"tcp\",le=\"+Inf\"}"), 4);
   EXPECT_EQ(value("ackd_reply_latency_seconds_count{listener=\"tcp\"}"), 4);
   EXPECT_NEAR(value("ackd_reply_latency_seconds_sum{listener=\"tcp\"}"), 0.00206, 1e-9);
+  // Refusals: a series per kind, zero until one happens.
+  EXPECT_EQ(value("ackd_listener_refused_total{listener=\"tcp\",reason=\"proxy_header\"}"), 2);
+  for (const char* reason : {"deny", "allow", "connections_per_source", "message_rate",
+                             "proxy_untrusted", "tls_handshake", "tls_client"}) {
+    std::string series =
+        std::string("ackd_listener_refused_total{listener=\"tcp\",reason=\"") + reason + "\"}";
+    EXPECT_EQ(value(series), 0) << series;
+  }
 }
 
 TEST(Exposition, TheScoreboardsTotalsAsPrometheusText) {

@@ -4,6 +4,7 @@
 
 #include <iterator>
 #include <limits>
+#include <span>
 
 #include "daemon/scoreboard_totals.h"
 
@@ -52,27 +53,29 @@ void add_serving(std::vector<MetricFamily>& out, const ServeTotals& t) {
                        "Protocol errors and messages not stored, answered with ERR", counter,
                        static_cast<double>(c.errors)));
   out.push_back(single("ackd_refused_total",
-                       "Connections closed and messages refused by allow, deny or a per-source "
-                       "limit",
+                       "Connections and messages refused, of every kind (by listener and kind: "
+                       "ackd_listener_refused_total)",
                        counter, static_cast<double>(c.refused)));
   out.push_back(single("ackd_udp_replies_dropped_total",
                        "UDP replies not sent: over the amplification bound of their source",
                        counter, static_cast<double>(c.udp_dropped)));
 }
 
-ClientMetric latency_histogram(const ListenerCounts& counts,
-                               std::vector<ClientMetric::Label> labels) {
+// A Prometheus histogram from buckets counted one by one (not cumulative),
+// the last one past every bound.
+ClientMetric histogram(std::span<const double> bounds, std::span<const uint64_t> buckets,
+                       uint64_t sum_ns, std::vector<ClientMetric::Label> labels = {}) {
   ClientMetric metric;
   metric.label = std::move(labels);
   uint64_t cumulative = 0;
-  for (size_t b = 0; b < std::size(kLatencyBounds); ++b) {
-    cumulative += counts.latency[b];
-    metric.histogram.bucket.push_back({cumulative, kLatencyBounds[b]});
+  for (size_t b = 0; b < bounds.size(); ++b) {
+    cumulative += buckets[b];
+    metric.histogram.bucket.push_back({cumulative, bounds[b]});
   }
-  cumulative += counts.latency[kLatencyBuckets - 1];
+  cumulative += buckets[bounds.size()];
   metric.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
   metric.histogram.sample_count = cumulative;
-  metric.histogram.sample_sum = static_cast<double>(counts.latency_sum_ns) / 1e9;
+  metric.histogram.sample_sum = static_cast<double>(sum_ns) / 1e9;
   return metric;
 }
 
@@ -96,6 +99,12 @@ void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
                                  "Bytes received from clients, by listener", counter);
   MetricFamily sent =
       family("ackd_listener_sent_bytes_total", "Bytes sent to clients, by listener", counter);
+  MetricFamily refused =
+      family("ackd_listener_refused_total",
+             "Connections and messages refused, by listener and reason: deny, allow, "
+             "connections_per_source, message_rate, proxy_untrusted, proxy_header, tls_handshake, "
+             "tls_client",
+             counter);
   MetricFamily latency =
       family("ackd_reply_latency_seconds",
              "Time from the loop turn that read a message's last byte to its reply's write (held "
@@ -112,9 +121,14 @@ void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
     add(errors, c.errors);
     add(received, c.received_bytes);
     add(sent, c.sent_bytes);
-    latency.metric.push_back(latency_histogram(c, label));
+    for (size_t r = 0; r < kRefusalKinds; ++r) {
+      std::vector<ClientMetric::Label> labels = {{"listener", name},
+                                                 {"reason", to_string(static_cast<Refusal>(r))}};
+      refused.metric.push_back(value_of(counter, static_cast<double>(c.refused[r]), labels));
+    }
+    latency.metric.push_back(histogram(kLatencyBounds, c.latency, c.latency_sum_ns, label));
   });
-  out.insert(out.end(), {connections, messages, replies, errors, received, sent, latency});
+  out.insert(out.end(), {connections, messages, replies, errors, received, sent, refused, latency});
 }
 
 void add_roles(std::vector<MetricFamily>& out, const Scoreboard& scoreboard) {
