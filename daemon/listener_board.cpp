@@ -7,14 +7,13 @@
 #include <iterator>
 #include <utility>
 
+#include "daemon/histogram.h"
+
 namespace ackd {
 
 void ListenerCounts::observe_latency(uint64_t ns, uint64_t count) {
   if (count == 0) return;
-  double seconds = static_cast<double>(ns) / 1e9;
-  size_t bucket = 0;
-  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
-  latency[bucket] += count;
+  latency[histogram_bucket(kLatencyBounds, ns)] += count;
   latency_sum_ns += ns * count;
 }
 

@@ -120,6 +120,34 @@ TEST(Metrics, TheSpoolsBytesAndSegmentsAreServed) {
   uint64_t bytes = 0;
   for (const std::string& segment : segments) bytes += std::filesystem::file_size(segment);
   EXPECT_EQ(value_in(*body, "ackd_spool_bytes"), static_cast<double>(bytes));
+  EXPECT_EQ(body->find("ackd_spool_fsync"), std::string::npos) << "ack_after = write never syncs";
+}
+
+// ack_after = "fsync": each group commit's fdatasync and each new
+// segment's directory fsync is timed; in both process models (fork mode's
+// dispatcher writes for its connection processes).
+TEST(Metrics, TheSpoolsSyncTimesAreAHistogram) {
+  for (const char* mode : {"prefork", "fork"}) {
+    SCOPED_TRACE(mode);
+    uint16_t port = free_port(), metrics = free_port();
+    TempDir dir;
+    Daemon daemon(spool_config(port, dir.file("spool"), "fsync", "", mode) +
+                  metrics_section(metrics));
+    send_messages(port, 3);  // one after the other: a commit, and a sync, each
+    std::optional<std::string> body;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          body = scrape(metrics);
+          return body && metric_value(*body, "ackd_spool_fsync_seconds_count").value_or(0) >= 3;
+        },
+        5s))
+        << (body ? *body : "no answer");
+    double count = value_in(*body, "ackd_spool_fsync_seconds_count");
+    EXPECT_EQ(value_in(*body, "ackd_spool_fsync_seconds_bucket{le=\"+Inf\"}"), count);
+    EXPECT_GT(value_in(*body, "ackd_spool_fsync_seconds_sum"), 0);
+    EXPECT_LE(value_in(*body, "ackd_spool_fsync_seconds_bucket{le=\"1e-05\"}"), count);
+    if (promtool_found()) expect_promtool_accepts(*body);
+  }
 }
 
 // Each step that replaces processes: a crashed worker, one more and one

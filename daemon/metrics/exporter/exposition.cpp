@@ -186,21 +186,66 @@ void add_master(std::vector<MetricFamily>& out, const Scoreboard& scoreboard,
                          c.upgrades_failed));
 }
 
+void add_spool(std::vector<MetricFamily>& out, const Scoreboard& scoreboard,
+               const SpoolUsage& usage, bool syncs) {
+  out.push_back(single("ackd_spool_bytes", "Bytes in the spool's segment files", MetricType::Gauge,
+                       static_cast<double>(usage.bytes)));
+  out.push_back(single("ackd_spool_segments", "Segment files in the spool directory",
+                       MetricType::Gauge, static_cast<double>(usage.segments)));
+  if (!syncs) return;
+  const SpoolBoard& board = scoreboard.spool();
+  uint64_t buckets[kSyncBuckets];
+  for (size_t b = 0; b < kSyncBuckets; ++b) {
+    buckets[b] = board.syncs[b].load(std::memory_order_relaxed);
+  }
+  MetricFamily f = family("ackd_spool_fsync_seconds",
+                          "Time each spool sync took (ack_after = fsync: the fdatasync of a group "
+                          "commit, the fsync of the directory for a new segment)",
+                          MetricType::Histogram);
+  f.metric.push_back(
+      histogram(kSyncBounds, buckets, board.sync_ns.load(std::memory_order_relaxed)));
+  out.push_back(f);
+}
+
+void add_replication(std::vector<MetricFamily>& out, const ServeCounts& counts,
+                     const ReplicationTotals& now) {
+  auto counter = MetricType::Counter, gauge = MetricType::Gauge;
+  out.push_back(single("ackd_replication_in_flight",
+                       "Records published to the stream, not yet stored or failed", gauge,
+                       static_cast<double>(now.in_flight)));
+  out.push_back(single("ackd_replication_stored_total",
+                       "Records the stream acknowledged as stored (duplicates included)", counter,
+                       static_cast<double>(counts.replicated)));
+  out.push_back(single("ackd_replication_failed_total",
+                       "Records whose publication failed (timed out, refused, no connection)",
+                       counter, static_cast<double>(counts.replication_failed)));
+  out.push_back(single("ackd_replication_forward_lag",
+                       "mode = forward: records in the spool not yet shipped to the stream", gauge,
+                       static_cast<double>(now.forward_lag)));
+  MetricFamily links =
+      family("ackd_replication_connections",
+             "Processes that replicate, by the state of their connection to NATS", gauge);
+  for (LinkState state :
+       {LinkState::kConnecting, LinkState::kConnected, LinkState::kDisconnected}) {
+    links.metric.push_back(value_of(gauge,
+                                    static_cast<double>(now.links[static_cast<size_t>(state)]),
+                                    {{"state", to_string(state)}}));
+  }
+  out.push_back(links);
+}
+
 }  // namespace
 
 std::vector<MetricFamily> collect_metrics(const Scoreboard& scoreboard, const MasterInfo& master,
                                           const std::optional<SpoolUsage>& spool) {
   std::vector<MetricFamily> families;
-  add_serving(families, serve_totals(scoreboard));
+  ServeTotals totals = serve_totals(scoreboard);
+  add_serving(families, totals);
   add_listeners(families, scoreboard.listeners());
   add_roles(families, scoreboard);
   add_master(families, scoreboard, master);
-  if (spool) {
-    families.push_back(single("ackd_spool_bytes", "Bytes in the spool's segment files",
-                              MetricType::Gauge, static_cast<double>(spool->bytes)));
-    families.push_back(single("ackd_spool_segments", "Segment files in the spool directory",
-                              MetricType::Gauge, static_cast<double>(spool->segments)));
-  }
+  if (spool) add_spool(families, scoreboard, *spool, master.spool_fsync);
+  if (master.replication) add_replication(families, totals.counts, replication_totals(scoreboard));
   return families;
 }
 

@@ -19,11 +19,13 @@ namespace ackd {
 
 inline constexpr const char* kTextFormat = "text/plain; version=0.0.4; charset=utf-8";
 
-// What the exporter knows of its master: given at its start.
+// What the exporter knows of its master and its config: given at its start.
 struct MasterInfo {
   std::string version;
   int64_t started = 0;  // unix seconds
   uint32_t generation = 0;
+  bool spool_fsync = false;  // ack_after = "fsync": the spool's sync histogram
+  bool replication = false;  // [replication]: its gauges and counters
 };
 
 struct SpoolUsage {

@@ -63,7 +63,8 @@ int serve(const ExporterOptions& options) {
   ScoreboardEntry& self = scoreboard.entry(options.entry);
   SignalPipe signals({SIGTERM, SIGINT, SIGQUIT, SIGUSR1});
   ignore_sigpipe();
-  MasterInfo master{kVersion, options.started, options.generation};
+  MasterInfo master{kVersion, options.started, options.generation, options.spool_fsync,
+                    options.replication};
   SpoolWatch spool(options.spool);
   HttpServer server(options.listen_fd, parse_allow(options.allow),
                     [&] { return render_text(collect_metrics(scoreboard, master, spool.read())); });
