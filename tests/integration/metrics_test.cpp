@@ -64,6 +64,47 @@ TEST(Metrics, ServesTheCountersAsTextThatPromtoolAccepts) {
   expect_promtool_accepts(*body);
 }
 
+// A client that prefers OpenMetrics (as Prometheus does) gets it: its
+// content type, counters declared without _total, units, "# EOF" last;
+// the same numbers. Plain text stays the default.
+TEST(Metrics, OpenMetricsWhenTheClientPrefersIt) {
+  uint16_t port = free_port(), metrics = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\nlog_messages = false\n" + tcp_listener("tcp", port) +
+                metrics_section(metrics));
+  send_messages(port, 3);
+  const std::string prometheus_accept =
+      "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n";
+  HttpReply reply;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        reply = http_get(metrics, "/metrics", 2s, prometheus_accept);
+        return metric_value(reply.body, "ackd_messages_total") == 3 &&
+               metric_value(reply.body, "ackd_reply_latency_seconds_count{listener=\"tcp\"}") == 3;
+      },
+      5s))
+      << reply.headers << "\n"
+      << reply.body;
+  EXPECT_NE(reply.headers.find(
+                "Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            std::string::npos)
+      << reply.headers;
+  EXPECT_NE(reply.headers.find("Vary: Accept"), std::string::npos) << reply.headers;
+  EXPECT_TRUE(reply.body.ends_with("\n# EOF\n")) << reply.body;
+  EXPECT_NE(reply.body.find("# TYPE ackd_messages counter\n"), std::string::npos);
+  EXPECT_NE(reply.body.find("# UNIT ackd_reply_latency_seconds seconds\n"), std::string::npos);
+  EXPECT_EQ(value_in(reply.body, "ackd_replies_total"), 3);
+  EXPECT_EQ(value_in(reply.body, "ackd_reply_latency_seconds_bucket{listener=\"tcp\",le=\"10.0\"}"),
+            3);
+
+  for (const std::string& accept : {std::string(), std::string("Accept: */*\r\n")}) {
+    HttpReply text = http_get(metrics, "/metrics", 2s, accept);
+    EXPECT_NE(text.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos)
+        << accept << text.headers;
+    EXPECT_EQ(text.body.find("# EOF"), std::string::npos);
+  }
+}
+
 // Per listener, what its clients sent and got: messages, replies, bytes
 // each way, and one latency observation per reply, in prefork and fork
 // mode (where connection processes count for their dispatcher's listener).
