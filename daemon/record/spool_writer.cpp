@@ -112,8 +112,9 @@ void SpoolWriter::open_next_segment() {
     throw_errno("rename", config_.path + "/" + name, err);
   }
   // The new name must be durable too, or a crash could lose the file.
-  if (config_.ack_after == AckAfter::kFsync)
+  if (config_.ack_after == AckAfter::kFsync) {
     sync(directory_.get(), /*data_only=*/false, config_.path);
+  }
   fd_ = std::move(fd);
   name_ = config_.path + "/" + name;
   segment_bytes_ = 0;

@@ -64,7 +64,9 @@ class MetricsRefusals : public testing::TestWithParam<std::string> {
                         "deny = [\"127.0.0.2/32\"]\nmax_connections_per_source = 1\n"
                         "max_messages_per_second_per_source = 1\n"
                         "message_burst_per_source = 1\n") +
-           udp_listener("dgram", edge_) + "deny = [\"127.0.0.2/32\"]\n" +
+           udp_listener("dgram", edge_) +
+           "deny = [\"127.0.0.2/32\"]\nmax_messages_per_second_per_source = 1\n"
+           "message_burst_per_source = 1\n" +
            tcp_listener("proxied", proxied_,
                         "proxy_protocol = \"v1\"\ntrusted_proxies = [\"127.0.0.1/32\"]\n"
                         "deny = [\"203.0.113.0/24\"]\n") +
@@ -74,8 +76,8 @@ class MetricsRefusals : public testing::TestWithParam<std::string> {
            metrics_section(metrics_);
   }
 
-  // One refusal of each kind on "edge" and "dgram": deny, allow, one
-  // connection too many, one message over the rate.
+  // One refusal of each kind on "edge": deny, allow, one connection too
+  // many, one message over the rate; on "dgram": deny, one over the rate.
   void refuse_on_edge() {
     EXPECT_EQ(tcp_exchange_from("127.0.0.2", edge_, "denied"), "");
     EXPECT_EQ(tcp_exchange_from("127.0.0.3", edge_, "not on allow"), "");
@@ -90,6 +92,10 @@ class MetricsRefusals : public testing::TestWithParam<std::string> {
     EXPECT_TRUE(rest.ends_with("ERR rate limited\n")) << rest;
     UniqueFd datagram = udp_from("127.0.0.2", edge_);
     send_all(datagram.get(), "denied");
+    UniqueFd fast = udp_from("127.0.0.1", edge_);
+    send_all(fast.get(), "one");
+    send_all(fast.get(), "two");  // at once: over the rate
+    EXPECT_EQ(udp_reply(fast.get(), 5s), "I got your message");
   }
 
   // "proxied": the client a trusted proxy names is denied; a bad header;
@@ -128,7 +134,7 @@ TEST_P(MetricsRefusals, EachKindIsCountedByListenerAndKeptAcrossACrash) {
   refuse_on_secure();
   const Expected expected = {
       {"edge", {{"deny", 1}, {"allow", 1}, {"connections_per_source", 1}, {"message_rate", 1}}},
-      {"dgram", {{"deny", 1}, {"allow", 0}, {"message_rate", 0}}},
+      {"dgram", {{"deny", 1}, {"allow", 0}, {"message_rate", 1}}},
       {"proxied", {{"deny", 1}, {"proxy_header", 1}, {"proxy_untrusted", 1}, {"allow", 0}}},
       {"secure", {{"tls_handshake", 1}, {"tls_client", 1}, {"deny", 0}}},
   };
@@ -140,7 +146,7 @@ TEST_P(MetricsRefusals, EachKindIsCountedByListenerAndKeptAcrossACrash) {
       },
       5s))
       << (body ? *body : "no answer");
-  EXPECT_EQ(value_in(*body, "ackd_refused_total"), 10);
+  EXPECT_EQ(value_in(*body, "ackd_refused_total"), 11);
   EXPECT_EQ(value_in(*body, "ackd_errors_total"), 0) << "a refusal counted as an error";
   if (promtool_found()) expect_promtool_accepts(*body);
 
@@ -167,7 +173,7 @@ TEST_P(MetricsRefusals, EachKindIsCountedByListenerAndKeptAcrossACrash) {
       },
       5s))
       << (body ? *body : "no answer");
-  EXPECT_EQ(value_in(*body, "ackd_refused_total"), 11);
+  EXPECT_EQ(value_in(*body, "ackd_refused_total"), 12);
 }
 
 }  // namespace
