@@ -7,14 +7,13 @@
 #include <iterator>
 #include <utility>
 
+#include "daemon/histogram.h"
+
 namespace ackd {
 
 void ListenerCounts::observe_latency(uint64_t ns, uint64_t count) {
   if (count == 0) return;
-  double seconds = static_cast<double>(ns) / 1e9;
-  size_t bucket = 0;
-  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
-  latency[bucket] += count;
+  latency[histogram_bucket(kLatencyBounds, ns)] += count;
   latency_sum_ns += ns * count;
 }
 
@@ -25,8 +24,10 @@ uint64_t ListenerCounts::latency_count() const {
 }
 
 bool ListenerCounts::empty() const {
+  auto zero = [](uint64_t n) { return n == 0; };
   return connections == 0 && messages == 0 && replies == 0 && errors == 0 && received_bytes == 0 &&
-         sent_bytes == 0 && latency_sum_ns == 0 && latency_count() == 0;
+         sent_bytes == 0 && latency_sum_ns == 0 && latency_count() == 0 &&
+         std::all_of(std::begin(refused), std::end(refused), zero);
 }
 
 std::optional<size_t> ListenerBoard::row_for(std::string_view name) {
@@ -68,6 +69,7 @@ void ListenerBoard::add(size_t index, ListenerCounts& tally) {
   add(row.sent_bytes, tally.sent_bytes);
   for (size_t b = 0; b < kLatencyBuckets; ++b) add(row.latency[b], tally.latency[b]);
   add(row.latency_sum_ns, tally.latency_sum_ns);
+  for (size_t r = 0; r < kRefusalKinds; ++r) add(row.refused[r], tally.refused[r]);
 }
 
 ListenerCounts ListenerBoard::read(const ListenerBoardRow& row) {
@@ -83,6 +85,7 @@ ListenerCounts ListenerBoard::read(const ListenerBoardRow& row) {
   counts.sent_bytes = get(row.sent_bytes);
   for (size_t b = 0; b < kLatencyBuckets; ++b) counts.latency[b] = get(row.latency[b]);
   counts.latency_sum_ns = get(row.latency_sum_ns);
+  for (size_t r = 0; r < kRefusalKinds; ++r) counts.refused[r] = get(row.refused[r]);
   return counts;
 }
 

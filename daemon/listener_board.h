@@ -1,9 +1,8 @@
 // ListenerBoard: the counters of each listener, by name, in the scoreboard's
-// shared memory. A serving process counts in a ListenerTally of its own
-// (plain integers, no sharing on the hot path) and adds it to its
-// listener's row once per loop turn; the exporter reads the rows. Rows are
-// claimed by name and never freed, so a listener's counters survive worker
-// restarts, reloads and upgrades (the scoreboard is passed on) and never go
+// shared memory (refusals by kind among them). A serving process counts in a ListenerTally of its
+// own (plain integers, no sharing on the hot path) and adds it to its listener's row once per loop
+// turn; the exporter reads the rows. Rows are claimed by name and never freed, so a listener's
+// counters survive worker restarts, reloads and upgrades (the scoreboard is passed on) and never go
 // back; a listener renamed is a new row.
 #pragma once
 
@@ -14,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "daemon/access/refusal.h"
 
 namespace ackd {
 
@@ -37,7 +38,9 @@ struct ListenerCounts {
   uint64_t sent_bytes = 0;
   uint64_t latency[kLatencyBuckets] = {};  // per bucket, not cumulative
   uint64_t latency_sum_ns = 0;
+  uint64_t refused[kRefusalKinds] = {};  // by Refusal
 
+  void count_refusal(Refusal why) { ++refused[index_of(why)]; }
   // `count` replies left `ns` nanoseconds after their message's last byte.
   void observe_latency(uint64_t ns, uint64_t count);
   uint64_t latency_count() const;
@@ -55,6 +58,7 @@ struct ListenerBoardRow {
   std::atomic<uint64_t> sent_bytes{0};
   std::atomic<uint64_t> latency[kLatencyBuckets] = {};
   std::atomic<uint64_t> latency_sum_ns{0};
+  std::atomic<uint64_t> refused[kRefusalKinds] = {};
 };
 
 class ListenerBoard {

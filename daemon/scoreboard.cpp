@@ -18,7 +18,7 @@ namespace ackd {
 
 // Bump when a struct of scoreboard.h changes: a new master or exporter
 // never reads a scoreboard laid out by another build.
-constexpr uint32_t kLayoutVersion = 3;
+constexpr uint32_t kLayoutVersion = 4;
 constexpr uint64_t kMagic = 0x31626373646b6361;  // "ackdscb1"
 
 struct alignas(64) ScoreboardHeader {
@@ -29,6 +29,7 @@ struct alignas(64) ScoreboardHeader {
   uint64_t capacity = 0;
   MasterCounters counters;
   ListenerBoard listeners;
+  SpoolBoard spool;
 };
 
 namespace {
@@ -49,7 +50,10 @@ size_t mapping_size(size_t capacity) {
   return sizeof(ScoreboardHeader) + capacity * sizeof(ScoreboardEntry);
 }
 
-// The six counters: the worker's (live) and the master's (carried).
+// The counters: the worker's (live) and the master's (carried), in the
+// order of ServeCounts.
+constexpr size_t kCounters = 8;
+
 template <class Entry, class F>
 void for_each_counter(Entry& e, F f) {
   f(e.connections, e.carried.connections);
@@ -58,6 +62,8 @@ void for_each_counter(Entry& e, F f) {
   f(e.errors, e.carried.errors);
   f(e.dropped, e.carried.udp_dropped);
   f(e.refused, e.carried.refused);
+  f(e.replication.stored, e.carried.replicated);
+  f(e.replication.failed, e.carried.replication_failed);
 }
 
 // The previous holder's counters join `carried`. exchange(), not a load and
@@ -112,6 +118,8 @@ ServeCounts& ServeCounts::operator+=(const ServeCounts& other) {
   errors += other.errors;
   udp_dropped += other.udp_dropped;
   refused += other.refused;
+  replicated += other.replicated;
+  replication_failed += other.replication_failed;
   return *this;
 }
 
@@ -193,6 +201,8 @@ MasterCounters& Scoreboard::counters() { return header_->counters; }
 const MasterCounters& Scoreboard::counters() const { return header_->counters; }
 ListenerBoard& Scoreboard::listeners() { return header_->listeners; }
 const ListenerBoard& Scoreboard::listeners() const { return header_->listeners; }
+SpoolBoard& Scoreboard::spool() { return header_->spool; }
+const SpoolBoard& Scoreboard::spool() const { return header_->spool; }
 
 std::optional<size_t> Scoreboard::claim(ProcessRole role, uint32_t generation, uint32_t slot,
                                         int64_t now_ms) {
@@ -248,13 +258,14 @@ ServeCounts read_counts(const ScoreboardEntry& entry) {
   std::optional<SteadyTime> deadline;
   for (int attempt = 0;; ++attempt) {
     uint32_t before = entry.sequence.load(std::memory_order_acquire);
-    uint64_t values[6];
+    uint64_t values[kCounters];
     size_t n = 0;
     for_each_counter(entry, [&](const std::atomic<uint64_t>& live,
                                 const std::atomic<uint64_t>& carried) {
       values[n++] = live.load(std::memory_order_relaxed) + carried.load(std::memory_order_relaxed);
     });
-    counts = {values[0], values[1], values[2], values[3], values[4], values[5]};
+    counts = {values[0], values[1], values[2], values[3],
+              values[4], values[5], values[6], values[7]};
     std::atomic_thread_fence(std::memory_order_acquire);
     if ((before & 1) == 0 && entry.sequence.load(std::memory_order_relaxed) == before) break;
     if (attempt < 64) continue;  // spin a little first

@@ -22,6 +22,7 @@
 #include "daemon/listener_board.h"
 #include "daemon/process_role.h"
 #include "daemon/replicate/replication_board.h"
+#include "daemon/spool_board.h"
 
 namespace ackd {
 
@@ -46,13 +47,15 @@ struct ServeCounts {
   uint64_t replies = 0;
   uint64_t errors = 0;
   uint64_t udp_dropped = 0;  // UDP replies over the amplification bound
-  uint64_t refused = 0;      // by allow, deny or a per-source limit
+  uint64_t refused = 0;      // every Refusal (access/refusal.h)
+  uint64_t replicated = 0;   // records the replicated stream stored (ReplicationBoard)
+  uint64_t replication_failed = 0;
 
   ServeCounts& operator+=(const ServeCounts& other);
 };
 
 // Written by the master that claims an entry: the totals of the processes
-// that held it before. (Phase 2's per-listener counters go beside these.)
+// that held it before (their replication board's stored and failed too).
 struct CarriedCounts {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> messages{0};
@@ -60,6 +63,8 @@ struct CarriedCounts {
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> udp_dropped{0};
   std::atomic<uint64_t> refused{0};
+  std::atomic<uint64_t> replicated{0};
+  std::atomic<uint64_t> replication_failed{0};
 };
 
 // Written by one process, read by another: atomics with relaxed order are
@@ -78,7 +83,7 @@ struct alignas(64) ScoreboardEntry {
   std::atomic<uint64_t> replies{0};  // by the listeners' services (acks, echoes)
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped{0};  // UDP replies over the amplification bound
-  std::atomic<uint64_t> refused{0};  // by allow, deny or a per-source limit
+  std::atomic<uint64_t> refused{0};  // every Refusal (access/refusal.h)
   // Set by the master before it retires the worker (reload, upgrade, fewer
   // workers): others serve its clients next, so idle keep-alive connections
   // are kept until they can be closed with an ack (see StreamConnection).
@@ -137,6 +142,9 @@ class Scoreboard {
   // Every listener's counters, by name (listener_board.h).
   ListenerBoard& listeners();
   const ListenerBoard& listeners() const;
+  // The spool writers' sync times (spool_board.h).
+  SpoolBoard& spool();
+  const SpoolBoard& spool() const;
   // The memfd (CLOEXEC): passed at a binary upgrade and to the exporter.
   int fd() const { return fd_.get(); }
 

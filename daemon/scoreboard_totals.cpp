@@ -13,6 +13,21 @@ ServeTotals serve_totals(const Scoreboard& scoreboard) {
   return totals;
 }
 
+ReplicationTotals replication_totals(const Scoreboard& scoreboard) {
+  ReplicationTotals totals;
+  auto relaxed = std::memory_order_relaxed;
+  for (size_t i = 0; i < scoreboard.capacity(); ++i) {
+    const ScoreboardEntry& e = scoreboard.entry(i);
+    if (!in_use(e)) continue;
+    const ReplicationBoard& board = e.replication;
+    auto state = static_cast<size_t>(board.state.load(relaxed));
+    if (state < kLinkStates) ++totals.links[state];
+    totals.in_flight += board.in_flight.load(relaxed);
+    totals.forward_lag += board.forwarded_lag.load(relaxed);
+  }
+  return totals;
+}
+
 std::vector<RoleTotals> role_totals(const Scoreboard& scoreboard) {
   std::vector<RoleTotals> roles(kRoleCount);
   for (size_t r = 0; r < kRoleCount; ++r) {

@@ -4,9 +4,10 @@
 
 namespace ackd {
 
-bool AccessPolicy::admits(const SocketAddress& source) const {
-  if (deny.contains(source)) return false;
-  return allow.empty() || allow.contains(source);
+std::optional<Refusal> AccessPolicy::refuses(const SocketAddress& source) const {
+  if (deny.contains(source)) return Refusal::kDeny;
+  if (!allow.empty() && !allow.contains(source)) return Refusal::kAllow;
+  return std::nullopt;
 }
 
 uint32_t SourceLimits::burst() const {

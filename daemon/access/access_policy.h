@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "common/cidr.h"
 #include "common/socket_address.h"
+#include "daemon/access/refusal.h"
 
 namespace ackd {
 
@@ -18,9 +20,11 @@ struct AccessPolicy {
   CidrList allow;  // empty: everyone not denied
   CidrList deny;
 
-  // Whether `source` may connect or send. A unix peer is admitted only
-  // when there are no lists (unix listeners have none).
-  bool admits(const SocketAddress& source) const;
+  // Why `source` may not connect or send (kDeny, kAllow), or nullopt: it
+  // may. A unix peer is admitted only when there are no lists (unix
+  // listeners have none).
+  std::optional<Refusal> refuses(const SocketAddress& source) const;
+  bool admits(const SocketAddress& source) const { return !refuses(source); }
   bool empty() const { return allow.empty() && deny.empty(); }
   bool operator==(const AccessPolicy&) const = default;
 };

@@ -113,7 +113,7 @@ std::string render_status_text(const StatusSnapshot& s) {
   if (t.udp_dropped > 0)
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
   if (t.refused > 0)
-    out += fmt::format("refused (allow, deny, per-source limits): {}\n", t.refused);
+    out += fmt::format("refused (allow, deny, per-source limits, PROXY, TLS): {}\n", t.refused);
   return out + render_replication_text(s.replication) + render_aux_text(s) + render_roles_text(s);
 }
 

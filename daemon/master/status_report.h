@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/scoreboard_totals.h"
 #include "daemon/replicate/replication_status.h"
+#include "daemon/scoreboard_totals.h"
 
 namespace ackd {
 
@@ -32,7 +32,7 @@ struct WorkerRow {
   uint64_t replies = 0;
   uint64_t errors = 0;
   uint64_t dropped = 0;
-  uint64_t refused = 0;  // by allow, deny or a per-source limit
+  uint64_t refused = 0;  // by allow, deny, a per-source limit, PROXY or TLS
   int64_t heartbeat_age_ms = 0;
   uint64_t restarts = 0;
 };

@@ -131,6 +131,8 @@ void Supervisor::want_metrics() {
   ExporterOptions& o = launch.options;
   for (const Cidr& range : config_.metrics.allow.entries()) o.allow.push_back(range.to_string());
   o.spool = config_.spool.path;
+  o.spool_fsync = config_.spool.enabled() && config_.spool.ack_after == AckAfter::kFsync;
+  o.replication = config_.replication.enabled();
   o.log_level = config_.daemon.log_level;
   o.log_target = launch.log_fd >= 0 ? "stderr" : config_.daemon.log_target;
   o.generation = generation_;
@@ -665,6 +667,7 @@ void Supervisor::spawn_worker(size_t slot, SteadyTime now) {
   spec.board = &scoreboard_;
   spec.reply_budget = &reply_budget_;
   spec.listener_board = &scoreboard_.listeners();
+  spec.spool_board = &scoreboard_.spool();
   spec.serving_fd = serving_.write.get();
   spec.close_in_child = master_fds();
   try {

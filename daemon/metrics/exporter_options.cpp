@@ -12,6 +12,8 @@ void add_options(CLI::App& app, ExporterOptions& o) {
   app.add_option("--master-pid", o.master_pid)->required();
   app.add_option("--allow", o.allow);
   app.add_option("--spool", o.spool);
+  app.add_flag("--spool-fsync", o.spool_fsync);
+  app.add_flag("--replication", o.replication);
   app.add_option("--log-level", o.log_level);
   app.add_option("--log-target", o.log_target);
   app.add_option("--generation", o.generation);
@@ -43,6 +45,8 @@ std::vector<std::string> ExporterOptions::to_argv(const std::string& program) co
                                    mode};
   for (const std::string& block : allow) argv.insert(argv.end(), {"--allow", block});
   if (!spool.empty()) argv.insert(argv.end(), {"--spool", spool});
+  if (spool_fsync) argv.emplace_back("--spool-fsync");
+  if (replication) argv.emplace_back("--replication");
   return argv;
 }
 

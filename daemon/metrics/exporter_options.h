@@ -19,6 +19,8 @@ struct ExporterOptions {
   pid_t master_pid = 0;
   std::vector<std::string> allow;  // address blocks; empty: anyone
   std::string spool;               // the spool directory, if any
+  bool spool_fsync = false;        // ack_after = "fsync": the sync histogram is served
+  bool replication = false;        // [replication]: its metrics are served
   std::string log_level = "info";
   std::string log_target = "stderr";  // stderr | journal
   uint32_t generation = 0;            // the master's

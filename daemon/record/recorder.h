@@ -21,7 +21,7 @@ struct MessageCounters {
   uint64_t replies = 0;  // the service's replies (an ack, an echo), not ERR lines
   uint64_t errors = 0;   // protocol errors and messages not stored, answered with ERR
   uint64_t dropped = 0;  // UDP replies over the amplification bound
-  uint64_t refused = 0;  // connections and messages refused by allow, deny or a per-source limit
+  uint64_t refused = 0;  // connections and messages refused, of every kind (Refusal)
 };
 
 class Recorder {

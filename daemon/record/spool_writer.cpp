@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -46,8 +47,8 @@ void write_all(int fd, std::string_view data, const std::string& name) {
 
 }  // namespace
 
-SpoolWriter::SpoolWriter(const SpoolConfig& config, ReplyGate& gate)
-    : config_(config), gate_(gate) {}
+SpoolWriter::SpoolWriter(const SpoolConfig& config, ReplyGate& gate, SpoolBoard* board)
+    : config_(config), gate_(gate), board_(board) {}
 
 void SpoolWriter::open() {
   directory_.reset(::open(config_.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -83,9 +84,7 @@ bool SpoolWriter::store() {
   try {
     if (!fd_ || segment_bytes_ >= config_.segment_size) open_next_segment();
     write_all(fd_.get(), buffer_, name_);
-    if (config_.ack_after == AckAfter::kFsync && fdatasync(fd_.get()) != 0) {
-      throw_errno("fdatasync", name_);
-    }
+    if (config_.ack_after == AckAfter::kFsync) sync(fd_.get(), /*data_only=*/true, name_);
     segment_bytes_ += buffer_.size();
     return true;
   } catch (const std::system_error& e) {
@@ -113,12 +112,23 @@ void SpoolWriter::open_next_segment() {
     throw_errno("rename", config_.path + "/" + name, err);
   }
   // The new name must be durable too, or a crash could lose the file.
-  if (config_.ack_after == AckAfter::kFsync && fsync(directory_.get()) != 0) {
-    throw_errno("fsync", config_.path);
+  if (config_.ack_after == AckAfter::kFsync) {
+    sync(directory_.get(), /*data_only=*/false, config_.path);
   }
   fd_ = std::move(fd);
   name_ = config_.path + "/" + name;
   segment_bytes_ = 0;
+}
+
+void SpoolWriter::sync(int fd, bool data_only, const std::string& what) {
+  SteadyTime start = SteadyClock::now();
+  int result = data_only ? fdatasync(fd) : fsync(fd);
+  int error = errno;
+  if (board_ != nullptr) {
+    auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start);
+    board_->observe_sync(static_cast<uint64_t>(std::max<int64_t>(took.count(), 0)));
+  }
+  if (result != 0) throw_errno(data_only ? "fdatasync" : "fsync", what, error);
 }
 
 void SpoolWriter::abandon_segment() {

@@ -6,7 +6,8 @@
 // fails is undone (the segment is cut back to its last whole record, or
 // abandoned): its messages are answered ERR, and no torn record is ever left
 // for later records to follow. The writer holds an flock on the segment it
-// writes, so retention and recovery never touch a live segment.
+// writes, so retention and recovery never touch a live segment. Each sync
+// is timed for the metrics (SpoolBoard).
 #pragma once
 
 #include <chrono>
@@ -19,12 +20,14 @@
 #include "common/unique_fd.h"
 #include "daemon/config/config.h"
 #include "daemon/record/record_stage.h"
+#include "daemon/spool_board.h"
 
 namespace ackd {
 
 class SpoolWriter final : public RecordStage {
  public:
-  SpoolWriter(const SpoolConfig& config, ReplyGate& gate);
+  // `board`: where each sync's time is counted (may be null).
+  SpoolWriter(const SpoolConfig& config, ReplyGate& gate, SpoolBoard* board = nullptr);
   SpoolWriter(const SpoolWriter&) = delete;
   SpoolWriter& operator=(const SpoolWriter&) = delete;
 
@@ -42,9 +45,12 @@ class SpoolWriter final : public RecordStage {
   void open_next_segment();
   void abandon_segment();
   void report_failure(const std::system_error& error, size_t records);
+  // fdatasync (data_only) or fsync of `fd`, timed; throws naming `what`.
+  void sync(int fd, bool data_only, const std::string& what);
 
   SpoolConfig config_;
   ReplyGate& gate_;
+  SpoolBoard* board_;
   UniqueFd directory_;
   UniqueFd fd_;
   std::string name_;  // of the segment being written

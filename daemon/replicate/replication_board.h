@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 namespace ackd {
 
 enum class LinkState : uint8_t { kOff, kConnecting, kConnected, kDisconnected };
+inline constexpr size_t kLinkStates = 4;
 
 const char* to_string(LinkState state);
 

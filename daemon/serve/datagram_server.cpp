@@ -7,6 +7,7 @@
 
 #include "common/socket_address.h"
 #include "daemon/access/refusal_log.h"
+#include "daemon/serve/count_refusal.h"
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
@@ -55,17 +56,19 @@ void DatagramServer::handle_event(uint32_t /*events*/) {
 
 bool DatagramServer::admit(const SocketAddress& peer) {
   const ListenerConfig& config = *listener_.config;
-  const char* why = nullptr;
-  if (!config.access.admits(peer)) {
-    why = "not admitted by allow/deny";
-  } else if (uint32_t rate = config.source_limits.messages_per_second;
-             rate != 0 && listener_.rates != nullptr &&
-             !listener_.rates->admit(peer, rate, config.source_limits.burst(),
-                                     std::chrono::steady_clock::now())) {
+  std::optional<Refusal> refused = config.access.refuses(peer);
+  const char* why = "not admitted by allow/deny";
+  if (!refused) {
+    uint32_t rate = config.source_limits.messages_per_second;
+    if (rate == 0 || listener_.rates == nullptr ||
+        listener_.rates->admit(peer, rate, config.source_limits.burst(),
+                               std::chrono::steady_clock::now())) {
+      return true;
+    }
+    refused = Refusal::kMessageRate;
     why = "over max_messages_per_second_per_source";
   }
-  if (why == nullptr) return true;
-  recorder_.count_refused();
+  count_refusal(recorder_, listener_, *refused);
   log_refusal(config.name, peer, why);
   return false;
 }

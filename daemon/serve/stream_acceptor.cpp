@@ -11,6 +11,7 @@
 
 #include "daemon/access/refusal_log.h"
 #include "daemon/access/source_count.h"
+#include "daemon/serve/count_refusal.h"
 
 namespace ackd {
 namespace {
@@ -40,8 +41,9 @@ bool StreamAcceptor::admit(UniqueFd& fd, const SocketAddress& peer) {
   // Behind a PROXY header the peer is the proxy (trusted_proxies judges it);
   // the lists judge the client it reports (ProxyStream).
   bool proxied = config.proxy_protocol != ProxyProtocol::kOff;
-  if (!proxied && !config.access.admits(peer)) {
-    recorder_.count_refused();
+  std::optional<Refusal> refused = proxied ? std::nullopt : config.access.refuses(peer);
+  if (refused) {
+    count_refusal(recorder_, listener_, *refused);
     log_refusal(config.name, peer, "not admitted by allow/deny");
     fd.reset();  // at once: nothing is read, nothing answered
     return false;
@@ -49,7 +51,7 @@ bool StreamAcceptor::admit(UniqueFd& fd, const SocketAddress& peer) {
   // Behind a PROXY header, the client is counted once the header is read.
   unsigned limit = config.source_limits.max_connections;
   if (source_counting(config) == SourceCounting::kAtAccept && sink_.open_from(peer) >= limit) {
-    recorder_.count_refused();
+    count_refusal(recorder_, listener_, Refusal::kConnectionsPerSource);
     log_refusal(config.name, peer, "over max_connections_per_source");
     refuse_with_error(fd);
     return false;

@@ -4,6 +4,7 @@
 
 #include "daemon/access/refusal_log.h"
 #include "daemon/access/source_count.h"
+#include "daemon/serve/count_refusal.h"
 #include "daemon/serve/handle_message.h"
 
 namespace ackd {
@@ -72,7 +73,8 @@ void StreamConnection::on_readable() {
     opening_ = false;  // open: idle_timeout from now
     deadline_ = owner_.now() + owner_.limits().idle_timeout;
     if (read.status != IoResult::kRefused && !source_admitted()) {
-      reply_error(kErrTooManyConnections, /*refused=*/true);  // nothing it sent is served
+      reply_error(kErrTooManyConnections,
+                  Refusal::kConnectionsPerSource);  // nothing it sent is served
       flush();
       return;
     }
@@ -88,12 +90,11 @@ void StreamConnection::on_readable() {
   if (read.status == IoResult::kRefused) {
     std::string_view refusal = stream_->refusal();
     if (refusal.empty()) {  // nothing can be said (a failed TLS handshake)
-      owner_.recorder().count_error();
-      ++listener_.meter.counts().errors;
+      count_stream_refusal();
       close();
       return;
     }
-    reply_error(refusal);
+    reply_error(refusal, stream_->refused_as());
     flush();
     return;
   }
@@ -137,7 +138,7 @@ void StreamConnection::refresh_deadline(bool same_partial) {
 // that does.
 bool StreamConnection::on_message(std::string_view message) {
   if (!rate_admits()) {
-    reply_error(kErrRateLimited, /*refused=*/true);
+    reply_error(kErrRateLimited, Refusal::kMessageRate);
     return false;  // nothing after it is read: the connection closes
   }
   ++messages_;
@@ -246,10 +247,15 @@ bool StreamConnection::source_admitted() {
   return false;
 }
 
-void StreamConnection::reply_error(std::string_view line, bool refused) {
+// The stream's opening refused the client (PROXY, TLS): a refusal, not an error.
+void StreamConnection::count_stream_refusal() {
+  count_refusal(owner_.recorder(), listener_, stream_->refused_as());
+}
+
+void StreamConnection::reply_error(std::string_view line, std::optional<Refusal> refused) {
   peer_may_send_ = true;  // the rest of a line too long or too slow
   if (refused) {
-    owner_.recorder().count_refused();
+    count_refusal(owner_.recorder(), listener_, *refused);
   } else {
     owner_.recorder().count_error();
     ++listener_.meter.counts().errors;
@@ -387,11 +393,11 @@ void StreamConnection::check_deadline(SteadyTime now) {
     opening_ = false;
     std::string_view refusal = stream_->refuse_late();
     if (refusal.empty()) {
-      owner_.recorder().count_error();
+      count_stream_refusal();
       discard_input_and_close();
       return;
     }
-    reply_error(refusal);
+    reply_error(refusal, stream_->refused_as());
     flush();
   } else if (state_ == State::kReading && framer_.has_partial()) {
     reply_error(kErrMessageTimeout);

@@ -77,8 +77,10 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void release_settled();
   // Replies are held (the queue is emptied once they are all released).
   bool holding() const { return !held_.empty(); }
-  // refused: by a per-source limit (counted so), not a protocol error.
-  void reply_error(std::string_view line, bool refused = false);
+  // refused: a refusal of that kind (a per-source limit, the stream's
+  // opening), counted so; none: a protocol error.
+  void reply_error(std::string_view line, std::optional<Refusal> refused = std::nullopt);
+  void count_stream_refusal();
   bool rate_admits();
   bool source_admitted();
   void close_after_flush();

@@ -50,11 +50,12 @@ struct RecordStages {
   std::unique_ptr<Forwarder> forwarder;
 };
 
-RecordStages open_record_stages(const Config& config, ServeCore& core, ScoreboardEntry& entry) {
+RecordStages open_record_stages(const Config& config, ServeCore& core, ScoreboardEntry& entry,
+                                SpoolBoard* spool_board) {
   RecordStages stages;
   Recorder& recorder = core.recorder();
   if (config.spool.enabled()) {
-    stages.spool = std::make_unique<SpoolWriter>(config.spool, recorder.gate());
+    stages.spool = std::make_unique<SpoolWriter>(config.spool, recorder.gate(), spool_board);
     stages.spool->open();  // fails at start, not at the first message
     recorder.add_stage(stages.spool.get());
   }
@@ -108,7 +109,7 @@ int run_worker(const WorkerSpec& spec) {
   init_logging(spec.role, config.daemon);
   if (spec.credentials) drop_privileges(*spec.credentials);
   ServeCore core(config.daemon);
-  RecordStages stages = open_record_stages(config, core, *spec.scoreboard);
+  RecordStages stages = open_record_stages(config, core, *spec.scoreboard, spec.spool_board);
   std::vector<ServedListener> listeners =
       serve_inherited(*spec.listeners, ServiceContext{spec.board}, spec.listener_board);
   if (config.daemon.mode == ProcessMode::kFork) {

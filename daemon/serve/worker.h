@@ -22,9 +22,9 @@ namespace ackd {
 // The pipe on which each worker tells the master it serves: one byte, once
 // its scoreboard entry says kServing, so that the master looks at once.
 struct ServingPipe {
-  ServingPipe();  // throws std::system_error
+  ServingPipe();       // throws std::system_error
   void drain() const;  // the master, when the read end is readable
-  UniqueFd read;  // the master's (non-blocking)
+  UniqueFd read;       // the master's (non-blocking)
   UniqueFd write;
 };
 
@@ -39,6 +39,7 @@ struct WorkerSpec {
   const Scoreboard* board = nullptr;        // the whole: the daemon's state, for the services
   ReplyBudget* reply_budget = nullptr;      // UDP, shared by every worker: required
   ListenerBoard* listener_board = nullptr;  // per-listener counters (shared memory)
+  SpoolBoard* spool_board = nullptr;        // the spool's sync times (shared memory)
   std::vector<int> close_in_child;          // the master's own fds
   int serving_fd = -1;                      // ServingPipe::write
 };

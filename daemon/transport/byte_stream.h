@@ -41,6 +41,7 @@
 
 #include "common/socket_address.h"
 #include "common/unique_fd.h"
+#include "daemon/access/refusal.h"
 
 namespace ackd {
 
@@ -52,7 +53,7 @@ struct IoResult {
     kBroken,      // a reset or an error: nobody is left to answer
     kRefused,     // read: the stream refuses the client (a bad PROXY header,
                   // a failed TLS handshake): refusal() is the ERR line to send,
-                  // if any, then it closes; counted as an error
+                  // if any, then it closes; counted as refused_as()
   };
   Status status;
   size_t bytes = 0;
@@ -133,9 +134,13 @@ class ByteStream {
   // it (and logs why) and returns the ERR line to send (empty: none can be
   // sent).
   virtual std::string_view refuse_late() { return {}; }
+  // After a refusal (kRefused, refuse_late()): its kind, for the metrics.
+  Refusal refused_as() const { return refused_as_; }
 
  protected:
   ByteStream() = default;
+
+  Refusal refused_as_ = Refusal::kProxyHeader;  // set by the stream that refuses
 
   // The events each direction waits on: on a plain socket, reading waits
   // for input and writing for room; a TLS stream may swap them (see above).

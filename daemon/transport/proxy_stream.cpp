@@ -39,12 +39,10 @@ ProxyStream::ProxyStream(std::unique_ptr<ByteStream> socket, const SocketAddress
       next_(next) {}
 
 IoResult ProxyStream::read(std::span<char> buffer) {
-  if (state_ != State::kHeader) {
-    IoResult result = inner_->read(buffer);
-    follow_waits();
-    return result;
+  if (state_ != State::kHeader) return inner_read(buffer);
+  if (!is_trusted(real_peer_, config_)) {
+    return refuse("PROXY header from an untrusted source", Refusal::kProxyUntrusted);
   }
-  if (!is_trusted(real_peer_, config_)) return refuse("PROXY header from an untrusted source");
   return next_ != nullptr ? read_header_exactly(buffer) : read_header(buffer);
 }
 
@@ -89,8 +87,9 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
 
 IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) {
   // The listener's allow and deny lists judge the client the proxy reports.
-  if (header.proxied && !config_.access.admits(header.source)) {
-    return refuse("client " + header.source.to_string() + " not admitted by allow/deny");
+  if (std::optional<Refusal> refused =
+          header.proxied ? config_.access.refuses(header.source) : std::nullopt) {
+    return refuse("client " + header.source.to_string() + " not admitted by allow/deny", *refused);
   }
   state_ = State::kOpen;
   if (header.proxied) source_ = header.source;  // formatted only if peer() is asked
@@ -98,9 +97,7 @@ IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) 
   if (next_ != nullptr) {  // the next layer takes the socket, the header off it
     received_ = std::string();
     inner_ = next_->open(inner_->release(), real_peer_);
-    IoResult result = inner_->read(buffer);  // its opening often came with the header
-    follow_waits();
-    return result;
+    return inner_read(buffer);  // its opening often came with the header
   }
   // What follows the header came in the last read: it fits in its buffer.
   size_t rest = received_.size() - header.length;
@@ -110,8 +107,17 @@ IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) 
   return inner_->read(buffer);  // the first message often came with the header
 }
 
-IoResult ProxyStream::refuse(std::string_view why) {
+// The next layer's read; a refusal there (TLS) is counted as its kind.
+IoResult ProxyStream::inner_read(std::span<char> buffer) {
+  IoResult result = inner_->read(buffer);
+  follow_waits();
+  if (result.status == IoResult::kRefused) refused_as_ = inner_->refused_as();
+  return result;
+}
+
+IoResult ProxyStream::refuse(std::string_view why, Refusal kind) {
   state_ = State::kRefused;
+  refused_as_ = kind;
   refusal_ = "ERR ";
   refusal_ += why;
   log_refusal(refusals_, config_, real_peer_, why);

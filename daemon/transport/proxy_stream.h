@@ -69,8 +69,10 @@ class ProxyStream final : public ByteStream {
 
   IoResult read_header(std::span<char> buffer);
   IoResult read_header_exactly(std::span<char> buffer);
+  IoResult inner_read(std::span<char> buffer);
   IoResult opened(const ProxyHeader& header, std::span<char> buffer);
-  IoResult refuse(std::string_view why);
+  // kProxyHeader: the header is malformed, partial or late.
+  IoResult refuse(std::string_view why, Refusal kind = Refusal::kProxyHeader);
   // The events to wait on are the inner stream's (TLS may swap them).
   void follow_waits() {
     read_waits_on_ = inner_->interest(true, false);

@@ -80,7 +80,8 @@ IoResult TlsStream::handshake() {
     if (!name) {
       std::vector<std::string> names = client_names(certificate);
       return refuse("client " + (names.empty() ? std::string("(no name)") : names.front()) +
-                    " is not on allowed_clients");
+                        " is not on allowed_clients",
+                    Refusal::kTlsClient);
     }
     if (certificate != nullptr && SSL_get_verify_result(ssl_) == X509_V_OK) name_ = *name;
   }
@@ -184,12 +185,14 @@ void TlsStream::discard_input(std::span<char> scratch) {
   }
 }
 
-IoResult TlsStream::refuse(const std::string& why) {
+IoResult TlsStream::refuse(const std::string& why, Refusal kind) {
+  refused_as_ = kind;
   transport_.handshake_failed(peer_, why);
   return {IoResult::kRefused};
 }
 
 std::string_view TlsStream::refuse_late() {
+  refused_as_ = Refusal::kTlsHandshake;
   transport_.handshake_failed(peer_, "timed out (message_timeout)");
   return {};
 }

@@ -5,22 +5,20 @@
 // its bucket refills; others are served meanwhile. Refusals are counted in
 // `ackctl status`. Clients bind to 127.0.0.2 (and more of 127/8) to be
 // other sources than 127.0.0.1.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <chrono>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "common/syscall.h"
 #include "common/unique_fd.h"
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
 #include "tests/support/exchange.h"
+#include "tests/support/from_source.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
@@ -33,72 +31,6 @@ using namespace std::chrono_literals;
 constexpr const char* kOther = "127.0.0.2";
 constexpr const char* kAck = "I got your message";      // a datagram's reply
 const std::string kAckLine = std::string(kAck) + "\n";  // a stream's
-
-sockaddr_in inet4(const char* address, uint16_t port) {
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_port = htons(port);
-  if (inet_pton(AF_INET, address, &in.sin_addr) != 1) throw std::runtime_error(address);
-  return in;
-}
-
-// A socket of `type` bound to `source` (any port).
-UniqueFd socket_from(const char* source, int type) {
-  UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-  if (!fd) throw_errno("socket", source);
-  sockaddr_in from = inet4(source, 0);
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0) {
-    throw_errno("bind", source);
-  }
-  return fd;
-}
-
-// A TCP connection from `source` to 127.0.0.1:port.
-UniqueFd tcp_from(const char* source, uint16_t port) {
-  UniqueFd fd = socket_from(source, SOCK_STREAM);
-  sockaddr_in to = inet4("127.0.0.1", port);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
-    throw_errno("connect", source);
-  }
-  return fd;
-}
-
-// Everything the server sends before it closes ("" if it resets).
-std::string read_rest(int fd) {
-  try {
-    return read_until_eof(fd, 5s);
-  } catch (const std::runtime_error&) {
-    return "";  // reset: nothing was answered either
-  }
-}
-
-// One message from `source` on a fresh connection; the whole answer.
-std::string tcp_exchange_from(const char* source, uint16_t port, const std::string& message) {
-  UniqueFd fd = tcp_from(source, port);
-  send_all(fd.get(), message + "\n");
-  shutdown(fd.get(), SHUT_WR);
-  return read_rest(fd.get());
-}
-
-// A UDP socket bound to `source`, connected to 127.0.0.1:port.
-UniqueFd udp_from(const char* source, uint16_t port) {
-  UniqueFd fd = socket_from(source, SOCK_DGRAM);
-  sockaddr_in to = inet4("127.0.0.1", port);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
-    throw_errno("connect", source);
-  }
-  return fd;
-}
-
-// The next reply datagram on `fd`, "" if none comes within `timeout`.
-std::string udp_reply(int fd, std::chrono::milliseconds timeout) {
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  char buffer[256];
-  ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
-  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
-}
 
 // Totals counters of `ackctl status --json`, summed (0 if it fails).
 uint64_t total(const Daemon& daemon, std::initializer_list<const char*> keys) {
@@ -128,7 +60,8 @@ TEST(Access, DenyRefusesTcpBeforeReading) {
   EXPECT_EQ(daemon.log().find("from the denied"), std::string::npos) << "a denied byte was read";
   EXPECT_TRUE(daemon.wait_for_log("refused 127.0.0.2:")) << daemon.log();
   std::string status = ackctl({"status", "--socket", daemon.control_socket()}).out;
-  EXPECT_NE(status.find("refused (allow, deny, per-source limits): 1"), std::string::npos)
+  EXPECT_NE(status.find("refused (allow, deny, per-source limits, PROXY, TLS): 1"),
+            std::string::npos)
       << status;
 }
 

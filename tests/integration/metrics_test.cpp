@@ -17,6 +17,7 @@
 #include "tests/support/daemon.h"
 #include "tests/support/exchange.h"
 #include "tests/support/http_get.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
 #include "tests/support/spool_files.h"
@@ -27,28 +28,6 @@ namespace {
 
 using namespace std::chrono_literals;
 const std::string kAck = "I got your message\n";
-
-std::string metrics_section(uint16_t port, const std::string& extra = "") {
-  return "[metrics]\naddress = \"127.0.0.1:" + std::to_string(port) + "\"\n" + extra;
-}
-
-// What the exporter says now, or nullopt while it cannot answer.
-std::optional<std::string> scrape(uint16_t port) {
-  try {
-    HttpReply reply = http_get(port, "/metrics", 2s);
-    if (reply.status == 200) return reply.body;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
-double value_in(const std::string& body, const std::string& series) {
-  std::optional<double> value = metric_value(body, series);
-  EXPECT_TRUE(value) << series << " is missing from:\n" << body;
-  return value.value_or(-1);
-}
-
-bool promtool_found() { return run({"sh", "-c", "command -v promtool"}).exit_code == 0; }
 
 void send_messages(uint16_t port, int count) {
   for (int i = 0; i < count; ++i) ASSERT_EQ(tcp_exchange(port, "m\n"), kAck);
@@ -82,8 +61,48 @@ TEST(Metrics, ServesTheCountersAsTextThatPromtoolAccepts) {
   EXPECT_EQ(http_get(metrics, "/").status, 404);
 
   if (!promtool_found()) GTEST_SKIP() << "promtool is not installed (Debian: prometheus)";
-  RunResult lint = run({"promtool", "check", "metrics"}, *body);
-  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err << "\n" << *body;
+  expect_promtool_accepts(*body);
+}
+
+// A client that prefers OpenMetrics (as Prometheus does) gets it: its
+// content type, counters declared without _total, units, "# EOF" last;
+// the same numbers. Plain text stays the default.
+TEST(Metrics, OpenMetricsWhenTheClientPrefersIt) {
+  uint16_t port = free_port(), metrics = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\nlog_messages = false\n" + tcp_listener("tcp", port) +
+                metrics_section(metrics));
+  send_messages(port, 3);
+  const std::string prometheus_accept =
+      "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n";
+  HttpReply reply;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        reply = http_get(metrics, "/metrics", 2s, prometheus_accept);
+        return metric_value(reply.body, "ackd_messages_total") == 3 &&
+               metric_value(reply.body, "ackd_reply_latency_seconds_count{listener=\"tcp\"}") == 3;
+      },
+      5s))
+      << reply.headers << "\n"
+      << reply.body;
+  EXPECT_NE(reply.headers.find(
+                "Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            std::string::npos)
+      << reply.headers;
+  EXPECT_NE(reply.headers.find("Vary: Accept"), std::string::npos) << reply.headers;
+  EXPECT_TRUE(reply.body.ends_with("\n# EOF\n")) << reply.body;
+  EXPECT_NE(reply.body.find("# TYPE ackd_messages counter\n"), std::string::npos);
+  EXPECT_NE(reply.body.find("# UNIT ackd_reply_latency_seconds seconds\n"), std::string::npos);
+  EXPECT_EQ(value_in(reply.body, "ackd_replies_total"), 3);
+  EXPECT_EQ(value_in(reply.body, "ackd_reply_latency_seconds_bucket{listener=\"tcp\",le=\"10.0\"}"),
+            3);
+
+  for (const std::string& accept : {std::string(), std::string("Accept: */*\r\n")}) {
+    HttpReply text = http_get(metrics, "/metrics", 2s, accept);
+    EXPECT_NE(text.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos)
+        << accept << text.headers;
+    EXPECT_EQ(text.body.find("# EOF"), std::string::npos);
+  }
 }
 
 // Per listener, what its clients sent and got: messages, replies, bytes
@@ -120,10 +139,7 @@ TEST(Metrics, EachListenerHasItsCountsBytesAndReplyLatency) {
     EXPECT_EQ(value_in(*body, "ackd_listener_errors_total{listener=\"a\"}"), 0);
     // Served on loopback at once: well under a second each.
     EXPECT_EQ(value_in(*body, "ackd_reply_latency_seconds_bucket{listener=\"a\",le=\"1\"}"), 4);
-    if (promtool_found()) {
-      RunResult lint = run({"promtool", "check", "metrics"}, *body);
-      EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err << "\n" << *body;
-    }
+    if (promtool_found()) expect_promtool_accepts(*body);
   }
 }
 
@@ -145,6 +161,34 @@ TEST(Metrics, TheSpoolsBytesAndSegmentsAreServed) {
   uint64_t bytes = 0;
   for (const std::string& segment : segments) bytes += std::filesystem::file_size(segment);
   EXPECT_EQ(value_in(*body, "ackd_spool_bytes"), static_cast<double>(bytes));
+  EXPECT_EQ(body->find("ackd_spool_fsync"), std::string::npos) << "ack_after = write never syncs";
+}
+
+// ack_after = "fsync": each group commit's fdatasync and each new
+// segment's directory fsync is timed; in both process models (fork mode's
+// dispatcher writes for its connection processes).
+TEST(Metrics, TheSpoolsSyncTimesAreAHistogram) {
+  for (const char* mode : {"prefork", "fork"}) {
+    SCOPED_TRACE(mode);
+    uint16_t port = free_port(), metrics = free_port();
+    TempDir dir;
+    Daemon daemon(spool_config(port, dir.file("spool"), "fsync", "", mode) +
+                  metrics_section(metrics));
+    send_messages(port, 3);  // one after the other: a commit, and a sync, each
+    std::optional<std::string> body;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          body = scrape(metrics);
+          return body && metric_value(*body, "ackd_spool_fsync_seconds_count").value_or(0) >= 3;
+        },
+        5s))
+        << (body ? *body : "no answer");
+    double count = value_in(*body, "ackd_spool_fsync_seconds_count");
+    EXPECT_EQ(value_in(*body, "ackd_spool_fsync_seconds_bucket{le=\"+Inf\"}"), count);
+    EXPECT_GT(value_in(*body, "ackd_spool_fsync_seconds_sum"), 0);
+    EXPECT_LE(value_in(*body, "ackd_spool_fsync_seconds_bucket{le=\"1e-05\"}"), count);
+    if (promtool_found()) expect_promtool_accepts(*body);
+  }
 }
 
 // Each step that replaces processes: a crashed worker, one more and one

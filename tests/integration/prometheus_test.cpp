@@ -1,7 +1,7 @@
 // A real Prometheus server scrapes ackd: it runs on loopback in its own
-// temporary directory, scrapes every second, and its query API returns the
-// number of messages sent. Skipped, saying why, where prometheus is not
-// installed (scripts/install-deps installs it: Debian's `prometheus`).
+// temporary directory, scrapes every second (asking for OpenMetrics, which
+// it gets), and its query API returns the number of messages sent. Skipped, saying why, where
+// prometheus is not installed (scripts/install-deps installs it: Debian's `prometheus`).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -95,6 +95,17 @@ TEST(Prometheus, ScrapesTheCountersOfAckd) {
   EXPECT_EQ(query(web, "ackd_replies_total"), std::to_string(kMessages + 5));
   EXPECT_EQ(query(web, "up{job=\"ackd\"}"), "1");
   EXPECT_EQ(query(web, "ackd_processes{role=\"worker\"}"), "2");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return query(web, "sum(ackd_reply_latency_seconds_count)") == std::to_string(kMessages + 5);
+      },
+      10s, 100ms));
+  // It scraped OpenMetrics: only that format declares units, and it keeps
+  // a counter's metadata under the family's name, without _total.
+  HttpReply unit = http_get(web, "/api/v1/targets/metadata?metric=ackd_reply_latency_seconds", 2s);
+  EXPECT_NE(unit.body.find("\"unit\":\"seconds\""), std::string::npos) << unit.body;
+  HttpReply counter = http_get(web, "/api/v1/targets/metadata?metric=ackd_messages", 2s);
+  EXPECT_NE(counter.body.find("\"type\":\"counter\""), std::string::npos) << counter.body;
 }
 
 }  // namespace

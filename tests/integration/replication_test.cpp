@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -15,7 +16,9 @@
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
 #include "tests/support/exchange.h"
+#include "tests/support/http_get.h"
 #include "tests/support/keepalive_load.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
@@ -86,10 +89,23 @@ class Replication : public ::testing::TestWithParam<const char*> {
   std::unique_ptr<NatsCluster> cluster_;
 };
 
-// Every acked message is in the stream, byte for byte, with its headers.
+// The scrape of `port` once `ready` holds for it (5 s at most), or "".
+std::string scrape_when(uint16_t port, const std::function<bool(const std::string&)>& ready) {
+  std::optional<std::string> body;
+  bool reached = wait_until([&] { return (body = scrape(port)) && ready(*body); }, 5s);
+  EXPECT_TRUE(reached) << (body ? *body : "no answer");
+  return reached ? *body : "";
+}
+
+double value_or_zero(const std::string& body, const std::string& series) {
+  return metric_value(body, series).value_or(0);
+}
+
+// Every acked message is in the stream, byte for byte, with its headers;
+// the metrics count them stored.
 TEST_P(Replication, EveryAckedMessageIsInTheStreamWithItsHeaders) {
-  uint16_t port = free_port();
-  Daemon daemon(replication_config(port, *cluster_, GetParam()));
+  uint16_t port = free_port(), metrics = free_port();
+  Daemon daemon(replication_config(port, *cluster_, GetParam()) + metrics_section(metrics));
   KeepAliveOptions options;
   options.clients = 8;
   options.bound = 20s;
@@ -119,6 +135,16 @@ TEST_P(Replication, EveryAckedMessageIsInTheStreamWithItsHeaders) {
   StoredMessage streamed = stored[*clients.acked().begin()];
   EXPECT_EQ(streamed.subject, "ackd.tcp");
   EXPECT_EQ(streamed.headers["Ackd-Listener"], "tcp");
+  // Stored: every ack, and perhaps a few whose ack the stopped clients did not read.
+  auto acked = static_cast<double>(clients.acks() + 1);
+  std::string body = scrape_when(metrics, [&](const std::string& b) {
+    return value_or_zero(b, "ackd_replication_stored_total") >= acked;
+  });
+  EXPECT_EQ(value_in(body, "ackd_replication_failed_total"), 0);
+  EXPECT_EQ(value_in(body, "ackd_replication_in_flight"), 0);
+  EXPECT_GE(value_in(body, "ackd_replication_connections{state=\"connected\"}"), 1);
+  EXPECT_EQ(value_in(body, "ackd_replication_connections{state=\"disconnected\"}"), 0);
+  if (promtool_found()) expect_promtool_accepts(body);
 }
 
 KeepAliveOptions load_options() {
@@ -173,8 +199,8 @@ TEST_P(Replication, NodesKilledUnderLoadLoseNothingAcked) {
 // Every node down: no ack at all, the daemon serves on with ERR, and acks
 // again once the cluster is back.
 TEST_P(Replication, EveryNodeDownMeansNoAckUntilTheyReturn) {
-  uint16_t port = free_port();
-  Daemon daemon(replication_config(port, *cluster_, GetParam()));
+  uint16_t port = free_port(), metrics = free_port();
+  Daemon daemon(replication_config(port, *cluster_, GetParam()) + metrics_section(metrics));
   daemon.allow_errors();
   KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
   ASSERT_TRUE(clients.wait_for_progress(300, 10s)) << clients.first_failures();
@@ -182,6 +208,11 @@ TEST_P(Replication, EveryNodeDownMeansNoAckUntilTheyReturn) {
   expect_errors_not_acks(clients);
   EXPECT_EQ(udp_exchange(port, "while down", 3s), "ERR unavailable");
   EXPECT_TRUE(daemon.wait_for_log("lost the connection to NATS"));
+  // The failures and the lost connections show in the metrics.
+  scrape_when(metrics, [](const std::string& b) {
+    return value_or_zero(b, "ackd_replication_failed_total") > 0 &&
+           value_or_zero(b, "ackd_replication_connections{state=\"disconnected\"}") >= 1;
+  });
   for (int i = 0; i < 3; ++i) cluster_->start(i);
   std::vector<StoredMessage> stored;
   ASSERT_TRUE(cluster_->read_stream(kStream, stored, 60s)) << "the cluster did not recover";

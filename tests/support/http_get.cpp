@@ -7,9 +7,10 @@
 
 namespace ackd::test {
 
-HttpReply http_get(uint16_t port, const std::string& target, std::chrono::milliseconds timeout) {
+HttpReply http_get(uint16_t port, const std::string& target, std::chrono::milliseconds timeout,
+                   const std::string& headers) {
   UniqueFd fd = connect_tcp(port);
-  send_all(fd.get(), "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  send_all(fd.get(), "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers + "\r\n");
   std::string text = read_until_eof(fd.get(), timeout);
   size_t end_of_headers = text.find("\r\n\r\n");
   if (text.rfind("HTTP/1.", 0) != 0 || end_of_headers == std::string::npos) {

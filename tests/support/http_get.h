@@ -17,8 +17,10 @@ struct HttpReply {
   std::string body;
 };
 
+// `headers`: more request header lines, each ended by CRLF ("Accept: ...\r\n").
 HttpReply http_get(uint16_t port, const std::string& target,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                   std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                   const std::string& headers = "");
 
 // The value of `name` (a series without labels, or with them, as written
 // in the exposition: `ackd_processes{role="worker"}`) in a text-format body.

@@ -39,20 +39,23 @@ TEST(AccessPolicy, DenyWinsAndAllowAdmitsOnlyItsSources) {
   AccessPolicy policy{list({"10.0.0.0/8", "2001:db8::/32"}), list({"10.9.0.0/16"})};
   struct Case {
     const char* address;
-    bool admitted;
+    std::optional<Refusal> refused;  // and why, as the metrics count it
   };
   const Case cases[] = {
-      {"10.1.2.3", true},
-      {"10.9.2.3", false},  // in both lists: deny wins
-      {"11.0.0.1", false},  // on no list, and there is an allow list
-      {"2001:db8::7", true},
-      {"2001:db9::7", false},
+      {"10.1.2.3", std::nullopt},
+      {"10.9.2.3", Refusal::kDeny},   // in both lists: deny wins
+      {"11.0.0.1", Refusal::kAllow},  // on no list, and there is an allow list
+      {"2001:db8::7", std::nullopt},
+      {"2001:db9::7", Refusal::kAllow},
       // An IPv4 client of a dual-stack listener, as ::ffff:a.b.c.d.
-      {"::ffff:10.1.2.3", true},
-      {"::ffff:10.9.2.3", false},
-      {"::ffff:11.0.0.1", false},
+      {"::ffff:10.1.2.3", std::nullopt},
+      {"::ffff:10.9.2.3", Refusal::kDeny},
+      {"::ffff:11.0.0.1", Refusal::kAllow},
   };
-  for (const Case& c : cases) EXPECT_EQ(policy.admits(inet(c.address)), c.admitted) << c.address;
+  for (const Case& c : cases) {
+    EXPECT_EQ(policy.refuses(inet(c.address)), c.refused) << c.address;
+    EXPECT_EQ(policy.admits(inet(c.address)), !c.refused) << c.address;
+  }
   EXPECT_FALSE(policy.admits(SocketAddress::unix_path("/run/x.sock")));
 }
 

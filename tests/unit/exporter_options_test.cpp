@@ -18,6 +18,8 @@ TEST(ExporterOptions, WhatTheMasterWritesTheExporterReads) {
   o.generation = 3;
   o.started = 1700000000;
   o.mode = "fork";
+  o.spool_fsync = true;
+  o.replication = true;
   ExporterOptions back = parse_exporter_options(o.to_argv("ackd-metrics"));
   EXPECT_EQ(back.listen_fd, 3);
   EXPECT_EQ(back.scoreboard_fd, 4);
@@ -30,6 +32,11 @@ TEST(ExporterOptions, WhatTheMasterWritesTheExporterReads) {
   EXPECT_EQ(back.generation, 3u);
   EXPECT_EQ(back.started, 1700000000);
   EXPECT_EQ(back.mode, "fork");
+  EXPECT_TRUE(back.spool_fsync);
+  EXPECT_TRUE(back.replication);
+  ExporterOptions plain = parse_exporter_options(ExporterOptions().to_argv("ackd-metrics"));
+  EXPECT_FALSE(plain.spool_fsync);
+  EXPECT_FALSE(plain.replication);
 }
 
 TEST(ExporterOptions, RunByHandItSaysWhoRunsIt) {

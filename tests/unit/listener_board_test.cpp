@@ -27,9 +27,13 @@ TEST(ListenerBoard, AddingATallyZeroesIt) {
   tally.messages = 3;
   tally.received_bytes = 12;
   tally.observe_latency(2000, 3);  // 2 us: the first bucket
+  tally.count_refusal(Refusal::kDeny);
   board->add(row, tally);
   EXPECT_TRUE(tally.empty());
   tally.messages = 2;
+  tally.count_refusal(Refusal::kTlsClient);
+  tally.count_refusal(Refusal::kDeny);
+  EXPECT_FALSE(tally.empty()) << "a tally of refusals only is published too";
   tally.observe_latency(3'000'000'000, 1);  // 3 s: le 5
   board->add(row, tally);
   int seen = 0;
@@ -41,6 +45,9 @@ TEST(ListenerBoard, AddingATallyZeroesIt) {
     EXPECT_EQ(c.latency[0], 3u);
     EXPECT_EQ(c.latency_count(), 4u);
     EXPECT_EQ(c.latency_sum_ns, 3'000'006'000u);
+    EXPECT_EQ(c.refused[index_of(Refusal::kDeny)], 2u);
+    EXPECT_EQ(c.refused[index_of(Refusal::kTlsClient)], 1u);
+    EXPECT_EQ(c.refused[index_of(Refusal::kAllow)], 0u);
   });
   EXPECT_EQ(seen, 1);
 }

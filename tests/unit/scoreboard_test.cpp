@@ -66,6 +66,36 @@ TEST(Scoreboard, TotalsAddEveryEntryButOpenConnectionsOnlyLiveOnes) {
   EXPECT_EQ(totals.open_connections, 4u);
 }
 
+// A worker's replication board says what its process stored and failed;
+// once it is gone, those are carried (the next holder's board starts
+// from zero), while what is in flight counts only for processes running.
+TEST(Scoreboard, ReplicationTotalsAreCarriedAndInFlightIsLive) {
+  Scoreboard board(3);
+  size_t a = *board.claim(ProcessRole::kWorker, 1, 0, 0);
+  size_t b = *board.claim(ProcessRole::kWorker, 1, 1, 0);
+  for (size_t i : {a, b}) {
+    ReplicationBoard& r = board.entry(i).replication;
+    r.state.store(LinkState::kConnected);
+    r.stored.store(100);
+    r.failed.store(2);
+    r.in_flight.store(5);
+  }
+  board.entry(b).replication.state.store(LinkState::kDisconnected);
+  board.release(a);  // a dies
+  ReplicationTotals now = replication_totals(board);
+  EXPECT_EQ(now.in_flight, 5u);
+  EXPECT_EQ(now.links[static_cast<size_t>(LinkState::kDisconnected)], 1u);
+  EXPECT_EQ(now.links[static_cast<size_t>(LinkState::kConnected)], 0u);
+  size_t again = *board.claim(ProcessRole::kWorker, 2, 0, 0);  // a's successor
+  ASSERT_EQ(again, a);
+  EXPECT_EQ(board.entry(again).replication.stored.load(), 0u);
+  board.entry(again).replication.stored.store(1);
+  ServeCounts totals = serve_totals(board).counts;
+  EXPECT_EQ(totals.replicated, 201u);
+  EXPECT_EQ(totals.replication_failed, 4u);
+  EXPECT_EQ(replication_totals(board).links[static_cast<size_t>(LinkState::kOff)], 1u);
+}
+
 TEST(Scoreboard, RolesCountProcessesRunningAndTheMastersCounters) {
   Scoreboard board(4);
   board.claim(ProcessRole::kWorker, 1, 0, 0);

@@ -80,7 +80,9 @@ TEST(StatusReport, CountsRefusals) {
   status.workers[1].refused = 4;
   status.totals.counts.refused = 7;  // the scoreboard's
   std::string text = render_status_text(status);
-  EXPECT_NE(text.find("refused (allow, deny, per-source limits): 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("refused (allow, deny, per-source limits, PROXY, TLS): 7\n"),
+            std::string::npos)
+      << text;
   std::string json = render_status_json(status);
   EXPECT_TRUE(test::is_valid_json(json)) << json;
   EXPECT_NE(json.find("\"dropped\":0,\"refused\":3,"), std::string::npos) << json;

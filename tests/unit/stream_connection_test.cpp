@@ -77,6 +77,8 @@ class StreamConnectionTest : public testing::Test {
     }
   }
   FakeTransport& transport() { return static_cast<FakeTransport&>(*listener_.transport); }
+  // The listener's refusals of kind `why` (ackd_listener_refused_total).
+  uint64_t refused(Refusal why) { return listener_.meter.counts().refused[index_of(why)]; }
 
   ListenerConfig config_;
   ServedListener listener_;
@@ -261,7 +263,10 @@ TEST_F(ProxiedConnectionTest, AnUntrustedSourceGetsOneErrLineAndIsClosed) {
       open_from("192.0.2.7", "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\nhi\n");
   EXPECT_EQ(stream->written, "ERR PROXY header from an untrusted source\n");
   EXPECT_TRUE(stage.peers.empty());  // nothing recorded, forged or not
-  EXPECT_EQ(recorder_.counters().errors, 1u);
+  // A refusal, by its kind, not an error.
+  EXPECT_EQ(recorder_.counters().errors, 0u);
+  EXPECT_EQ(recorder_.counters().refused, 1u);
+  EXPECT_EQ(refused(Refusal::kProxyUntrusted), 1u);
   stream->client_ends();
   turns();
   EXPECT_TRUE(stream->closed);
@@ -271,7 +276,19 @@ TEST_F(ProxiedConnectionTest, ABadHeaderGetsOneErrLine) {
   std::shared_ptr<FakeStreamScript> stream = open_from("127.0.0.1", "hello\n");
   EXPECT_TRUE(stream->written.starts_with("ERR bad PROXY header: ")) << stream->written;
   EXPECT_EQ(std::count(stream->written.begin(), stream->written.end(), '\n'), 1);
-  EXPECT_EQ(recorder_.counters().errors, 1u);
+  EXPECT_EQ(recorder_.counters().errors, 0u);
+  EXPECT_EQ(recorder_.counters().refused, 1u);
+  EXPECT_EQ(refused(Refusal::kProxyHeader), 1u);
+}
+
+TEST_F(ProxiedConnectionTest, AClientOfTheHeaderOnDenyIsRefusedAsDenied) {
+  config_.access.deny = CidrList({parse_cidr("203.0.113.0/24")});
+  std::shared_ptr<FakeStreamScript> stream =
+      open_from("127.0.0.1", "PROXY TCP4 203.0.113.9 127.0.0.1 5000 51717\r\nhi\n");
+  EXPECT_TRUE(stream->written.starts_with("ERR client 203.0.113.9:5000 not admitted"))
+      << stream->written;
+  EXPECT_EQ(refused(Refusal::kDeny), 1u);
+  EXPECT_EQ(recorder_.counters().refused, 1u);
 }
 
 TEST_F(ProxiedConnectionTest, TheHeaderMustBeWholeWithinTheMessageTimeout) {
@@ -280,6 +297,8 @@ TEST_F(ProxiedConnectionTest, TheHeaderMustBeWholeWithinTheMessageTimeout) {
   EXPECT_EQ(stream->written, "");
   connections_.sweep(std::chrono::steady_clock::now() + 11s);
   EXPECT_EQ(stream->written, "ERR no complete PROXY header within message_timeout\n");
+  EXPECT_EQ(refused(Refusal::kProxyHeader), 1u);
+  EXPECT_EQ(recorder_.counters().errors, 0u);
 }
 
 TEST_F(ProxiedConnectionTest, OnceOpenTheIdleTimeoutApplies) {

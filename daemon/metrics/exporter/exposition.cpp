@@ -4,6 +4,7 @@
 
 #include <iterator>
 #include <limits>
+#include <span>
 
 #include "daemon/scoreboard_totals.h"
 
@@ -52,27 +53,29 @@ void add_serving(std::vector<MetricFamily>& out, const ServeTotals& t) {
                        "Protocol errors and messages not stored, answered with ERR", counter,
                        static_cast<double>(c.errors)));
   out.push_back(single("ackd_refused_total",
-                       "Connections closed and messages refused by allow, deny or a per-source "
-                       "limit",
+                       "Connections and messages refused, of every kind (by listener and kind: "
+                       "ackd_listener_refused_total)",
                        counter, static_cast<double>(c.refused)));
   out.push_back(single("ackd_udp_replies_dropped_total",
                        "UDP replies not sent: over the amplification bound of their source",
                        counter, static_cast<double>(c.udp_dropped)));
 }
 
-ClientMetric latency_histogram(const ListenerCounts& counts,
-                               std::vector<ClientMetric::Label> labels) {
+// A Prometheus histogram from buckets counted one by one (not cumulative),
+// the last one past every bound.
+ClientMetric histogram(std::span<const double> bounds, std::span<const uint64_t> buckets,
+                       uint64_t sum_ns, std::vector<ClientMetric::Label> labels = {}) {
   ClientMetric metric;
   metric.label = std::move(labels);
   uint64_t cumulative = 0;
-  for (size_t b = 0; b < std::size(kLatencyBounds); ++b) {
-    cumulative += counts.latency[b];
-    metric.histogram.bucket.push_back({cumulative, kLatencyBounds[b]});
+  for (size_t b = 0; b < bounds.size(); ++b) {
+    cumulative += buckets[b];
+    metric.histogram.bucket.push_back({cumulative, bounds[b]});
   }
-  cumulative += counts.latency[kLatencyBuckets - 1];
+  cumulative += buckets[bounds.size()];
   metric.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
   metric.histogram.sample_count = cumulative;
-  metric.histogram.sample_sum = static_cast<double>(counts.latency_sum_ns) / 1e9;
+  metric.histogram.sample_sum = static_cast<double>(sum_ns) / 1e9;
   return metric;
 }
 
@@ -96,6 +99,12 @@ void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
                                  "Bytes received from clients, by listener", counter);
   MetricFamily sent =
       family("ackd_listener_sent_bytes_total", "Bytes sent to clients, by listener", counter);
+  MetricFamily refused =
+      family("ackd_listener_refused_total",
+             "Connections and messages refused, by listener and reason: deny, allow, "
+             "connections_per_source, message_rate, proxy_untrusted, proxy_header, tls_handshake, "
+             "tls_client",
+             counter);
   MetricFamily latency =
       family("ackd_reply_latency_seconds",
              "Time from the loop turn that read a message's last byte to its reply's write (held "
@@ -112,9 +121,14 @@ void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
     add(errors, c.errors);
     add(received, c.received_bytes);
     add(sent, c.sent_bytes);
-    latency.metric.push_back(latency_histogram(c, label));
+    for (size_t r = 0; r < kRefusalKinds; ++r) {
+      std::vector<ClientMetric::Label> labels = {{"listener", name},
+                                                 {"reason", to_string(static_cast<Refusal>(r))}};
+      refused.metric.push_back(value_of(counter, static_cast<double>(c.refused[r]), labels));
+    }
+    latency.metric.push_back(histogram(kLatencyBounds, c.latency, c.latency_sum_ns, label));
   });
-  out.insert(out.end(), {connections, messages, replies, errors, received, sent, latency});
+  out.insert(out.end(), {connections, messages, replies, errors, received, sent, refused, latency});
 }
 
 void add_roles(std::vector<MetricFamily>& out, const Scoreboard& scoreboard) {
@@ -172,21 +186,66 @@ void add_master(std::vector<MetricFamily>& out, const Scoreboard& scoreboard,
                          c.upgrades_failed));
 }
 
+void add_spool(std::vector<MetricFamily>& out, const Scoreboard& scoreboard,
+               const SpoolUsage& usage, bool syncs) {
+  out.push_back(single("ackd_spool_bytes", "Bytes in the spool's segment files", MetricType::Gauge,
+                       static_cast<double>(usage.bytes)));
+  out.push_back(single("ackd_spool_segments", "Segment files in the spool directory",
+                       MetricType::Gauge, static_cast<double>(usage.segments)));
+  if (!syncs) return;
+  const SpoolBoard& board = scoreboard.spool();
+  uint64_t buckets[kSyncBuckets];
+  for (size_t b = 0; b < kSyncBuckets; ++b) {
+    buckets[b] = board.syncs[b].load(std::memory_order_relaxed);
+  }
+  MetricFamily f = family("ackd_spool_fsync_seconds",
+                          "Time each spool sync took (ack_after = fsync: the fdatasync of a group "
+                          "commit, the fsync of the directory for a new segment)",
+                          MetricType::Histogram);
+  f.metric.push_back(
+      histogram(kSyncBounds, buckets, board.sync_ns.load(std::memory_order_relaxed)));
+  out.push_back(f);
+}
+
+void add_replication(std::vector<MetricFamily>& out, const ServeCounts& counts,
+                     const ReplicationTotals& now) {
+  auto counter = MetricType::Counter, gauge = MetricType::Gauge;
+  out.push_back(single("ackd_replication_in_flight",
+                       "Records published to the stream, not yet stored or failed", gauge,
+                       static_cast<double>(now.in_flight)));
+  out.push_back(single("ackd_replication_stored_total",
+                       "Records the stream acknowledged as stored (duplicates included)", counter,
+                       static_cast<double>(counts.replicated)));
+  out.push_back(single("ackd_replication_failed_total",
+                       "Records whose publication failed (timed out, refused, no connection)",
+                       counter, static_cast<double>(counts.replication_failed)));
+  out.push_back(single("ackd_replication_forward_lag",
+                       "mode = forward: records in the spool not yet shipped to the stream", gauge,
+                       static_cast<double>(now.forward_lag)));
+  MetricFamily links =
+      family("ackd_replication_connections",
+             "Processes that replicate, by the state of their connection to NATS", gauge);
+  for (LinkState state :
+       {LinkState::kConnecting, LinkState::kConnected, LinkState::kDisconnected}) {
+    links.metric.push_back(value_of(gauge,
+                                    static_cast<double>(now.links[static_cast<size_t>(state)]),
+                                    {{"state", to_string(state)}}));
+  }
+  out.push_back(links);
+}
+
 }  // namespace
 
 std::vector<MetricFamily> collect_metrics(const Scoreboard& scoreboard, const MasterInfo& master,
                                           const std::optional<SpoolUsage>& spool) {
   std::vector<MetricFamily> families;
-  add_serving(families, serve_totals(scoreboard));
+  ServeTotals totals = serve_totals(scoreboard);
+  add_serving(families, totals);
   add_listeners(families, scoreboard.listeners());
   add_roles(families, scoreboard);
   add_master(families, scoreboard, master);
-  if (spool) {
-    families.push_back(single("ackd_spool_bytes", "Bytes in the spool's segment files",
-                              MetricType::Gauge, static_cast<double>(spool->bytes)));
-    families.push_back(single("ackd_spool_segments", "Segment files in the spool directory",
-                              MetricType::Gauge, static_cast<double>(spool->segments)));
-  }
+  if (spool) add_spool(families, scoreboard, *spool, master.spool_fsync);
+  if (master.replication) add_replication(families, totals.counts, replication_totals(scoreboard));
   return families;
 }
 

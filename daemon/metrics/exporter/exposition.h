@@ -1,9 +1,9 @@
 // Exposition: what GET /metrics answers, read from the scoreboard (and the
 // spool directory) at each scrape, never from a worker. prometheus-cpp's
-// core builds the families and writes Prometheus text format 0.0.4 (its
-// 1.0.1 has no OpenMetrics serializer: Prometheus asks for OpenMetrics
-// first and takes the text format it gets). Names follow Prometheus's
-// conventions: the ackd_ prefix, base units, _total for counters.
+// core models the families and writes Prometheus text format 0.0.4;
+// openmetrics.h writes them as OpenMetrics for the clients that prefer it.
+// Names follow Prometheus's conventions: the ackd_ prefix, base units,
+// _total for counters.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +19,13 @@ namespace ackd {
 
 inline constexpr const char* kTextFormat = "text/plain; version=0.0.4; charset=utf-8";
 
-// What the exporter knows of its master: given at its start.
+// What the exporter knows of its master and its config: given at its start.
 struct MasterInfo {
   std::string version;
   int64_t started = 0;  // unix seconds
   uint32_t generation = 0;
+  bool spool_fsync = false;  // ack_after = "fsync": the spool's sync histogram
+  bool replication = false;  // [replication]: its gauges and counters
 };
 
 struct SpoolUsage {

@@ -12,6 +12,7 @@
 
 #include "common/socket_address.h"
 #include "daemon/metrics/exporter/exposition.h"
+#include "daemon/metrics/exporter/openmetrics.h"
 
 namespace ackd {
 namespace {
@@ -25,18 +26,20 @@ MHD_Result accept_policy(void* server, const sockaddr* peer, socklen_t /*length*
 }
 
 MHD_Result reply(MHD_Connection* connection, unsigned status, const std::string& body,
-                 const char* content_type, const char* allow = nullptr) {
+                 const char* content_type, const char* allow = nullptr, bool negotiated = false) {
   MHD_Response* response = MHD_create_response_from_buffer(
       body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
   if (allow != nullptr) MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, allow);
+  if (negotiated) MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Accept");
   MHD_Result queued = MHD_queue_response(connection, status, response);
   MHD_destroy_response(response);
   return queued;
 }
 
-// GET (or HEAD) /metrics; anything else gets a short answer saying so.
+// GET (or HEAD) /metrics, in the format negotiated; anything else gets a
+// short answer saying so.
 MHD_Result handle(void* server, MHD_Connection* connection, const char* url, const char* method,
                   const char* /*version*/, const char* /*upload*/, size_t* /*upload_size*/,
                   void** /*request_state*/) {
@@ -49,8 +52,12 @@ MHD_Result handle(void* server, MHD_Connection* connection, const char* url, con
   if (!get) {
     return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n", kPlain, "GET, HEAD");
   }
-  return reply(connection, MHD_HTTP_OK, static_cast<HttpServer*>(server)->render_body(),
-               kTextFormat);
+  const char* accept =
+      MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+  Exposition format = choose_exposition(accept != nullptr ? accept : "");
+  const char* type = format == Exposition::kOpenMetrics ? kOpenMetricsFormat : kTextFormat;
+  return reply(connection, MHD_HTTP_OK, static_cast<HttpServer*>(server)->render_body(format), type,
+               nullptr, /*negotiated=*/true);
 }
 
 void log_from_library(void* /*context*/, const char* format, va_list arguments) {

@@ -1,5 +1,6 @@
 // HttpServer: GET /metrics over HTTP/1.1 with libmicrohttpd, on a listening
-// socket the master bound, in this process's own poll loop (no thread).
+// socket the master bound, in this process's own poll loop (no thread), in
+// the format the client's Accept header prefers (content_negotiation.h).
 // Clients outside the allow list are closed at accept; a slow client holds
 // one of a few connection slots until its timeout, never the loop.
 #pragma once
@@ -8,8 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/log/log_throttle.h"
 #include "common/cidr.h"
+#include "daemon/log/log_throttle.h"
+#include "daemon/metrics/exporter/content_negotiation.h"
 
 struct MHD_Daemon;
 
@@ -17,8 +19,8 @@ namespace ackd {
 
 class HttpServer {
  public:
-  // The body of GET /metrics, made at each request.
-  using Render = std::function<std::string()>;
+  // The body of GET /metrics in `format`, made at each request.
+  using Render = std::function<std::string(Exposition format)>;
 
   // Throws std::runtime_error if libmicrohttpd cannot start on `listen_fd`.
   HttpServer(int listen_fd, CidrList allow, Render render);
@@ -33,7 +35,7 @@ class HttpServer {
 
   // For libmicrohttpd's callbacks.
   bool admits(const struct sockaddr* peer);
-  const std::string& render_body() { return body_ = render_(); }
+  const std::string& render_body(Exposition format) { return body_ = render_(format); }
 
  private:
   CidrList allow_;

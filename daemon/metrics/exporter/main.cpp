@@ -18,6 +18,7 @@
 #include "daemon/log/logging.h"
 #include "daemon/metrics/exporter/exposition.h"
 #include "daemon/metrics/exporter/http_server.h"
+#include "daemon/metrics/exporter/openmetrics.h"
 #include "daemon/metrics/exporter/spool_usage.h"
 #include "daemon/metrics/exporter_options.h"
 #include "daemon/scoreboard.h"
@@ -63,10 +64,14 @@ int serve(const ExporterOptions& options) {
   ScoreboardEntry& self = scoreboard.entry(options.entry);
   SignalPipe signals({SIGTERM, SIGINT, SIGQUIT, SIGUSR1});
   ignore_sigpipe();
-  MasterInfo master{kVersion, options.started, options.generation};
+  MasterInfo master{kVersion, options.started, options.generation, options.spool_fsync,
+                    options.replication};
   SpoolWatch spool(options.spool);
-  HttpServer server(options.listen_fd, parse_allow(options.allow),
-                    [&] { return render_text(collect_metrics(scoreboard, master, spool.read())); });
+  HttpServer server(options.listen_fd, parse_allow(options.allow), [&](Exposition format) {
+    auto families = collect_metrics(scoreboard, master, spool.read());
+    return format == Exposition::kOpenMetrics ? render_openmetrics(families)
+                                              : render_text(families);
+  });
   self.state.store(WorkerState::kServing, std::memory_order_relaxed);
   while (true) {
     self.heartbeat_ms.store(steady_now_ms(), std::memory_order_relaxed);
