@@ -5,12 +5,17 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <cstring>
 
 #include "common/escape.h"
 #include "daemon/log/shared_log_throttle.h"
 
 namespace ackd {
 namespace {
+
+// The memory of freed streams, each block holding a pointer to the next
+// (a process has one thread). It keeps as many as were ever open at once.
+void* g_free_streams = nullptr;
 
 // Refusals can come as fast as connections: logged once per interval, by
 // whichever process of the worker's family (fork mode) comes first.
@@ -28,6 +33,18 @@ bool is_trusted(const SocketAddress& peer, const ListenerConfig& config) {
 }
 
 }  // namespace
+
+void* ProxyStream::operator new(size_t size) {
+  if (g_free_streams == nullptr) return ::operator new(size);
+  void* memory = g_free_streams;
+  g_free_streams = *static_cast<void**>(memory);
+  return memory;
+}
+
+void ProxyStream::operator delete(void* memory) noexcept {
+  *static_cast<void**>(memory) = g_free_streams;
+  g_free_streams = memory;
+}
 
 ProxyStream::ProxyStream(std::unique_ptr<ByteStream> socket, const SocketAddress& real_peer,
                          const ListenerConfig& config, SharedLogThrottle& refusals,
@@ -53,11 +70,18 @@ IoResult ProxyStream::read_header(std::span<char> buffer) {
   if (read.status == IoResult::kEnd && received_.empty()) return read;  // a probe: no byte
   if (read.status == IoResult::kEnd) return refuse("connection ended inside the PROXY header");
   if (read.status != IoResult::kDone) return read;
-  received_.append(buffer.data(), read.bytes);
-  ProxyParseResult parsed = parse_proxy_header(received_, config_.proxy_protocol);
+  std::string_view got(buffer.data(), read.bytes);
+  ProxyParseResult parsed = parse(got);
   if (parsed.status == ProxyParseStatus::kError) return refuse("bad PROXY header: " + parsed.error);
   if (parsed.status == ProxyParseStatus::kNeedMore) return {IoResult::kWouldBlock};
-  return opened(parsed.header, buffer);
+  if (!admit(parsed.header)) return {IoResult::kRefused};
+  // What follows the header came in this read (the header did not end
+  // before it): it fits in the buffer, moved down to its start.
+  size_t rest = got.size() - parsed.header.length;
+  std::memmove(buffer.data(), got.data() + parsed.header.length, rest);
+  if (!received_.empty()) received_ = std::string();
+  if (rest > 0) return {IoResult::kDone, rest};
+  return inner_->read(buffer);  // the first message often came with the header
 }
 
 // The next layer reads the socket itself (TLS): no byte past the header may
@@ -74,37 +98,47 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
   if (peeked.status == IoResult::kEnd) return refuse("connection ended inside the PROXY header");
   if (peeked.status != IoResult::kDone) return peeked;
   size_t before = received_.size();
-  received_.append(window.data(), peeked.bytes);
-  ProxyParseResult parsed = parse_proxy_header(received_, config_.proxy_protocol);
+  std::string_view got(window.data(), peeked.bytes);
+  ProxyParseResult parsed = parse(got);
   if (parsed.status == ProxyParseStatus::kError) return refuse("bad PROXY header: " + parsed.error);
   bool whole = parsed.status == ProxyParseStatus::kDone;
   size_t take = whole ? parsed.header.length - before : peeked.bytes;
-  IoResult taken = inner_->read(window.first(take));
+  IoResult taken = inner_->read(window.first(take));  // the bytes peeked at, again
   if (taken.status != IoResult::kDone || taken.bytes != take) return {IoResult::kBroken};
   if (!whole) return {IoResult::kWouldBlock};
-  return opened(parsed.header, buffer);
+  if (!admit(parsed.header)) return {IoResult::kRefused};
+  // The next layer takes the socket, the header off it.
+  if (!received_.empty()) received_ = std::string();
+  inner_ = next_->open(inner_->release(), real_peer_);
+  return inner_read(buffer);  // its opening often came with the header
 }
 
-IoResult ProxyStream::opened(const ProxyHeader& header, std::span<char> buffer) {
-  // The listener's allow and deny lists judge the client the proxy reports.
+// Parses the bytes of this read, `got`, after those of the reads before
+// if a header came in pieces (`got` becomes all of them); the usual whole
+// header is parsed where it was read, with no copy. A beginning of a
+// header is kept for the next read.
+ProxyParseResult ProxyStream::parse(std::string_view& got) {
+  if (!received_.empty()) {
+    received_.append(got);
+    got = received_;
+  }
+  ProxyParseResult parsed = parse_proxy_header(got, config_.proxy_protocol);
+  if (parsed.status == ProxyParseStatus::kNeedMore && received_.empty()) received_.assign(got);
+  return parsed;
+}
+
+// A whole header: the listener's allow and deny lists judge the client the
+// proxy reports; if they admit it, the stream is open (false: refused).
+bool ProxyStream::admit(const ProxyHeader& header) {
   if (std::optional<Refusal> refused =
           header.proxied ? config_.access.refuses(header.source) : std::nullopt) {
-    return refuse("client " + header.source.to_string() + " not admitted by allow/deny", *refused);
+    refuse("client " + header.source.to_string() + " not admitted by allow/deny", *refused);
+    return false;
   }
   state_ = State::kOpen;
   if (header.proxied) source_ = header.source;  // formatted only if peer() is asked
-  unique_id_ = header.unique_id;
-  if (next_ != nullptr) {  // the next layer takes the socket, the header off it
-    received_ = std::string();
-    inner_ = next_->open(inner_->release(), real_peer_);
-    return inner_read(buffer);  // its opening often came with the header
-  }
-  // What follows the header came in the last read: it fits in its buffer.
-  size_t rest = received_.size() - header.length;
-  std::copy_n(received_.data() + header.length, rest, buffer.data());
-  received_ = std::string();
-  if (rest > 0) return {IoResult::kDone, rest};
-  return inner_->read(buffer);  // the first message often came with the header
+  if (!header.unique_id.empty()) unique_id_ = header.unique_id;
+  return true;
 }
 
 // The next layer's read; a refusal there (TLS) is counted as its kind.

@@ -64,13 +64,19 @@ class ProxyStream final : public ByteStream {
   // it), or the stream's own source for a LOCAL or UNKNOWN header.
   const SocketAddress* source() const override { return source_ ? &*source_ : inner_->source(); }
 
+  // Made and freed per connection, as the plain stream under it: freed
+  // streams are kept for the next ones (see PlainStream).
+  static void* operator new(size_t size);
+  static void operator delete(void* memory) noexcept;
+
  private:
   enum class State { kHeader, kOpen, kRefused };
 
   IoResult read_header(std::span<char> buffer);
   IoResult read_header_exactly(std::span<char> buffer);
   IoResult inner_read(std::span<char> buffer);
-  IoResult opened(const ProxyHeader& header, std::span<char> buffer);
+  ProxyParseResult parse(std::string_view& got);
+  bool admit(const ProxyHeader& header);
   // kProxyHeader: the header is malformed, partial or late.
   IoResult refuse(std::string_view why, Refusal kind = Refusal::kProxyHeader);
   // The events to wait on are the inner stream's (TLS may swap them).
@@ -87,7 +93,9 @@ class ProxyStream final : public ByteStream {
   SharedLogThrottle& refusals_;
   const StreamTransport* next_;
   State state_ = State::kHeader;
-  std::string received_;  // the header's bytes so far
+  // The bytes of a header that came in pieces, so far (empty while the
+  // first read may hold it whole: it is then parsed where it was read).
+  std::string received_;
   // From the header: the client (none for LOCAL, UNKNOWN: the real peer
   // stands; formatted by peer() only, when the log or the spool asks), and
   // the proxy's unique id for the connection.

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/crc32c.h"
 
@@ -58,8 +59,8 @@ uint32_t be32(std::string_view bytes, size_t at) {
 
 // What the TLVs said that ackd uses.
 struct Tlvs {
-  std::optional<size_t> crc32c_at;  // offset of the checksum's value in the header
-  std::optional<std::string> unique_id;
+  std::optional<size_t> crc32c_at;            // offset of the checksum's value in the header
+  std::optional<std::string_view> unique_id;  // in the header: copied only if there is one
 };
 
 // Walks the TLVs in header[from, end): each must fit; unknown types are
@@ -79,22 +80,26 @@ std::optional<std::string> read_tlvs(std::string_view header, size_t from, Tlvs&
     } else if (type == kProxyTlvUniqueId) {
       if (length > kProxyUniqueIdMax) return "a UNIQUE_ID TLV longer than 128 bytes";
       if (tlvs.unique_id) return "two UNIQUE_ID TLVs";
-      tlvs.unique_id = std::string(header.substr(value, length));
+      tlvs.unique_id = header.substr(value, length);
     }
     at = value + length;
   }
   return std::nullopt;
 }
 
-// The header with its checksum field zeroed, checksummed (RFC 4960 CRC32c).
+// The header with its checksum field zeroed, checksummed (RFC 4960 CRC32c),
+// in three pieces rather than a copy.
 bool checksum_matches(std::string_view header, size_t crc32c_at) {
-  std::string copy(header);
-  std::memset(copy.data() + crc32c_at, 0, 4);
-  return crc32c(copy.data(), copy.size()) == be32(header, crc32c_at);
+  static constexpr char kZeros[4] = {};
+  uint32_t crc = crc32c(header.data(), crc32c_at);
+  crc = crc32c(kZeros, sizeof(kZeros), crc);
+  size_t after = crc32c_at + sizeof(kZeros);
+  crc = crc32c(header.data() + after, header.size() - after, crc);
+  return crc == be32(header, crc32c_at);
 }
 
-SocketAddress inet_address(std::string_view block, unsigned family, bool source) {
-  SocketAddress address;
+// Into `address`, zeroed (a ProxyHeader's): no copy of a sockaddr_storage.
+void inet_address(std::string_view block, unsigned family, bool source, SocketAddress& address) {
   if (family == kInet) {
     auto* in = reinterpret_cast<sockaddr_in*>(&address.storage);
     in->sin_family = AF_INET;
@@ -108,7 +113,6 @@ SocketAddress inet_address(std::string_view block, unsigned family, bool source)
     std::memcpy(&in6->sin6_port, block.data() + (source ? 32 : 34), 2);
     address.length = sizeof(sockaddr_in6);
   }
-  return address;
 }
 
 // 108 bytes of sun_path: a path up to its NUL, or an abstract name (a
@@ -133,8 +137,8 @@ void fill_addresses(std::string_view block, unsigned family, ProxyHeader& header
     header.source = unix_address(block.substr(0, kUnixAddressSize));
     header.destination = unix_address(block.substr(kUnixAddressSize, kUnixAddressSize));
   } else {
-    header.source = inet_address(block, family, true);
-    header.destination = inet_address(block, family, false);
+    inet_address(block, family, true, header.source);
+    inet_address(block, family, false, header.destination);
   }
 }
 
@@ -194,7 +198,7 @@ ProxyParseResult parse_proxy_v2(std::string_view received) {
   result.status = ProxyParseStatus::kDone;
   result.header.version = 2;
   result.header.length = length;
-  result.header.unique_id = tlvs.unique_id.value_or("");
+  if (tlvs.unique_id) result.header.unique_id = *tlvs.unique_id;
   // Taken for stream connections only: for datagrams the real endpoints stand.
   if (addressed && transport == kStream) {
     fill_addresses(header.substr(kProxyV2FixedSize, block), family, result.header);

@@ -51,13 +51,16 @@ std::string unix_block(const std::string& source, const std::string& destination
   return a + b;
 }
 
-// A v2 header whose TLVs end with a correct CRC32C (PROXY TCP4 by default).
+// A v2 header whose TLVs end with a correct CRC32C (PROXY TCP4 by default),
+// or have `after` after it.
 std::string with_crc(const std::string& tlvs, unsigned char version_command = 0x21,
-                     unsigned char family = 0x11, const std::string& block = kTcp4Block) {
-  std::string header = v2(version_command, family, block + tlvs + tlv(0x03, std::string(4, '\0')));
+                     unsigned char family = 0x11, const std::string& block = kTcp4Block,
+                     const std::string& after = "") {
+  std::string header =
+      v2(version_command, family, block + tlvs + tlv(0x03, std::string(4, '\0')) + after);
   uint32_t crc = crc32c(header.data(), header.size());
-  for (int i = 0; i < 4; ++i)
-    header[header.size() - 4 + i] = static_cast<char>(crc >> (24 - 8 * i));
+  size_t at = header.size() - after.size() - 4;
+  for (int i = 0; i < 4; ++i) header[at + i] = static_cast<char>(crc >> (24 - 8 * i));
   return header;
 }
 
@@ -117,6 +120,8 @@ std::vector<Valid> valid_cases() {
        ProxyProtocol::kV2, true, "192.0.2.1:4000", "198.51.100.1:51717", std::string(128, 'u')},
       {"v2 CRC32C verified", crc, ProxyProtocol::kV2, true, "192.0.2.1:4000", "198.51.100.1:51717",
        "id-1"},
+      {"v2 CRC32C before other TLVs", with_crc("", 0x21, 0x11, kTcp4Block, tlv(0x05, "id-2")),
+       ProxyProtocol::kV2, true, "192.0.2.1:4000", "198.51.100.1:51717", "id-2"},
       {"v2 at the length bound",
        v2(0x21, 0x11, kTcp4Block + tlv(0xe1, std::string(2048 - 15, 'x'))), ProxyProtocol::kV2,
        true, "192.0.2.1:4000", "198.51.100.1:51717", ""},
@@ -164,6 +169,8 @@ struct Invalid {
 std::vector<Invalid> invalid_cases() {
   std::string bad_crc = with_crc("");
   bad_crc[20] ^= 1;  // an address byte, after the checksum was computed
+  std::string bad_tail = with_crc("", 0x21, 0x11, kTcp4Block, tlv(0x05, "id-2"));
+  bad_tail.back() ^= 1;  // a byte after the checksum's TLV
   return {
       // Which header, by configuration.
       {"off never sniffs", "PROXY TCP4 192.0.2.1 198.51.100.1 1 2\r\n", ProxyProtocol::kOff,
@@ -244,6 +251,8 @@ std::vector<Invalid> invalid_cases() {
       {"v2 two CRC32C", v2(0x21, 0x11, kTcp4Block + tlv(0x03, "abcd") + tlv(0x03, "abcd")),
        ProxyProtocol::kV2, "two CRC32C TLVs"},
       {"v2 CRC32C mismatch", bad_crc, ProxyProtocol::kV2, "CRC32C checksum does not match"},
+      {"v2 CRC32C mismatch after it", bad_tail, ProxyProtocol::kV2,
+       "CRC32C checksum does not match"},
       {"v2 CRC32C zeroed", v2(0x21, 0x11, kTcp4Block + tlv(0x03, std::string(4, '\0'))),
        ProxyProtocol::kV2, "CRC32C checksum does not match"},
       {"v2 UNIQUE_ID too long", v2(0x21, 0x11, kTcp4Block + tlv(0x05, std::string(129, 'u'))),

@@ -214,6 +214,47 @@ TEST_F(ProxyStreamTest, V2WithAWrongChecksumIsRefused) {
   EXPECT_EQ(read(), std::pair(IoResult::kDone, "m\n"s));
 }
 
+// The usual header comes whole in the first read and is parsed where it
+// was read; one in pieces is gathered first. Wherever the bytes are cut,
+// the stream gives what it gives when they come at once: the same data,
+// the same client, the same id.
+TEST_F(ProxyStreamTest, AHeaderCutAnywhereGivesWhatItGivesWhole) {
+  for (const std::string& header : {v2_tcp4(0x21, tlv(0x05, "req-42")), kV1}) {
+    std::string bytes = header + "m1\nm2\n";
+    for (size_t cut = 1; cut <= bytes.size(); ++cut) {
+      SCOPED_TRACE(testing::Message() << "v" << (header == kV1 ? 1 : 2) << ", cut at " << cut);
+      script_ = std::make_shared<FakeStreamScript>();
+      script_->peer_name = "127.0.0.1:41000";
+      ProxyStream& stream = open();
+      script_->client_sends(bytes.substr(0, cut));
+      if (cut < bytes.size()) script_->client_sends(bytes.substr(cut));
+      std::string data;
+      for (int i = 0; i < 4; ++i) {
+        auto [status, got] = read();
+        if (status == IoResult::kDone) data += got;
+        ASSERT_TRUE(status == IoResult::kDone || status == IoResult::kWouldBlock);
+      }
+      EXPECT_EQ(data, "m1\nm2\n");
+      EXPECT_FALSE(stream.opening());
+      EXPECT_EQ(stream.peer(), header == kV1 ? "203.0.113.9:5000 via 127.0.0.1:41000"
+                                             : "203.0.113.9:5000 via 127.0.0.1:41000 id=req-42");
+      ASSERT_NE(stream.source(), nullptr);
+      EXPECT_EQ(stream.source()->to_string(), "203.0.113.9:5000");
+    }
+  }
+}
+
+// A stream is made and freed per connection: a freed one's memory is kept
+// for the next one, not given back to the allocator (which would hand it
+// to the next allocation of that size, here `other`).
+TEST_F(ProxyStreamTest, AFreedStreamsMemoryIsReused) {
+  const void* first = &open();
+  stream_.reset();
+  void* other = ::operator new(sizeof(ProxyStream));
+  EXPECT_EQ(&open(), first);
+  ::operator delete(other);
+}
+
 // A layer after the header that stands for TLS: plain bytes, but an
 // opening of its own (until "hello" came) and a name it adds once open.
 class HandshakeStream final : public ByteStream {
@@ -316,6 +357,32 @@ TEST_F(ProxyStreamBeforeALayer, AHeaderInPiecesIsReadWithoutAByteMore) {
   EXPECT_EQ(read().first, IoResult::kWouldBlock);
   EXPECT_FALSE(stream_->opening());
   EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t id=req-7");
+}
+
+// Wherever the header is cut (or if it is whole), no byte past it is
+// taken: the layer gets all of them, from the socket.
+TEST_F(ProxyStreamBeforeALayer, AHeaderCutAnywhereIsTakenExactly) {
+  std::string header = v2_tcp4(0x21, tlv(0x05, "req-7"));
+  for (size_t cut = 1; cut <= header.size(); ++cut) {
+    SCOPED_TRACE(testing::Message() << "cut at " << cut);
+    test::SocketPair pair;
+    HandshakeTransport next;
+    ProxyStream stream(std::make_unique<PlainStream>(std::move(pair.server), proxy_, config_.path),
+                       proxy_, config_, refusals_, &next);
+    pair.client_sends(header.substr(0, cut));
+    if (cut < header.size()) {
+      EXPECT_EQ(stream.read(buffer_).status, IoResult::kWouldBlock);
+      EXPECT_EQ(next.opened, 0);
+      pair.client_sends(header.substr(cut));
+    }
+    pair.client_sends("hellodata\n");
+    EXPECT_EQ(stream.read(buffer_).status, IoResult::kWouldBlock);  // the layer took "hello"
+    EXPECT_EQ(next.opened, 1);
+    IoResult data = stream.read(buffer_);
+    ASSERT_EQ(data.status, IoResult::kDone);
+    EXPECT_EQ(std::string(buffer_, data.bytes), "data\n");
+    EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t id=req-7");
+  }
 }
 
 TEST_F(ProxyStreamBeforeALayer, TheOpeningLastsUntilTheLayerIsOpen) {
