@@ -41,11 +41,6 @@ static_assert(std::atomic<pid_t>::is_always_lock_free &&
               "the scoreboard is shared between processes: its atomics must be lock-free");
 static_assert(kRoleCount <= kMaxRoles);
 
-// A reader waits this long at most for a move to end: a move takes a few
-// hundred nanoseconds, unless its master is preempted (or killed: then the
-// sequence stays odd, and the reader takes what it reads).
-constexpr auto kMoveWait = std::chrono::milliseconds(50);
-
 size_t mapping_size(size_t capacity) {
   return sizeof(ScoreboardHeader) + capacity * sizeof(ScoreboardEntry);
 }
@@ -253,7 +248,7 @@ bool held_by(const ScoreboardEntry& entry, pid_t owner) {
   return in_use(entry) && entry.owner.load(std::memory_order_relaxed) == owner;
 }
 
-ServeCounts read_counts(const ScoreboardEntry& entry) {
+ServeCounts read_counts(const ScoreboardEntry& entry, std::chrono::milliseconds move_wait) {
   ServeCounts counts;
   std::optional<SteadyTime> deadline;
   for (int attempt = 0;; ++attempt) {
@@ -270,7 +265,7 @@ ServeCounts read_counts(const ScoreboardEntry& entry) {
     if ((before & 1) == 0 && entry.sequence.load(std::memory_order_relaxed) == before) break;
     if (attempt < 64) continue;  // spin a little first
     auto now = std::chrono::steady_clock::now();
-    if (!deadline) deadline = now + kMoveWait;
+    if (!deadline) deadline = now + move_wait;
     if (now >= *deadline) break;
     sched_yield();
   }

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -180,8 +181,14 @@ bool held_by(const ScoreboardEntry& entry, pid_t owner);
 // The entry holds a process of any master.
 bool in_use(const ScoreboardEntry& entry);
 
-// What the entry's processes counted, carried included, read consistently.
-ServeCounts read_counts(const ScoreboardEntry& entry);
+// What the entry's processes counted, carried included, read consistently:
+// a reader that comes in the middle of a move waits for its end, at most
+// `move_wait`: a move takes a few hundred nanoseconds, unless its master is
+// preempted (or killed: then the sequence stays odd, and the reader takes
+// what it reads).
+inline constexpr std::chrono::milliseconds kMoveWait{50};
+ServeCounts read_counts(const ScoreboardEntry& entry,
+                        std::chrono::milliseconds move_wait = kMoveWait);
 
 int64_t steady_now_ms();
 
