@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -75,13 +76,18 @@ Cidr masked(Cidr cidr) {
   return cidr;
 }
 
+bool matches(const Cidr& cidr, const Views& views) {
+  if (cidr.family == AF_INET) {
+    return views.v4 && prefix_equal(views.v4->data(), cidr.bytes.data(), cidr.prefix);
+  }
+  return prefix_equal(views.v6.data(), cidr.bytes.data(), cidr.prefix);
+}
+
 }  // namespace
 
 bool Cidr::contains(const SocketAddress& address) const {
   std::optional<Views> views = views_of(address);
-  if (!views) return false;
-  if (family == AF_INET) return views->v4 && prefix_equal(views->v4->data(), bytes.data(), prefix);
-  return prefix_equal(views->v6.data(), bytes.data(), prefix);
+  return views && matches(*this, *views);
 }
 
 std::string Cidr::to_string() const {
@@ -114,11 +120,13 @@ Cidr parse_cidr(std::string_view text) {
   return cidr;
 }
 
+// The address's views are made once for all the entries.
 bool CidrList::contains(const SocketAddress& address) const {
-  for (const Cidr& cidr : entries_) {
-    if (cidr.contains(address)) return true;
-  }
-  return false;
+  if (entries_.empty()) return false;
+  std::optional<Views> views = views_of(address);
+  if (!views) return false;
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Cidr& cidr) { return matches(cidr, *views); });
 }
 
 std::string CidrList::to_string() const {
