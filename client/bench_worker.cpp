@@ -284,10 +284,21 @@ void BenchWorker::send_message(Client& client) {
   if (client.state == Client::State::kConnecting && setup_.pattern != BenchPattern::kConnection) {
     client.started = SteadyClock::now();
   }
-  if (setup_.tls != nullptr && !client.tls_open &&
-      (!send_preamble_in_clear(client) || !handshake(client))) {
-    return;
+  SendOutcome outcome = SendOutcome::kResend;
+  while (outcome == SendOutcome::kResend) {
+    if (setup_.tls != nullptr && !client.tls_open &&
+        (!send_preamble_in_clear(client) || !handshake(client))) {
+      return;
+    }
+    outcome = send_rest(client);
   }
+  if (outcome == SendOutcome::kSent) client.state = Client::State::kAwaitAck;
+}
+
+// Sends what is left of the message. kResend: a unix server that stopped
+// reading (draining) refused it on a reused connection, which is replaced
+// by a new one, to begin again (the preamble, the handshake with --tls).
+BenchWorker::SendOutcome BenchWorker::send_rest(Client& client) {
   std::string_view message = bytes_to_send(client);
   while (client.sent < message.size()) {
     ssize_t n = client_send(client, message.substr(client.sent));
@@ -295,23 +306,19 @@ void BenchWorker::send_message(Client& client) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
         if (client.state != Client::State::kConnecting) client.state = Client::State::kSending;
-        return;
+        return SendOutcome::kPending;
       }
       if (errno == EPIPE && client.reused && client.sent == 0) {
-        // A unix server that stopped reading (draining): the message was not
-        // delivered; it goes on a new connection.
-        // A new connection: the preamble again, and the handshake with --tls.
-        close_client(client);
-        if (!open_socket(client) || client.state == Client::State::kRetryConnect) return;
-        send_message(client);  // not reused now: this branch is not taken again
-        return;
+        close_client(client);  // not reused now: this is not taken twice
+        bool opened = open_socket(client) && client.state != Client::State::kRetryConnect;
+        return opened ? SendOutcome::kResend : SendOutcome::kPending;
       }
       fail(client, kind_of(errno));
-      return;
+      return SendOutcome::kPending;
     }
     client.sent += static_cast<uint32_t>(n);
   }
-  client.state = Client::State::kAwaitAck;
+  return SendOutcome::kSent;
 }
 
 // Reads and checks the reply up to its LF (or the EOF after a final

@@ -97,6 +97,9 @@ class BenchWorker {
   void start_exchange(Client& client, SteadyTime now);
   bool open_socket(Client& client);
   void send_message(Client& client);
+  // kPending: waiting (for room, a reconnect) or failed; kResend: on a new connection.
+  enum class SendOutcome { kSent, kPending, kResend };
+  SendOutcome send_rest(Client& client);
   bool send_preamble_in_clear(Client& client);
   bool handshake(Client& client);
   static ssize_t client_send(Client& client, std::string_view bytes);
