@@ -217,10 +217,13 @@ TEST(Upgrade, StopDuringAnUpgradeAbandonsIt) {
     }
   } reaper{new_master};
   ASSERT_TRUE(daemon.stop(10s));
-  // The script's sleep holds the passed sockets until it ends (1 s); a new
-  // master that came up would hold them for good.
-  std::this_thread::sleep_for(2500ms);  // the point: a while in which nothing may come up
-  EXPECT_FALSE(tcp_port_listening(port)) << "the new master came up after the stop";
+  // The stop killed the new master before it could exec ackd (the same pid
+  // would have gone on as the new master); the script's sleep holds the
+  // passed sockets until it ends (1 s), a new master would hold them for good.
+  EXPECT_TRUE(wait_until([&] { return !alive(new_master); }, 5s))
+      << "the new master still runs after the stop";
+  EXPECT_TRUE(wait_until([&] { return !tcp_port_listening(port); }, 5s))
+      << "the new master came up after the stop";
   struct stat st {};
   EXPECT_NE(stat((dir.path() + "/ackd.pid").c_str(), &st), 0) << "a pidfile was left behind";
 }
@@ -295,8 +298,10 @@ TEST(SocketActivation, ListenerTakesThePassedSocketByName) {
   send_all(fd.get(), "activated\n");
   EXPECT_EQ(read_line(fd.get(), 10s) + "\n", kAck);
   UniqueFd silent = connect_tcp(port);
-  std::this_thread::sleep_for(300ms);
-  EXPECT_TRUE(tcp_handshake_held(port)) << "the passed socket did not take defer_accept";
+  // Held half-way by the kernel, not accepted (without defer_accept, the
+  // handshake completes within connect() on loopback).
+  EXPECT_TRUE(wait_until([&] { return tcp_handshake_held(port); }, 5s))
+      << "the passed socket did not take defer_accept";
   send_all(silent.get(), "spoke\n");
   EXPECT_EQ(read_line(silent.get(), 5s) + "\n", kAck);
   activator.send_signal(SIGTERM);
