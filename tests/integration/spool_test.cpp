@@ -116,8 +116,12 @@ TEST(SpoolForkMode, GracefulStopStoresWhatTheLastConnectionsRelayed) {
     uint16_t port = free_port();
     TempDir dir;
     std::string spool = dir.path() + "/spool";
+    std::string config = spool_config(port, spool, "receive", "", "fork");
+    // The stop waits for the twenty however slow a loaded machine makes them.
+    const std::string two_seconds = "shutdown_timeout = \"2s\"";
+    config.replace(config.find(two_seconds), two_seconds.size(), "shutdown_timeout = \"60s\"");
     {
-      Daemon daemon(spool_config(port, spool, "receive", "", "fork"), options);
+      Daemon daemon(config, options);
       std::vector<UniqueFd> clients;
       for (int c = 0; c < kClients; ++c) {
         clients.push_back(connect_tcp(port));
