@@ -214,7 +214,7 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();
-  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : pids) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   daemon = std::make_unique<Daemon>(config);
   EXPECT_TRUE(clients.wait_for_progress(200, 10s)) << "no exchange after the restart";
   clients.stop();
@@ -278,7 +278,7 @@ TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
   std::vector<pid_t> pids = kill_whole_daemon(daemon->pid());
   daemon->wait_for(5s);
   daemon.reset();
-  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : pids) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   daemon = std::make_unique<Daemon>(config);
   daemon->allow_errors();
   EXPECT_TRUE(clients.wait_for_progress(300, 10s));

@@ -66,7 +66,7 @@ TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();
-  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : pids) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   daemon = std::make_unique<Daemon>(config);  // same spool: recovery, then serving
   EXPECT_TRUE(clients.wait_for_progress(50, 10s)) << "no exchange after the restart";
   clients.stop();

@@ -24,11 +24,18 @@ std::vector<std::string> stat_fields(pid_t pid) {
 }
 
 // SIGSTOP, then waits (up to 5 s) to see it stopped: kill() returns before
-// the signal takes effect on another CPU.
+// the signal takes effect on another CPU. A zombie counts as stopped (it
+// never runs again): a child that died as its stopped parent was stopped
+// stays one (its parent cannot reap it), and waiting on it cost 5 s each,
+// 20 s in all at times, in the chaos tests.
 void stop_and_wait(pid_t pid) {
   if (kill(pid, SIGSTOP) != 0) return;
-  wait_until([&] { return process_state(pid) == 'T' || process_state(pid) == '?'; },
-             std::chrono::seconds(5));
+  wait_until(
+      [&] {
+        char state = process_state(pid);
+        return state == 'T' || state == 'Z' || state == 'X' || state == '?';
+      },
+      std::chrono::seconds(5));
 }
 
 }  // namespace
