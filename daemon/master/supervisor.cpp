@@ -273,7 +273,7 @@ void Supervisor::wait_for_events(SteadyTime now) {
   bool accepting = control_ && !control_clients_.full();
   std::vector<pollfd> fds = {{signals_.fd(), POLLIN, 0},
                              {accepting ? control_->poll_fd(now) : -1, POLLIN, 0},
-                             {upgrade_ ? upgrade_->fd() : -1, POLLIN, 0},
+                             {upgrade_ && !upgrade_->killed() ? upgrade_->fd() : -1, POLLIN, 0},
                              {serving_.read.get(), POLLIN, 0}};
   constexpr size_t kClientsFrom = 4;
   control_clients_.add_poll_fds(fds);
@@ -330,7 +330,9 @@ void Supervisor::reap_children(SteadyTime now) {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     if (upgrade_ && pid == upgrade_->pid()) {
-      abandon_upgrade("the new master (pid " + std::to_string(pid) + ") " + describe_exit(status));
+      abandon_upgrade(upgrade_->killed() ? upgrade_->killed_for()
+                                         : "the new master (pid " + std::to_string(pid) + ") " +
+                                               describe_exit(status));
       continue;
     }
     if (auto entry = scoreboard_.find(pid)) {
@@ -493,7 +495,7 @@ void Supervisor::start_upgrade(SteadyTime now) {
 // Once the new master is ready: tell systemd who the main process is now,
 // then drain and exit, leaving the socket files to the new master.
 void Supervisor::check_upgrade(SteadyTime now) {
-  if (!upgrade_) return;
+  if (!upgrade_ || upgrade_->killed()) return;  // a killed one ends when reaped
   if (upgrade_->ready()) {
     pid_t pid = upgrade_->pid();
     spdlog::info("binary upgrade: new master (pid {}) is ready; draining and exiting", pid);
@@ -505,22 +507,24 @@ void Supervisor::check_upgrade(SteadyTime now) {
     upgrade_.reset();
     begin_stop(/*fast=*/false, now);
   } else if (now >= upgrade_->deadline()) {
-    kill(upgrade_->pid(), SIGKILL);
-    abandon_upgrade("the new master (pid " + std::to_string(upgrade_->pid()) +
-                    ") was not ready within " + format_duration(kUpgradeTimeout));
+    upgrade_->kill("the new master (pid " + std::to_string(upgrade_->pid()) +
+                   ") was not ready within " + format_duration(kUpgradeTimeout));
   }
 }
 
+// Once the new master is gone (reaped, or never started). Serving fully
+// again, control socket included, before the answer leaves: whoever asked
+// may ask for status at once.
 void Supervisor::abandon_upgrade(const std::string& why) {
   spdlog::error("binary upgrade failed: {}; still serving", why);
   scoreboard_.counters().upgrades_failed.fetch_add(1, std::memory_order_relaxed);
-  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n",
-                                   SteadyClock::now());
   drop_upgrade();
-  scoreboard_.set_daemon_state(DaemonState::kServing);
+  if (!draining_) scoreboard_.set_daemon_state(DaemonState::kServing);
   if (!control_ && !config_.daemon.control_socket.empty()) {
     control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group);
   }
+  control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n",
+                                   SteadyClock::now());
 }
 
 // Forgets the upgrade under way (its new master failed or was killed).
@@ -596,10 +600,7 @@ bool Supervisor::stop_requested(const Requests& requests, SteadyTime now) {
 // Everything goes on (new connections are accepted) while the daemon says
 // it drains, so that a load balancer sends new clients elsewhere first.
 void Supervisor::begin_drain(SteadyTime now) {
-  if (upgrade_) {  // it would take over, and not stop
-    kill(upgrade_->pid(), SIGKILL);
-    abandon_upgrade("a stop came first (drain_before_stop)");
-  }
+  if (upgrade_) upgrade_->kill("a stop came first (drain_before_stop)");  // it would not stop
   draining_ = true;
   drain_until_ = now + config_.daemon.drain_before_stop;
   scoreboard_.set_daemon_state(DaemonState::kDraining);
@@ -615,7 +616,7 @@ void Supervisor::begin_stop(bool fast, SteadyTime now) {
   // sockets we passed it (and without the socket files we remove).
   if (upgrade_ && !handed_over_) {
     spdlog::warn("stopping: the binary upgrade (new master pid {}) is abandoned", upgrade_->pid());
-    kill(upgrade_->pid(), SIGKILL);
+    upgrade_->kill("ackd is stopping");
     drop_upgrade();
   }
   scoreboard_.set_daemon_state(DaemonState::kStopping);

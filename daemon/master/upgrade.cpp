@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -80,6 +81,7 @@ std::unique_ptr<Upgrade> Upgrade::start(const std::string& binary,
 }
 
 bool Upgrade::ready() {
+  if (killed()) return false;
   char buffer[4096];
   bool ready = false;
   ssize_t n;
@@ -88,6 +90,11 @@ bool Upgrade::ready() {
     if (message.find("READY=1") != std::string_view::npos) ready = true;
   }
   return ready;
+}
+
+void Upgrade::kill(std::string why) {
+  ::kill(pid_, SIGKILL);
+  killed_for_ = std::move(why);
 }
 
 pid_t finish_upgrade_handshake() {

@@ -46,8 +46,15 @@ class Upgrade {
   pid_t pid() const { return pid_; }
   int fd() const { return notify_.get(); }
   SteadyTime deadline() const { return deadline_; }
-  // Reads what the new master sent; true once it said READY=1.
+  // Reads what the new master sent; true once it said READY=1 (never
+  // after kill()).
   bool ready();
+  // Abandons it: SIGKILLs the new master. It holds what it opened (the
+  // control socket) until it is reaped, so the upgrade ends only then,
+  // failed for `why`.
+  void kill(std::string why);
+  bool killed() const { return !killed_for_.empty(); }
+  const std::string& killed_for() const { return killed_for_; }
 
  private:
   Upgrade(pid_t pid, UniqueFd notify, SteadyTime deadline)
@@ -56,6 +63,7 @@ class Upgrade {
   pid_t pid_;
   UniqueFd notify_;
   SteadyTime deadline_;
+  std::string killed_for_;
 };
 
 // In the new master, once it is ready: tells the old master, then points

@@ -25,6 +25,9 @@ class AcceptSink {
   // Connections served in other processes: open now, and handed off in all.
   virtual size_t open_elsewhere() const = 0;
   virtual uint64_t handed_off() const = 0;
+  // Nothing left to serve elsewhere, nor to store of what was served there:
+  // a stopping worker may exit.
+  virtual bool idle() const = 0;
   // Once per loop turn, after the turn's records were committed.
   virtual void after_commit() = 0;
   // A child process ended (SIGCHLD).

@@ -45,6 +45,9 @@ class ForkingSink final : public AcceptSink {
     return sources_.count(source_key(source));
   }
   size_t open_elsewhere() const override { return children_.size(); }
+  // A child reaped may have left records unread on its channel (it relays
+  // and exits while this loop turn runs): a channel closes once read to its end.
+  bool idle() const override { return children_.empty() && (!relay_ || relay_->channels() == 0); }
   uint64_t handed_off() const override { return accepted_; }
   // Sends the children the confirmations of the records just stored.
   void after_commit() override;

@@ -24,6 +24,7 @@ class LocalSink final : public AcceptSink {
   }
 
   size_t open_elsewhere() const override { return 0; }
+  bool idle() const override { return true; }
   uint64_t handed_off() const override { return 0; }
   void after_commit() override {}
   void reap() override {}

@@ -48,7 +48,7 @@ class WorkerLoop final : public EventHandler {
   void on_signals();
   // successor: another process serves this one's clients next.
   void begin_stop(const char* why, bool successor);
-  bool idle() const { return core_.idle() && sink_.open_elsewhere() == 0; }
+  bool idle() const { return core_.idle() && sink_.idle(); }
   void publish(WorkerState state);
   void publish_meters(SteadyTime now);
   void check_max_requests();

@@ -10,6 +10,7 @@
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
 #include "tests/support/exchange.h"
+#include "tests/support/net.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
 
@@ -59,6 +60,27 @@ TEST(AckctlUpgrade, ReportsWhyItFailed) {
   std::optional<DaemonStatus> now = daemon_status(daemon.control_socket());
   ASSERT_TRUE(now);
   EXPECT_EQ(now->master_pid, daemon.pid());
+}
+
+// Regression: the old master answered a failed upgrade before it opened its
+// control socket again (closed for the new master to open), so a status
+// asked for right after the answer found no socket (1 run in 15 or so of
+// the test above). A bare client asks again within microseconds.
+TEST(AckctlUpgrade, ControlSocketServesAsSoonAsTheFailureIsAnswered) {
+  uint16_t port = free_port();
+  Daemon daemon(config(port));
+  daemon.allow_errors();
+  std::ofstream(daemon.config_path()) << "[[listener]]\nname = 'x'\nprotocol = 'bogus'\n";
+  for (int round = 0; round < 10; ++round) {
+    UniqueFd upgrade = connect_unix(daemon.control_socket());
+    send_all(upgrade.get(), "upgrade\n");
+    std::string reply = read_line(upgrade.get(), 15s);
+    ASSERT_EQ(reply.rfind("ERR upgrade failed: ", 0), 0u) << reply;
+    UniqueFd status;
+    ASSERT_NO_THROW(status = connect_unix(daemon.control_socket())) << "round " << round;
+    send_all(status.get(), "status json\n");
+    EXPECT_NE(read_line(status.get(), 5s), "") << "round " << round;
+  }
 }
 
 // A stop before the new master is ready answers the upgrade too.

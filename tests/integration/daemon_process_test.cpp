@@ -34,8 +34,9 @@ std::string mode_keys(const std::string& model) {
 }
 
 std::string config_text(const std::string& model, uint16_t port, const std::string& dir,
-                        const std::string& shutdown_timeout = "3s") {
-  return "[daemon]\n" + mode_keys(model) +
+                        const std::string& shutdown_timeout = "3s",
+                        const std::string& extra_keys = "") {
+  return "[daemon]\n" + mode_keys(model) + extra_keys +
          "workers = 2\nlog_messages = false\n"
          "shutdown_timeout = \"" +
          shutdown_timeout +
@@ -74,10 +75,10 @@ size_t zombies(pid_t master) {
 
 class ProcessModel : public ::testing::TestWithParam<const char*> {
  protected:
-  void start(const std::string& shutdown_timeout = "3s") {
+  void start(const std::string& shutdown_timeout = "3s", const std::string& extra_keys = "") {
     port_ = free_port();
-    daemon_ =
-        std::make_unique<Daemon>(config_text(GetParam(), port_, dir_.path(), shutdown_timeout));
+    daemon_ = std::make_unique<Daemon>(
+        config_text(GetParam(), port_, dir_.path(), shutdown_timeout, extra_keys));
   }
   size_t pool() const { return std::string(GetParam()) == "fork" ? 1 : 2; }  // fork-2: 2
 
@@ -127,12 +128,14 @@ TEST_P(ProcessModel, TermStopsCleanlyAndRemovesSocketFiles) {
 }
 
 TEST_P(ProcessModel, TermLetsTheMessageInFlightFinish) {
-  start();
+  start("3s", "log_level = \"debug\"\n");  // to see the TERM taken
   UniqueFd fd = connect_tcp(port_);
   send_all(fd.get(), "first\nsecond half");
   ASSERT_EQ(read_line(fd.get(), 5s), kAck);
   daemon_->signal(SIGTERM);
-  std::this_thread::sleep_for(300ms);
+  // The process holding the connection (a worker, or a connection process)
+  // has taken its TERM: the rest comes while it drains.
+  ASSERT_TRUE(daemon_->wait_for_log("asked to stop: draining 1 connections"));
   send_all(fd.get(), " arrives\n");
   EXPECT_EQ(read_until_eof(fd.get(), 5s), kAck + "\n");  // then the server closes
   auto status = daemon_->wait_for(5s);
@@ -155,7 +158,8 @@ TEST_P(ProcessModel, ShutdownTimeoutBoundsAStuckClient) {
   start("1s");
   UniqueFd fd = connect_tcp(port_);
   send_all(fd.get(), "never finished");
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(wait_until([&] { return tcp_peer_read_all(fd.get()); }, 5s))
+      << "the server did not read the unfinished message";
   auto started = std::chrono::steady_clock::now();
   auto status = daemon_->stop(10s);
   ASSERT_TRUE(status);
@@ -213,10 +217,22 @@ TEST_P(ProcessModel, MasterOnlySignalsDoNotKillServingProcesses) {
   if (std::string(GetParam()) != "prefork") {
     ASSERT_EQ(targets.size(), workers.size() + 1) << "the held connection's process";
   }
+  const std::vector<int> signals = {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU};
   for (pid_t pid : targets) {
-    for (int signo : {SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU}) ASSERT_EQ(kill(pid, signo), 0);
+    for (int signo : signals) ASSERT_EQ(kill(pid, signo), 0);
   }
-  std::this_thread::sleep_for(300ms);
+  // Each delivered (or ignored, never pending): whatever it does is done.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (pid_t pid : targets) {
+          for (int signo : signals) {
+            if (signal_pending(pid, signo)) return false;
+          }
+        }
+        return true;
+      },
+      5s))
+      << "a signal is still pending";
   send_all(held.get(), "second\n");
   EXPECT_EQ(read_line(held.get(), 5s), kAck) << "the connection's process died";
   std::vector<pid_t> after = daemon_->workers(pool());
@@ -321,9 +337,11 @@ TEST_F(ForkModeKill, ShutdownTimeoutKillsAStoppedConnectionProcess) {
 TEST_F(ForkModeKill, SecondIntKillsConnectionProcesses) {
   start("30s");
   send_all(client_.get(), "in progress");
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(wait_until([&] { return tcp_peer_read_all(client_.get()); }, 5s));
   daemon_->signal(SIGINT);
-  std::this_thread::sleep_for(300ms);
+  // The first INT taken (two pending at once would count as one): the second
+  // stops now.
+  ASSERT_TRUE(daemon_->wait_for_log("stopping gracefully"));
   daemon_->signal(SIGINT);
   expect_connection_process_gone_with_the_master();
 }

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <thread>
 
 #include "common/unique_fd.h"
 #include "tests/support/config_file.h"
@@ -44,8 +43,11 @@ class DeferAccept : public ::testing::TestWithParam<const char*> {
 
 TEST_P(DeferAccept, SilentClientWaitsInTheKernelUntilItWrites) {
   Daemon daemon(config("defer_accept = \"5s\"\n"));
-  UniqueFd silent = connect_tcp(port_);  // the kernel completes the handshake
-  std::this_thread::sleep_for(1s);       // the point: a second in which nothing may be accepted
+  UniqueFd silent = connect_tcp(port_);
+  // Held half-way by the kernel until the client writes, so not accepted
+  // (without defer_accept the handshake completes within connect()).
+  EXPECT_TRUE(wait_until([&] { return tcp_handshake_held(port_); }, 5s))
+      << "not held: defer_accept is not on";
   EXPECT_EQ(open_connections(daemon), 0u) << "accepted before the client wrote";
   send_all(silent.get(), "late\n");
   EXPECT_EQ(read_line(silent.get(), 5s) + "\n", kAck);
@@ -56,8 +58,10 @@ TEST_P(DeferAccept, SilentClientWaitsInTheKernelUntilItWrites) {
 TEST_P(DeferAccept, DefaultHandsASilentClientOverAfterASecond) {
   Daemon daemon(config(""));
   UniqueFd silent = connect_tcp(port_);
-  std::this_thread::sleep_for(200ms);  // the point: a while in which nothing may be accepted
-  EXPECT_EQ(open_connections(daemon), 0u) << "accepted at once: defer_accept is not on";
+  // Held half-way by the kernel, so not accepted: without defer_accept the
+  // handshake completes within connect() on loopback.
+  EXPECT_TRUE(wait_until([&] { return tcp_handshake_held(port_); }, 5s))
+      << "accepted at once: defer_accept is not on";
   EXPECT_TRUE(wait_for_open(daemon, 1)) << "a silent client was never accepted";
   send_all(silent.get(), "at last\n");
   EXPECT_EQ(read_line(silent.get(), 5s) + "\n", kAck);
@@ -75,8 +79,9 @@ TEST_P(DeferAccept, ZeroAcceptsAtOnceAndAReloadTurnsItOn) {
   ASSERT_TRUE(daemon.wait_for_log("reloaded: generation 2,"));
   ASSERT_TRUE(wait_for_open(daemon, 0));
   UniqueFd silent = connect_tcp(port_);
-  std::this_thread::sleep_for(1s);  // the point: a second in which nothing may be accepted
-  EXPECT_EQ(open_connections(daemon), 0u) << "the kept socket did not take defer_accept";
+  EXPECT_TRUE(wait_until([&] { return tcp_handshake_held(port_); }, 5s))
+      << "the kept socket did not take defer_accept";
+  EXPECT_EQ(open_connections(daemon), 0u) << "accepted before the client wrote";
   send_all(silent.get(), "after reload\n");
   EXPECT_EQ(read_line(silent.get(), 5s) + "\n", kAck);
 }

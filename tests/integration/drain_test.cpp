@@ -114,6 +114,18 @@ INSTANTIATE_TEST_SUITE_P(Modes, DrainStorm, ::testing::Values("prefork", "fork")
 // reloads, over TCP and over a unix socket.
 class BenchAcrossReloads : public ::testing::TestWithParam<const char*> {};
 
+// The replies the daemon counted in all (0 without a status).
+uint64_t total_replies(const Daemon& daemon) {
+  std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+  return status ? status->total_replies : 0;
+}
+
+// Waits until the daemon has answered `n` more messages.
+bool wait_for_replies(const Daemon& daemon, uint64_t n) {
+  uint64_t target = total_replies(daemon) + n;
+  return wait_until([&] { return total_replies(daemon) >= target; }, 10s);
+}
+
 TEST_P(BenchAcrossReloads, KeepAliveSeesNoError) {
   uint16_t port = free_port();
   TempDir dir;
@@ -121,18 +133,23 @@ TEST_P(BenchAcrossReloads, KeepAliveSeesNoError) {
   TempDir out;
   std::vector<std::string> target = {"127.0.0.1", std::to_string(port), "--mode", "keep"};
   if (std::string(GetParam()) == "unix") target = {"--unix", dir.path() + "/s", "--mode", "unix"};
+  // A bound only: the run ends with an INT (the report comes then, as at
+  // its end) once the reloads are done.
   std::vector<std::string> argv = {ACKCTL_BINARY, "bench", "-c",    "16",
-                                   "--duration",  "4s",    "--json"};
+                                   "--duration",  "60s",   "--json"};
   argv.insert(argv.end(), target.begin(), target.end());
   Subprocess bench(argv, {}, out.file("bench.json"), out.file("bench.err"));
-  std::this_thread::sleep_for(300ms);  // the clients connect
+  ASSERT_TRUE(wait_for_replies(daemon, 200)) << "the clients did not start";
   for (int reload = 0; reload < 6; ++reload) {
     daemon.signal(SIGHUP);
     ASSERT_TRUE(daemon.wait_for_log("reloaded: generation " + std::to_string(reload + 2), 10s));
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(wait_for_replies(daemon, 200)) << "no progress after reload " << reload;
   }
+  ASSERT_TRUE(wait_until([&] { return total_replies(daemon) >= 2000; }, 20s));
+  bench.send_signal(SIGINT);
   auto status = bench.wait_for(20s);
   ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
   std::ifstream file(out.file("bench.json"));
   std::string json((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   EXPECT_EQ(json_number(json, "errors"), 0u) << json;

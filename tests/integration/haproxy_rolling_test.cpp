@@ -226,7 +226,7 @@ TEST(HaproxyRolling, KillOfOneInstanceCostsOnlyTheExchangesInFlight) {
   daemons[0]->wait_for(5s);
   daemons[0]->allow_errors();
   daemons[0].reset();
-  for (pid_t pid : killed) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : killed) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   ASSERT_TRUE(wait_until([&] { return haproxy.server_status("fleet", "s0") == "DOWN"; }, 5s))
       << haproxy.command("show stat");
   int64_t before = load.acks;

@@ -236,6 +236,7 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
   KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
   std::mt19937 random(17);
   for (int round = 0; round < 8; ++round) {
+    // The point: kills at random moments of the load, whatever it is doing.
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 200));
     std::vector<pid_t> pids = serving_processes(daemon->pid());
     if (!pids.empty()) kill(pids[random() % pids.size()], SIGKILL);
@@ -244,7 +245,7 @@ TEST_P(Replication, KillsOfWorkersAndMasterLoseNothingAcked) {
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();
-  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : pids) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   daemon = std::make_unique<Daemon>(config);
   EXPECT_TRUE(clients.wait_for_progress(200, 10s)) << "no exchange after the restart";
   clients.stop();
@@ -308,7 +309,7 @@ TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
   std::vector<pid_t> pids = kill_whole_daemon(daemon->pid());
   daemon->wait_for(5s);
   daemon.reset();
-  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : pids) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   daemon = std::make_unique<Daemon>(config);
   daemon->allow_errors();
   EXPECT_TRUE(clients.wait_for_progress(300, 10s));

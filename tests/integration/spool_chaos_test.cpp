@@ -55,6 +55,7 @@ TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
   KeepAliveClients clients([&] { return connect_tcp(port); }, options);
   std::mt19937 random(42);
   for (int round = 0; round < 12; ++round) {
+    // The point: kills at random moments of the load, whatever it is doing.
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 200));
     std::vector<pid_t> pids = serving_processes(daemon->pid());
     if (!pids.empty()) kill(pids[random() % pids.size()], SIGKILL);
@@ -65,7 +66,7 @@ TEST_P(SpoolChaos, NothingAckedIsEverLostToKills) {
   daemon->wait_for(5s);
   daemon->allow_errors();
   daemon.reset();
-  for (pid_t pid : pids) wait_until([&] { return !process_exists(pid); }, 5s);
+  for (pid_t pid : pids) wait_until([&] { return !alive(pid); }, 5s);  // a zombie holds nothing
   daemon = std::make_unique<Daemon>(config);  // same spool: recovery, then serving
   EXPECT_TRUE(clients.wait_for_progress(50, 20s)) << "no exchange after the restart";
   clients.stop();

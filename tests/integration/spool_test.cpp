@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -79,7 +80,7 @@ TEST_P(SpoolAckAfter, ForkModeConnectionsStoreThroughTheirDispatcherAndAckAtOnce
     }
     // 5 s when every ack waited for the sweep; a bound far from both.
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
-  }
+  }  // a graceful stop: all that was received is stored, acked or not yet
   std::vector<std::string> segments = list_segments(spool);
   EXPECT_EQ(segments.size(), 1u) << "one segment, the dispatcher's";
   for (const std::string& path : segments) {
@@ -89,6 +90,67 @@ TEST_P(SpoolAckAfter, ForkModeConnectionsStoreThroughTheirDispatcherAndAckAtOnce
   }
   std::multiset<std::string> stored = spooled_messages(spool);
   for (int i = 0; i < kExchanges; ++i) EXPECT_EQ(stored.count("f" + std::to_string(i)), 1u) << i;
+}
+
+// Regression: a stopping dispatcher exited as soon as it had reaped its
+// last connection processes, even when their last records were still
+// unread on their channels. With ack_after = "receive" the ack leaves
+// before the record is relayed: acked messages were lost at a graceful
+// stop (now and then in SpoolAckAfter.ForkMode.../receive). Here twenty
+// connection processes finish their messages one after the other, the
+// dispatcher already stopping; its spool writes are slowed (an LD_PRELOAD
+// shim) to widen the window in which a child relays its record and exits
+// while the dispatcher is busy between two waits.
+TEST(SpoolForkMode, GracefulStopStoresWhatTheLastConnectionsRelayed) {
+  constexpr int kRounds = 3;
+  constexpr int kClients = 20;
+  DaemonOptions options;
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  options.extra_env = {std::string("LD_PRELOAD=") + SLOW_WRITE_SHIM, "SLOW_WRITE_SUFFIX=.akspool",
+                       "SLOW_WRITE_MS=20",
+                       // The sanitizers' runtime must come first, unless told not to check.
+                       std::string("ASAN_OPTIONS=") +
+                           (asan != nullptr ? std::string(asan) + ":" : "") +
+                           "verify_asan_link_order=0"};
+  for (int round = 0; round < kRounds; ++round) {
+    uint16_t port = free_port();
+    TempDir dir;
+    std::string spool = dir.path() + "/spool";
+    std::string config = spool_config(port, spool, "receive", "", "fork");
+    // The stop waits for the twenty however slow a loaded machine makes them.
+    const std::string two_seconds = "shutdown_timeout = \"2s\"";
+    config.replace(config.find(two_seconds), two_seconds.size(), "shutdown_timeout = \"60s\"");
+    {
+      Daemon daemon(config, options);
+      std::vector<UniqueFd> clients;
+      for (int c = 0; c < kClients; ++c) {
+        clients.push_back(connect_tcp(port));
+        send_all(clients.back().get(), "r" + std::to_string(c));  // unfinished: it holds the stop
+      }
+      ASSERT_TRUE(wait_until(
+          [&] {
+            std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+            return status && status->open_connections() == kClients;
+          },
+          10s));
+      daemon.signal(SIGTERM);
+      // The dispatcher (and the master) closed the listening socket: stopping.
+      ASSERT_TRUE(wait_until([&] { return !tcp_port_listening(port); }, 5s));
+      for (UniqueFd& client : clients) {
+        send_all(client.get(), "\n");
+        ASSERT_EQ(read_line(client.get(), 5s), "I got your message");
+        // The point: paced faster than the dispatcher's slowed turns (20 ms),
+        // each child relays and exits while the dispatcher is in a turn.
+        std::this_thread::sleep_for(10ms);
+      }
+      ASSERT_TRUE(daemon.wait_for(10s));
+    }
+    std::multiset<std::string> stored = spooled_messages(spool);
+    for (int c = 0; c < kClients; ++c) {
+      EXPECT_EQ(stored.count("r" + std::to_string(c)), 1u)
+          << "round " << round << ": r" << c << " was acked, and is not in the spool";
+    }
+  }
 }
 
 // An ERR reply stores nothing, yet with acks that wait for the spool it

@@ -49,14 +49,14 @@ class Trickler {
       try {
         fd = connect_unix(socket_);
       } catch (const std::exception&) {
-        std::this_thread::sleep_for(50ms);
+        std::this_thread::sleep_for(50ms);  // a client's retry interval, the socket being away
         continue;
       }
       auto connected = Clock::now();
       while (!stop_ && Clock::now() < end &&
              send(fd.get(), "s", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) {
         ++bytes_;
-        std::this_thread::sleep_for(150ms);
+        std::this_thread::sleep_for(150ms);  // the point: a client this slow
       }
       if (stop_) return;
       auto held = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - connected);

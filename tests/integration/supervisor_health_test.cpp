@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <set>
@@ -74,8 +75,9 @@ TEST(SupervisorHealth, TtinAndTtouResizeThePool) {
   }
   std::vector<pid_t> last = live_children(daemon.pid());
   ASSERT_EQ(last.size(), 1u);
-  daemon.signal(SIGTTOU);  // never below one worker
-  std::this_thread::sleep_for(700ms);  // the point: a while in which no worker may go
+  // Never below one worker: the master has taken this TTOU (and would have
+  // logged "pool size now 0" and sent the last worker its TERM by now).
+  ASSERT_TRUE(daemon.signal_and_settle(SIGTTOU));
   EXPECT_EQ(live_children(daemon.pid()), last);
   EXPECT_EQ(lines_with(daemon.log(), "pool size now").size(), 5u) << daemon.log();
   EXPECT_EQ(tcp_exchange(port, "one left\n"), kAck);
@@ -210,6 +212,7 @@ TEST(SupervisorHealth, TermUnderKeepAliveLoadLosesNoAckedMessage) {
   constexpr int kClients = 4;
   std::atomic<bool> stop{false};
   std::vector<std::vector<std::string>> acked(kClients);
+  std::array<std::atomic<int>, kClients> ack_counts{};  // acked[c].size(), for this thread
   std::vector<std::string> problems(kClients);
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
@@ -227,6 +230,7 @@ TEST(SupervisorHealth, TermUnderKeepAliveLoadLosesNoAckedMessage) {
             break;
           }
           acked[c].push_back(id);
+          ++ack_counts[c];
         }
       } catch (const std::exception& e) {
         // A reset or EPIPE after the server closed the connection is fine;
@@ -234,7 +238,14 @@ TEST(SupervisorHealth, TermUnderKeepAliveLoadLosesNoAckedMessage) {
       }
     });
   }
-  std::this_thread::sleep_for(700ms);
+  // The TERM comes in the middle of the load: each client in its stride.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return std::all_of(ack_counts.begin(), ack_counts.end(),
+                           [](const std::atomic<int>& n) { return n >= 50; });
+      },
+      10s))
+      << "the clients did not get going";
   auto started = Clock::now();
   daemon.signal(SIGTERM);
   auto exit = daemon.wait_for(10s);

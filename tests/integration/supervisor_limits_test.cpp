@@ -117,15 +117,19 @@ TEST(SupervisorLimits, SlowlorisDoesNotDelayOthersAndIsTimedOut) {
 }
 
 // message_timeout bounds each message, not a connection: a client whose
-// every read ends one message and starts the next is never timed out.
+// every read ends one message and starts the next is never timed out. The
+// connection outlives the timeout (plus the sweep's 250 ms) by far; each
+// message takes 0.3 s, far enough from 2 s that a loaded machine's pauses
+// do not make one late (1 s was, once, under ctest -j6).
 TEST(SupervisorLimits, MessageTimeoutRestartsWithEachMessage) {
   uint16_t port = free_port();
-  Daemon daemon("[daemon]\nworkers = 1\nmessage_timeout = \"1s\"\nidle_timeout = \"30s\"\n" +
+  Daemon daemon("[daemon]\nworkers = 1\nmessage_timeout = \"2s\"\nidle_timeout = \"30s\"\n" +
                 tcp_listener("tcp", port));
+  auto opened = Clock::now();
   UniqueFd client = connect_tcp(port);
   send_all(client.get(), "m0");
-  for (int i = 1; i <= 8; ++i) {  // 2.4 s in all, each message complete within 0.3 s
-    std::this_thread::sleep_for(300ms);
+  for (int i = 1; Clock::now() - opened < 2s + 600ms; ++i) {
+    std::this_thread::sleep_for(300ms);  // the point: a client this slow, but not slower
     send_all(client.get(), "\nm" + std::to_string(i));
     ASSERT_EQ(read_line(client.get(), 5s) + "\n", kAck) << "message " << i - 1;
   }

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
@@ -71,7 +70,8 @@ std::string storm_config(uint16_t port, const std::string& ack) {
 }
 
 // 16 HUPs within 5 s while a client exchanges connection-per-message without
-// pause: not one connection may be refused, reset or left without its ack.
+// pause, each generation serving a few exchanges: not one connection may be
+// refused, reset or left without its ack.
 TEST(SupervisorReload, StormUnderLoadFailsNoConnection) {
   uint16_t port = free_port();
   const std::string first = "I got your message", second = "storm ack two";
@@ -81,7 +81,11 @@ TEST(SupervisorReload, StormUnderLoadFailsNoConnection) {
   ASSERT_TRUE(wait_until([&] { return load.done() > 0; }, 5s)) << "the load never got going";
   auto started = Clock::now();
   for (uint32_t i = 1; i <= 16; ++i) {
-    std::this_thread::sleep_until(started + (i - 1) * 300ms);
+    if (i > 1) {
+      int before = load.done();
+      ASSERT_TRUE(wait_until([&] { return load.done() >= before + 15; }, 5s))
+          << "the load stalled after reload " << i - 1;
+    }
     rewrite_config(daemon, storm_config(port, i % 2 == 1 ? second : first));
     daemon.signal(SIGHUP);
     // One HUP at a time: signals sent faster than the master reads coalesce.
@@ -201,7 +205,22 @@ TEST(SupervisorReload, ConnectionsOpenedBeforeReloadAreServedAfter) {
   std::vector<pid_t> old = daemon.workers(2);
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_for_log(reloaded(2)));
-  std::this_thread::sleep_for(300ms);
+  // The clients speak once the old generation has taken its TERM: each old
+  // worker says "draining" in the scoreboard, or is gone (one that held
+  // nothing).
+  std::optional<DaemonStatus> status;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        status = daemon_status(daemon.control_socket());
+        return status &&
+               std::none_of(status->workers.begin(), status->workers.end(),
+                            [&](const WorkerStatus& worker) {
+                              return std::find(old.begin(), old.end(), worker.pid) != old.end() &&
+                                     worker.state != "draining";
+                            });
+      },
+      5s))
+      << (status ? status->json : "no status");
   for (size_t i = 0; i < silent.size(); ++i) {
     send_all(silent[i].get(), "late " + std::to_string(i) + "\n");
     shutdown(silent[i].get(), SHUT_WR);

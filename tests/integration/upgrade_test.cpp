@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "tests/support/daemon.h"
+#include "tests/support/exchange.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
 #include "tests/support/proc_stat.h"
@@ -216,12 +217,68 @@ TEST(Upgrade, StopDuringAnUpgradeAbandonsIt) {
     }
   } reaper{new_master};
   ASSERT_TRUE(daemon.stop(10s));
-  // The script's sleep holds the passed sockets until it ends (1 s); a new
-  // master that came up would hold them for good.
-  std::this_thread::sleep_for(2500ms);  // the point: a while in which nothing may come up
-  EXPECT_FALSE(tcp_port_listening(port)) << "the new master came up after the stop";
+  // The stop killed the new master before it could exec ackd (the same pid
+  // would have gone on as the new master); the script's sleep holds the
+  // passed sockets until it ends (1 s), a new master would hold them for good.
+  EXPECT_TRUE(wait_until([&] { return !alive(new_master); }, 5s))
+      << "the new master still runs after the stop";
+  EXPECT_TRUE(wait_until([&] { return !tcp_port_listening(port); }, 5s))
+      << "the new master came up after the stop";
   struct stat st {};
   EXPECT_NE(stat((dir.path() + "/ackd.pid").c_str(), &st), 0) << "a pidfile was left behind";
+}
+
+// Regression: a new master killed as its upgrade was abandoned (here by a
+// stop with drain_before_stop; also at the upgrade's deadline) still held
+// the control socket it had opened when the old master opened its own
+// again: the old one found "a running daemon" there and ran on without a
+// control socket for good.
+TEST(Upgrade, AbandonedUpgradeGivesTheControlSocketBack) {
+  uint16_t port = free_port();
+  TempDir dir, bin;
+  std::string binary = bin.path() + "/ackd";
+  std::filesystem::copy_file(ACKD_BINARY, binary);
+  DaemonOptions options;
+  options.binary = binary;
+  Daemon daemon(
+      "[daemon]\nworkers = 1\ndrain_before_stop = \"30s\"\n"
+      "[[listener]]\nname = \"tcp\"\nprotocol = \"tcp\"\naddress = \"127.0.0.1:" +
+          std::to_string(port) + "\"\n",
+      options);
+  daemon.allow_errors();
+  // A new binary whose master comes up, control socket included, but whose
+  // workers die as they start: it is never ready.
+  std::filesystem::remove(binary);
+  std::ofstream(binary) << "#!/bin/sh\nACKD_TEST_WORKER_START=abort exec " << ACKD_HOOKED_BINARY
+                        << " \"$@\"\n";
+  chmod(binary.c_str(), 0755);
+  daemon.signal(SIGUSR2);
+  pid_t new_master = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+        if (status && status->master_pid != daemon.pid()) new_master = status->master_pid;
+        return new_master != 0;
+      },
+      10s))
+      << "the new master never answered on the control socket";
+  struct Reaper {  // a new master left running by a failure
+    pid_t pid;
+    ~Reaper() {
+      if (alive(pid)) kill(pid, SIGKILL);
+    }
+  } reaper{new_master};
+  daemon.signal(SIGTERM);  // drain_before_stop: the new master is killed, the old one serves on
+  ASSERT_TRUE(daemon.wait_for_log("binary upgrade failed: a stop came first"));
+  std::optional<DaemonStatus> status;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        status = daemon_status(daemon.control_socket());
+        return status && status->master_pid == daemon.pid();
+      },
+      5s))
+      << "the old master has no control socket: " << daemon.log();
+  EXPECT_FALSE(alive(new_master));
 }
 
 // systemd-socket-activate passes a listening socket by name, as systemd does;
@@ -241,8 +298,10 @@ TEST(SocketActivation, ListenerTakesThePassedSocketByName) {
   send_all(fd.get(), "activated\n");
   EXPECT_EQ(read_line(fd.get(), 10s) + "\n", kAck);
   UniqueFd silent = connect_tcp(port);
-  std::this_thread::sleep_for(300ms);
-  EXPECT_TRUE(tcp_handshake_held(port)) << "the passed socket did not take defer_accept";
+  // Held half-way by the kernel, not accepted (without defer_accept, the
+  // handshake completes within connect() on loopback).
+  EXPECT_TRUE(wait_until([&] { return tcp_handshake_held(port); }, 5s))
+      << "the passed socket did not take defer_accept";
   send_all(silent.get(), "spoke\n");
   EXPECT_EQ(read_line(silent.get(), 5s) + "\n", kAck);
   activator.send_signal(SIGTERM);

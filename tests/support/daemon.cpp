@@ -15,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/support/exchange.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -160,6 +162,12 @@ std::vector<pid_t> Daemon::workers(size_t count, std::chrono::milliseconds timeo
       },
       timeout);
   return pids;
+}
+
+bool Daemon::signal_and_settle(int signo, std::chrono::milliseconds timeout) {
+  signal(signo);
+  return wait_until([&] { return !signal_pending(pid(), signo); }, timeout) &&
+         wait_until([&] { return daemon_status(control_socket()).has_value(); }, timeout);
 }
 
 std::optional<int> Daemon::stop(std::chrono::milliseconds timeout) {

@@ -55,6 +55,12 @@ class Daemon {
                              std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
   void signal(int signo) { process_->send_signal(signo); }
+  // Sends `signo` to the master and waits until the loop turn that took it
+  // is over: the signal is delivered (no longer pending), then a status
+  // request is answered, which happens in a later turn. What the master
+  // does at once for that signal is done (and logged) by then; false if
+  // not within `timeout`. Needs the control socket.
+  bool signal_and_settle(int signo, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Sends TERM and waits; returns the raw wait status (nullopt: still running).
   std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   std::optional<int> wait_for(std::chrono::milliseconds timeout) {

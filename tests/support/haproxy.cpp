@@ -78,6 +78,20 @@ Haproxy::Haproxy(const std::string& sections, std::vector<uint16_t> ports)
                                log);
     }
   }
+  // The admin socket may come a moment after the ports: a command sent
+  // then found no socket file (a test failed at once, under ASan).
+  auto admin_answers = [&] {
+    try {
+      return static_cast<bool>(connect_unix(dir_->file("admin.sock")));
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (!wait_until(admin_answers, 10s)) {
+    std::string log = this->log();
+    stop();
+    throw std::runtime_error("haproxy's admin socket does not answer:\n" + log);
+  }
 }
 
 Haproxy::~Haproxy() { stop(); }

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -136,8 +137,11 @@ void NatsCluster::start(int i) {
   node.process =
       std::make_unique<Subprocess>(std::vector<std::string>{"nats-server", "-c", node.config},
                                    std::vector<std::string>{}, log, log);
-  if (!wait_listening(i, 10s))
-    throw std::runtime_error("nats-server " + node.name + " did not start");
+  if (!wait_listening(i, 10s)) {
+    std::ifstream file(log);
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    throw std::runtime_error("nats-server " + node.name + " did not start; its log:\n" + text);
+  }
 }
 
 void NatsCluster::kill(int i) {

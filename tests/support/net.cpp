@@ -1,10 +1,13 @@
 #include "tests/support/net.h"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -34,6 +37,33 @@ bool proc_net_has(const char* file, uint16_t port, int state) {
     if (state < 0 || std::stoi(st, nullptr, 16) == state) return true;
   }
   return false;
+}
+
+// The receive queue (bytes not yet read) of the IPv4 TCP socket bound to
+// `local` and connected to `remote`, as /proc/net/tcp shows it
+// ("... local_address rem_address st tx_queue:rx_queue ..."); nullopt if
+// there is no such socket.
+std::optional<uint64_t> tcp_receive_queue(const sockaddr_in& local, const sockaddr_in& remote) {
+  // Addresses read as the kernel prints them: the raw 32-bit value in hex.
+  auto same = [](const std::string& field, const sockaddr_in& address) {
+    size_t colon = field.find(':');
+    return colon != std::string::npos &&
+           std::stoul(field.substr(0, colon), nullptr, 16) == address.sin_addr.s_addr &&
+           std::stoul(field.substr(colon + 1), nullptr, 16) == ntohs(address.sin_port);
+  };
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local_field, remote_field, state, queues;
+    if (!(fields >> slot >> local_field >> remote_field >> state >> queues)) continue;
+    if (!same(local_field, local) || !same(remote_field, remote)) continue;
+    size_t colon = queues.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    return std::stoull(queues.substr(colon + 1), nullptr, 16);
+  }
+  return std::nullopt;
 }
 
 UniqueFd connect_to(const SocketAddress& address) {
@@ -79,6 +109,18 @@ bool tcp_handshake_held(uint16_t port) {
 
 bool udp_port_bound(uint16_t port) {
   return proc_net_has("/proc/net/udp", port, -1) || proc_net_has("/proc/net/udp6", port, -1);
+}
+
+bool tcp_peer_read_all(int fd) {
+  int unacknowledged = 0;
+  if (ioctl(fd, SIOCOUTQ, &unacknowledged) != 0 || unacknowledged != 0) return false;
+  sockaddr_in ours{}, theirs{};
+  socklen_t length = sizeof(ours);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ours), &length) != 0) return false;
+  length = sizeof(theirs);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&theirs), &length) != 0) return false;
+  if (ours.sin_family != AF_INET) return false;
+  return tcp_receive_queue(theirs, ours) == 0u;
 }
 
 UniqueFd connect_tcp(uint16_t port) {

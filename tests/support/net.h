@@ -22,6 +22,11 @@ bool tcp_handshake_held(uint16_t port);
 // True if some UDP socket is bound to `port` (any address, IPv4 or IPv6).
 bool udp_port_bound(uint16_t port);
 
+// True once the peer of the loopback TCP connection `fd` has read all we
+// sent: none of it is unacknowledged in our send queue, and none is left
+// unread in the peer's receive queue (read from /proc/net/tcp).
+bool tcp_peer_read_all(int fd);
+
 // A blocking, CLOEXEC TCP connection to 127.0.0.1:port.
 UniqueFd connect_tcp(uint16_t port);
 

@@ -1,15 +1,14 @@
 #include "tests/support/proc_stat.h"
 
-#include "tests/support/daemon.h"
-
 #include <sys/resource.h>
 
 #include <csignal>
-#include <thread>
-
 #include <fstream>
 #include <iterator>
 #include <sstream>
+
+#include "tests/support/daemon.h"
+#include "tests/support/wait.h"
 
 namespace ackd::test {
 namespace {
@@ -25,12 +24,18 @@ std::vector<std::string> stat_fields(pid_t pid) {
 }
 
 // SIGSTOP, then waits (up to 5 s) to see it stopped: kill() returns before
-// the signal takes effect on another CPU.
+// the signal takes effect on another CPU. A zombie counts as stopped (it
+// never runs again): a child that died as its stopped parent was stopped
+// stays one (its parent cannot reap it), and waiting on it cost 5 s each,
+// 20 s in all at times, in the chaos tests.
 void stop_and_wait(pid_t pid) {
   if (kill(pid, SIGSTOP) != 0) return;
-  for (int i = 0; i < 500 && process_state(pid) != 'T' && process_state(pid) != '?'; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  wait_until(
+      [&] {
+        char state = process_state(pid);
+        return state == 'T' || state == 'Z' || state == 'X' || state == '?';
+      },
+      std::chrono::seconds(5));
 }
 
 }  // namespace
@@ -77,6 +82,17 @@ std::vector<pid_t> kill_whole_daemon(pid_t master) {
 bool alive(pid_t pid) {
   std::vector<std::string> fields = stat_fields(pid);
   return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+}
+
+bool signal_pending(pid_t pid, int signo) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/status");
+  uint64_t bit = uint64_t{1} << (signo - 1);
+  for (std::string line; std::getline(file, line);) {
+    // SigPnd: sent to the thread; ShdPnd: sent to the process (kill()).
+    if (line.rfind("SigPnd:", 0) != 0 && line.rfind("ShdPnd:", 0) != 0) continue;
+    if (std::stoull(line.substr(7), nullptr, 16) & bit) return true;
+  }
+  return false;
 }
 
 std::optional<int64_t> cpu_ticks(pid_t pid) {

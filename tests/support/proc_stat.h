@@ -35,6 +35,11 @@ std::vector<pid_t> stop_whole_daemon(pid_t master);
 // answers a client after the cut).
 void kill_stopped_daemon(pid_t master, const std::vector<pid_t>& pids);
 
+// True while `signo` is pending for `pid` (sent, not yet delivered: the
+// process has not run since, or blocks it). A signal the process ignores
+// is never pending; one it handles is delivered when it next runs.
+bool signal_pending(pid_t pid, int signo);
+
 // utime + stime of `pid` in clock ticks (sysconf(_SC_CLK_TCK) per second).
 std::optional<int64_t> cpu_ticks(pid_t pid);
 

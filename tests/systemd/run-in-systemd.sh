@@ -574,7 +574,7 @@ check_reload_keeps_mainpid() {
   local before after out why
   before=$(main_pid)
   out=$(box systemctl reload ackd.service 2>&1) || { fail "$1" "systemctl reload: $out"; show_failure_context; return; }
-  sleep 0.5
+  sleep 0.5  # the point: a moment in which MainPID may not change, the reload done
   after=$(main_pid)
   [[ $before == "$after" && $after != 0 ]] || { fail "$1" "MainPID $before became $after"; return; }
   [[ $(box systemctl is-active ackd.service) == active ]] || { fail "$1" "not active after reload"; return; }
