@@ -502,6 +502,22 @@ bool BenchWorker::handshake(Client& client) {
   return false;
 }
 
+namespace {
+
+// An SSL_write or SSL_read that did not go through, as send(2) and recv(2)
+// say it: -1 with errno EAGAIN (wait), or the socket's error, or ECONNRESET.
+ssize_t ssl_failed(int ssl_error) {
+  if (ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+  } else if (ssl_error != SSL_ERROR_SYSCALL || errno == 0) {
+    errno = ECONNRESET;
+  }
+  ERR_clear_error();
+  return -1;
+}
+
+}  // namespace
+
 // send(2) or SSL_write: bytes sent, or -1 with errno (EAGAIN: wait).
 ssize_t BenchWorker::client_send(Client& client, std::string_view bytes) {
   if (client.ssl == nullptr)
@@ -510,14 +526,7 @@ ssize_t BenchWorker::client_send(Client& client, std::string_view bytes) {
   int n = SSL_write(client.ssl.get(), bytes.data(),
                     static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
   if (n > 0) return n;
-  int error = SSL_get_error(client.ssl.get(), n);
-  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-    errno = EAGAIN;
-  } else if (error != SSL_ERROR_SYSCALL || errno == 0) {
-    errno = ECONNRESET;
-  }
-  ERR_clear_error();
-  return -1;
+  return ssl_failed(SSL_get_error(client.ssl.get(), n));
 }
 
 // recv(2) or SSL_read into buffer_: bytes, 0 at the server's end, or -1.
@@ -529,13 +538,7 @@ ssize_t BenchWorker::client_recv(Client& client) {
   if (n > 0) return n;
   int error = SSL_get_error(client.ssl.get(), n);
   if (error == SSL_ERROR_ZERO_RETURN) return 0;
-  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-    errno = EAGAIN;
-  } else if (error != SSL_ERROR_SYSCALL || errno == 0) {
-    errno = ECONNRESET;
-  }
-  ERR_clear_error();
-  return -1;
+  return ssl_failed(error);
 }
 
 }  // namespace ackd::client
