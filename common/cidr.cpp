@@ -1,6 +1,7 @@
 #include "common/cidr.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -14,46 +15,37 @@ namespace {
 
 constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-// An inet address seen both ways: its IPv4 bytes (native, or mapped into
-// IPv6), and its 16 IPv6 bytes (an IPv4 address as ::ffff:a.b.c.d).
-struct Views {
-  std::optional<std::array<uint8_t, 4>> v4;
-  std::array<uint8_t, 16> v6{};
-};
+// 8 bytes in network order as a number.
+uint64_t load64(const uint8_t* bytes) {
+  uint64_t value = 0;
+  std::memcpy(&value, bytes, sizeof(value));
+  return be64toh(value);
+}
 
-std::optional<Views> views_of(const SocketAddress& address) {
-  Views views;
+// The first `bits` of 64 set.
+uint64_t high_bits(unsigned bits) {
+  if (bits == 0) return 0;
+  return bits >= 64 ? ~uint64_t{0} : ~uint64_t{0} << (64 - bits);
+}
+
+}  // namespace
+
+std::optional<Ipv6Bits> Ipv6Bits::of(const SocketAddress& address) {
+  uint8_t bytes[16];
   if (address.family() == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    std::array<uint8_t, 4> v4{};
-    std::memcpy(v4.data(), &in->sin_addr, 4);
-    views.v4 = v4;
-    std::memcpy(views.v6.data(), kMappedPrefix, 12);
-    std::memcpy(views.v6.data() + 12, v4.data(), 4);
-    return views;
-  }
-  if (address.family() == AF_INET6) {
+    std::memcpy(bytes, kMappedPrefix, 12);
+    std::memcpy(bytes + 12, &in->sin_addr, 4);
+  } else if (address.family() == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
-    std::memcpy(views.v6.data(), &in6->sin6_addr, 16);
-    if (std::memcmp(views.v6.data(), kMappedPrefix, 12) == 0) {
-      std::array<uint8_t, 4> v4{};
-      std::memcpy(v4.data(), views.v6.data() + 12, 4);
-      views.v4 = v4;
-    }
-    return views;
+    std::memcpy(bytes, &in6->sin6_addr, 16);
+  } else {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return Ipv6Bits{load64(bytes), load64(bytes + 8)};
 }
 
-// The first `bits` bits of a and b are equal.
-bool prefix_equal(const uint8_t* a, const uint8_t* b, unsigned bits) {
-  unsigned whole = bits / 8;
-  if (std::memcmp(a, b, whole) != 0) return false;
-  unsigned rest = bits % 8;
-  if (rest == 0) return true;
-  auto mask = static_cast<uint8_t>(0xff << (8 - rest));
-  return (a[whole] & mask) == (b[whole] & mask);
-}
+namespace {
 
 unsigned parse_prefix(std::string_view digits, unsigned max, std::string_view text) {
   unsigned prefix = 0;
@@ -76,18 +68,27 @@ Cidr masked(Cidr cidr) {
   return cidr;
 }
 
-bool matches(const Cidr& cidr, const Views& views) {
-  if (cidr.family == AF_INET) {
-    return views.v4 && prefix_equal(views.v4->data(), cidr.bytes.data(), cidr.prefix);
-  }
-  return prefix_equal(views.v6.data(), cidr.bytes.data(), cidr.prefix);
-}
-
 }  // namespace
 
+// An IPv4 range is the IPv6 range of its mapped addresses.
+CidrList::Range CidrList::range_of(const Cidr& cidr) {
+  uint8_t bytes[16];
+  unsigned bits = cidr.prefix;
+  if (cidr.family == AF_INET) {
+    std::memcpy(bytes, kMappedPrefix, 12);
+    std::memcpy(bytes + 12, cidr.bytes.data(), 4);
+    bits += 96;
+  } else {
+    std::memcpy(bytes, cidr.bytes.data(), 16);
+  }
+  Range range;
+  range.mask = {high_bits(bits), high_bits(bits > 64 ? bits - 64 : 0)};
+  range.network = {load64(bytes) & range.mask.high, load64(bytes + 8) & range.mask.low};
+  return range;
+}
+
 bool Cidr::contains(const SocketAddress& address) const {
-  std::optional<Views> views = views_of(address);
-  return views && matches(*this, *views);
+  return CidrList({*this}).contains(address);
 }
 
 std::string Cidr::to_string() const {
@@ -120,13 +121,21 @@ Cidr parse_cidr(std::string_view text) {
   return cidr;
 }
 
-// The address's views are made once for all the entries.
+CidrList::CidrList(std::vector<Cidr> entries) : entries_(std::move(entries)) {
+  ranges_.reserve(entries_.size());
+  for (const Cidr& cidr : entries_) ranges_.push_back(range_of(cidr));
+}
+
+// Per connection on a listener with trusted_proxies or allow/deny: two
+// masked compares per entry, the address seen once as IPv6.
 bool CidrList::contains(const SocketAddress& address) const {
-  if (entries_.empty()) return false;
-  std::optional<Views> views = views_of(address);
-  if (!views) return false;
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [&](const Cidr& cidr) { return matches(cidr, *views); });
+  if (ranges_.empty()) return false;
+  std::optional<Ipv6Bits> bits = Ipv6Bits::of(address);
+  if (!bits) return false;
+  return std::any_of(ranges_.begin(), ranges_.end(), [&](const Range& range) {
+    return (bits->high & range.mask.high) == range.network.high &&
+           (bits->low & range.mask.low) == range.network.low;
+  });
 }
 
 std::string CidrList::to_string() const {

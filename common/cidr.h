@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,10 +32,19 @@ struct Cidr {
 // including bits set past the prefix ("10.1.0.0/8": did you mean 10.0.0.0/8?).
 Cidr parse_cidr(std::string_view text);
 
+// An inet address as the 128 bits of IPv6 (IPv4 as ::ffff:a.b.c.d).
+struct Ipv6Bits {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  // nullopt for an address that is not inet (unix).
+  static std::optional<Ipv6Bits> of(const SocketAddress& address);
+  bool operator==(const Ipv6Bits&) const = default;
+};
+
 class CidrList {
  public:
   CidrList() = default;
-  explicit CidrList(std::vector<Cidr> entries) : entries_(std::move(entries)) {}
+  explicit CidrList(std::vector<Cidr> entries);
 
   // True if any entry contains the address (never for a unix address).
   bool contains(const SocketAddress& address) const;
@@ -42,10 +52,18 @@ class CidrList {
   bool empty() const { return entries_.empty(); }
   // "127.0.0.0/8, ::1/128", for logs and messages.
   std::string to_string() const;
-  bool operator==(const CidrList&) const = default;
+  bool operator==(const CidrList& other) const { return entries_ == other.entries_; }
 
  private:
+  // An entry as masked bits: what contains() compares.
+  struct Range {
+    Ipv6Bits mask;
+    Ipv6Bits network;
+  };
+  static Range range_of(const Cidr& cidr);
+
   std::vector<Cidr> entries_;
+  std::vector<Range> ranges_;  // one per entry
 };
 
 // 127.0.0.0/8 and ::1/128: the default of trusted_proxies.

@@ -2,7 +2,8 @@
 // with the system calls ackd used before there were layers: recv, send
 // with MSG_MORE so that the FIN rides in the last reply's segment,
 // shutdown(SHUT_WR), and on a unix socket shutdown(SHUT_RD) to refuse
-// input while draining. PlainTransport makes one per accepted connection.
+// input while draining. PlainTransport makes one per accepted connection;
+// ProxiedPlainStream (proxy_stream.h) is one that reads a PROXY header first.
 #pragma once
 
 #include <string>
@@ -15,7 +16,7 @@
 
 namespace ackd {
 
-class PlainStream final : public ByteStream {
+class PlainStream : public ByteStream {
  public:
   // listener_path: named as the peer of an unnamed unix client (outlives this).
   PlainStream(UniqueFd fd, const SocketAddress& peer, const std::string& listener_path);
@@ -32,6 +33,8 @@ class PlainStream final : public ByteStream {
   const SocketAddress* source() const override { return &peer_; }
   IoResult peek(std::span<char> buffer) override;
   UniqueFd release() override { return std::move(fd_); }
+  // The socket's peer (source() says whom the limits apply to).
+  const SocketAddress& address() const { return peer_; }
 
   // One stream is made and freed per connection, so per message when each
   // connection carries one: freed streams are kept for the next ones.

@@ -1,6 +1,7 @@
 #include "daemon/transport/proxy_header.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -13,14 +14,19 @@ namespace {
 // `received` is a beginning of `expected`, or holds all of it.
 bool starts_like(std::string_view received, std::string_view expected) {
   size_t n = std::min(received.size(), expected.size());
-  return received.substr(0, n) == expected.substr(0, n);
+  return std::memcmp(received.data(), expected.data(), n) == 0;
 }
 
-ProxyParseResult error(std::string why) {
-  ProxyParseResult result;
-  result.status = ProxyParseStatus::kError;
-  result.error = std::move(why);
-  return result;
+// The usual case, per connection: a whole v2 signature, compared in two
+// loads rather than a call.
+bool begins_with_v2_signature(std::string_view received) {
+  static_assert(kProxyV2Signature.size() == 12);
+  return received.size() >= 12 && std::memcmp(received.data(), kProxyV2Signature.data(), 12) == 0;
+}
+
+ProxyParseStatus fail(std::string& error, std::string why) {
+  error = std::move(why);
+  return ProxyParseStatus::kError;
 }
 
 bool accepts(ProxyProtocol accepted, int version) {
@@ -53,25 +59,35 @@ ProxyProtocol parse_proxy_protocol(std::string_view text) {
                               "\" (expected off, v1, v2 or any)");
 }
 
-ProxyParseResult parse_proxy_header(std::string_view received, ProxyProtocol accepted) {
-  if (accepted == ProxyProtocol::kOff) return error("the listener expects no PROXY header");
-  if (received.empty()) return {};
+ProxyParseStatus parse_proxy_header(std::string_view received, ProxyProtocol accepted,
+                                    ProxyHeader& header, std::string& error) {
+  if (accepted == ProxyProtocol::kOff) return fail(error, "the listener expects no PROXY header");
+  if (received.empty()) return ProxyParseStatus::kNeedMore;
   // The first byte tells the versions apart: CR (v2) or 'P' (v1).
   int version = 0;
-  if (starts_like(received, kProxyV2Signature)) {
+  if (begins_with_v2_signature(received) || starts_like(received, kProxyV2Signature)) {
     version = 2;
   } else if (starts_like(received, kProxyV1Prefix)) {
     version = 1;
   } else {
-    return error(std::string("no PROXY header (the connection must begin with one: ") +
-                 (accepted == ProxyProtocol::kAny ? "v1 or v2" : std::string(to_string(accepted))) +
-                 ")");
+    return fail(error, std::string("no PROXY header (the connection must begin with one: ") +
+                           (accepted == ProxyProtocol::kAny ? "v1 or v2"
+                                                            : std::string(to_string(accepted))) +
+                           ")");
   }
   if (!accepts(accepted, version)) {
-    return error("begins like a PROXY v" + std::to_string(version) +
-                 " header, but the listener takes " + std::string(to_string(accepted)) + " only");
+    return fail(error, "begins like a PROXY v" + std::to_string(version) +
+                           " header, but the listener takes " + std::string(to_string(accepted)) +
+                           " only");
   }
-  return version == 1 ? parse_proxy_v1(received) : parse_proxy_v2(received);
+  return version == 1 ? parse_proxy_v1(received, header, error)
+                      : parse_proxy_v2(received, header, error);
+}
+
+ProxyParseResult parse_proxy_header(std::string_view received, ProxyProtocol accepted) {
+  ProxyParseResult result;
+  result.status = parse_proxy_header(received, accepted, result.header, result.error);
+  return result;
 }
 
 }  // namespace ackd

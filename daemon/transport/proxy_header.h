@@ -42,8 +42,10 @@ struct ProxyHeader {
   bool proxied = false;
   SocketAddress source;       // the client
   SocketAddress destination;  // the address the client connected to
-  std::string unique_id;      // v2 PP2_TYPE_UNIQUE_ID, raw bytes; empty if none
-  size_t length = 0;          // bytes of the header: the stream's data follows
+  // v2 PP2_TYPE_UNIQUE_ID, raw bytes, in the bytes parsed (copy it before
+  // they go); empty if none.
+  std::string_view unique_id;
+  size_t length = 0;  // bytes of the header: the stream's data follows
 };
 
 enum class ProxyParseStatus {
@@ -52,15 +54,20 @@ enum class ProxyParseStatus {
   kError,     // never a valid header: see `error`
 };
 
+// Parses the header at the start of `received` (everything read from the
+// connection so far; bytes past the header are left alone) into `header`,
+// the caller's own (a stream's: per connection, nothing is copied); on
+// kError, `error` says why, in a few words of printable ASCII. With kOff
+// every input is an error: nothing is ever sniffed.
+ProxyParseStatus parse_proxy_header(std::string_view received, ProxyProtocol accepted,
+                                    ProxyHeader& header, std::string& error);
+
+// The same as one value, for tests and the fuzzer.
 struct ProxyParseResult {
   ProxyParseStatus status = ProxyParseStatus::kNeedMore;
   ProxyHeader header;  // kDone
-  std::string error;   // kError: why, in a few words of printable ASCII
+  std::string error;   // kError
 };
-
-// Parses the header at the start of `received` (everything read from the
-// connection so far; bytes past the header are left alone). With kOff every
-// input is an error: nothing is ever sniffed.
 ProxyParseResult parse_proxy_header(std::string_view received, ProxyProtocol accepted);
 
 }  // namespace ackd

@@ -1,11 +1,13 @@
-// ProxyStream: a ByteStream that takes the PROXY protocol header (HAProxy's
+// The streams that take the PROXY protocol header (HAProxy's
 // doc/proxy-protocol.txt) off the front of a connection before any byte
 // reaches the framing, on a listener with proxy_protocol "v1", "v2" or
-// "any". It believes the header only from a trusted proxy (trusted_proxies;
-// any client of a unix listener); anyone else, and any header that is
-// malformed, partial or too long, is refused with one ERR line (kRefused).
-// Once open, peer() names the client the header gives and the proxy it came
-// through: "203.0.113.9:5000 via 127.0.0.1:41000". The header is on the
+// "any"; what they do with it is ProxyHeaderReader's (a trusted proxy
+// only, one ERR line for anything else, the client named with the proxy
+// it came through: "203.0.113.9:5000 via 127.0.0.1:41000"). ProxyStream
+// goes over any stream and hands the socket on to a next layer; the usual
+// listener, plain bytes after the header, has ProxiedPlainStream, a
+// PlainStream that reads the header itself (no layer to forward through,
+// per connection). The header is on the
 // plain socket; on a TLS listener the TLS stream takes the socket over
 // after it (the header read exactly, nothing past it), and peer() adds the
 // TLS name: "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=sensor-1". In fork
@@ -21,7 +23,8 @@
 #include "daemon/config/config.h"
 #include "daemon/log/shared_log_throttle.h"
 #include "daemon/transport/byte_stream.h"
-#include "daemon/transport/proxy_header.h"
+#include "daemon/transport/plain_stream.h"
+#include "daemon/transport/proxy_header_reader.h"
 #include "daemon/transport/stream_transport.h"
 
 namespace ackd {
@@ -35,7 +38,8 @@ class ProxyStream final : public ByteStream {
   // `refusals` (the throttle of the refusals' warnings) and `next` outlive this.
   ProxyStream(std::unique_ptr<ByteStream> socket, const SocketAddress& real_peer,
               const ListenerConfig& config, SharedLogThrottle& refusals,
-              const StreamTransport* next = nullptr);
+              const StreamTransport* next = nullptr)
+      : inner_(std::move(socket)), real_peer_(real_peer), header_(config, refusals), next_(next) {}
 
   int fd() const override { return inner_->fd(); }
   IoResult read(std::span<char> buffer) override;
@@ -55,30 +59,26 @@ class ProxyStream final : public ByteStream {
   std::string_view peer() override;
 
   // Until the header, and the next layer's opening (a handshake), are done.
-  bool opening() const override { return state_ == State::kHeader || inner_->opening(); }
+  bool opening() const override { return header_.reading() || inner_->opening(); }
   std::string_view refusal() const override {
-    return state_ == State::kRefused ? std::string_view(refusal_) : inner_->refusal();
+    return header_.refusal().empty() ? inner_->refusal() : header_.refusal();
   }
   std::string_view refuse_late() override;
   // The client the trusted proxy reports (the per-source limits apply to
   // it), or the stream's own source for a LOCAL or UNKNOWN header.
-  const SocketAddress* source() const override { return source_ ? &*source_ : inner_->source(); }
-
-  // Made and freed per connection, as the plain stream under it: freed
-  // streams are kept for the next ones (see PlainStream).
-  static void* operator new(size_t size);
-  static void operator delete(void* memory) noexcept;
+  const SocketAddress* source() const override {
+    const SocketAddress* client = header_.client();
+    return client != nullptr ? client : inner_->source();
+  }
 
  private:
-  enum class State { kHeader, kOpen, kRefused };
-
   IoResult read_header(std::span<char> buffer);
   IoResult read_header_exactly(std::span<char> buffer);
   IoResult inner_read(std::span<char> buffer);
-  ProxyParseResult parse(std::string_view& got);
-  bool admit(const ProxyHeader& header);
-  // kProxyHeader: the header is malformed, partial or late.
-  IoResult refuse(std::string_view why, Refusal kind = Refusal::kProxyHeader);
+  IoResult refused() {
+    refused_as_ = header_.refused_as();
+    return {IoResult::kRefused};
+  }
   // The events to wait on are the inner stream's (TLS may swap them).
   void follow_waits() {
     read_waits_on_ = inner_->interest(true, false);
@@ -89,20 +89,44 @@ class ProxyStream final : public ByteStream {
   // stream, if there is one, on the same socket.
   std::unique_ptr<ByteStream> inner_;
   const SocketAddress real_peer_;
-  const ListenerConfig& config_;
-  SharedLogThrottle& refusals_;
+  ProxyHeaderReader header_;
   const StreamTransport* next_;
-  State state_ = State::kHeader;
-  // The bytes of a header that came in pieces, so far (empty while the
-  // first read may hold it whole: it is then parsed where it was read).
-  std::string received_;
-  // From the header: the client (none for LOCAL, UNKNOWN: the real peer
-  // stands; formatted by peer() only, when the log or the spool asks), and
-  // the proxy's unique id for the connection.
-  std::optional<SocketAddress> source_;
-  std::string unique_id_;
-  std::string peer_text_;
-  std::string refusal_;
+};
+
+// The usual case made lean, as it runs per connection: plain bytes after
+// the header, on the accepted socket itself (a PlainStream that takes the
+// header off its first reads; every other call is the PlainStream's own).
+class ProxiedPlainStream final : public PlainStream {
+ public:
+  ProxiedPlainStream(UniqueFd fd, const SocketAddress& peer, const ListenerConfig& config,
+                     SharedLogThrottle& refusals)
+      : PlainStream(std::move(fd), peer, config.path), header_(config, refusals) {}
+
+  IoResult read(std::span<char> buffer) override;
+  std::string_view peer() override;
+  bool opening() const override { return header_.reading(); }
+  std::string_view refusal() const override { return header_.refusal(); }
+  std::string_view refuse_late() override {
+    refused_as_ = Refusal::kProxyHeader;
+    return header_.refuse_late(address());
+  }
+  const SocketAddress* source() const override {
+    const SocketAddress* client = header_.client();
+    return client != nullptr ? client : &address();
+  }
+
+  // Made and freed per connection: freed streams are kept for the next ones.
+  static void* operator new(size_t size);
+  static void operator delete(void* memory) noexcept;
+
+ private:
+  IoResult read_header(std::span<char> buffer);
+  IoResult refused() {
+    refused_as_ = header_.refused_as();
+    return {IoResult::kRefused};
+  }
+
+  ProxyHeaderReader header_;
 };
 
 class ProxyTransport final : public StreamTransport {
@@ -123,6 +147,19 @@ class ProxyTransport final : public StreamTransport {
   const ListenerConfig& config_;
   // Made in the worker, before it forks connection processes (fork mode).
   mutable SharedLogThrottle refusals_;
+};
+
+// The transport of a listener with a PROXY header and plain bytes after it.
+class ProxiedPlainTransport final : public StreamTransport {
+ public:
+  explicit ProxiedPlainTransport(const ListenerConfig& config) : config_(config) {}
+  std::unique_ptr<ByteStream> open(UniqueFd fd, const SocketAddress& peer) const override {
+    return std::make_unique<ProxiedPlainStream>(std::move(fd), peer, config_, refusals_);
+  }
+
+ private:
+  const ListenerConfig& config_;
+  mutable SharedLogThrottle refusals_;  // made in the worker, before it forks (fork mode)
 };
 
 }  // namespace ackd

@@ -12,11 +12,9 @@
 namespace ackd {
 namespace {
 
-ProxyParseResult fail(std::string why) {
-  ProxyParseResult result;
-  result.status = ProxyParseStatus::kError;
-  result.error = "PROXY v1: " + std::move(why);
-  return result;
+ProxyParseStatus fail(std::string& error, std::string why) {
+  error = "PROXY v1: " + std::move(why);
+  return ProxyParseStatus::kError;
 }
 
 // A token for a message: printable already (checked), but kept short.
@@ -70,64 +68,60 @@ std::optional<SocketAddress> parse_address(int family, std::string_view host, ui
 }
 
 // "TCP4 src dst sport dport" (or TCP6), after "PROXY ".
-ProxyParseResult parse_inet(std::string_view rest, size_t length) {
+ProxyParseStatus parse_inet(std::string_view rest, ProxyHeader& header, std::string& error) {
   std::optional<std::vector<std::string_view>> tokens = split(rest);
-  if (!tokens) return fail("fields must be separated by exactly one space");
-  if (tokens->size() != 5) return fail("expected \"PROXY TCP4|TCP6 src dst sport dport\"");
+  if (!tokens) return fail(error, "fields must be separated by exactly one space");
+  if (tokens->size() != 5) return fail(error, "expected \"PROXY TCP4|TCP6 src dst sport dport\"");
   const std::vector<std::string_view>& t = *tokens;
   int family = t[0] == "TCP4" ? AF_INET : AF_INET6;
   std::optional<uint16_t> source_port = parse_port(t[3]);
   std::optional<uint16_t> destination_port = parse_port(t[4]);
-  if (!source_port) return fail("bad source port " + quoted(t[3]));
-  if (!destination_port) return fail("bad destination port " + quoted(t[4]));
+  if (!source_port) return fail(error, "bad source port " + quoted(t[3]));
+  if (!destination_port) return fail(error, "bad destination port " + quoted(t[4]));
   std::optional<SocketAddress> source = parse_address(family, t[1], *source_port);
   std::optional<SocketAddress> destination = parse_address(family, t[2], *destination_port);
   const char* kind = family == AF_INET ? " (expected an IPv4 address)" : " (expected IPv6)";
-  if (!source) return fail("bad source address " + quoted(t[1]) + kind);
-  if (!destination) return fail("bad destination address " + quoted(t[2]) + kind);
-  ProxyParseResult result;
-  result.status = ProxyParseStatus::kDone;
-  result.header.version = 1;
-  result.header.proxied = true;
-  result.header.source = *source;
-  result.header.destination = *destination;
-  result.header.length = length;
-  return result;
+  if (!source) return fail(error, "bad source address " + quoted(t[1]) + kind);
+  if (!destination) return fail(error, "bad destination address " + quoted(t[2]) + kind);
+  header.proxied = true;
+  header.source = *source;
+  header.destination = *destination;
+  return ProxyParseStatus::kDone;
 }
 
 // The line without its CRLF; `length` counts the CRLF. It begins with
 // "PROXY " (parse_proxy_header checked the first 6 bytes, CR included).
-ProxyParseResult parse_line(std::string_view line, size_t length) {
+ProxyParseStatus parse_line(std::string_view line, size_t length, ProxyHeader& header,
+                            std::string& error) {
   std::string_view rest = line.substr(kProxyV1Prefix.size());
   std::string_view protocol = rest.substr(0, rest.find(' '));
-  if (protocol == "UNKNOWN") {  // the rest of the line is to be ignored
-    ProxyParseResult result;
-    result.status = ProxyParseStatus::kDone;
-    result.header.version = 1;
-    result.header.length = length;
-    return result;
-  }
-  if (protocol == "TCP4" || protocol == "TCP6") return parse_inet(rest, length);
-  return fail("unknown protocol " + quoted(protocol) + " (expected TCP4, TCP6 or UNKNOWN)");
+  header.version = 1;
+  header.proxied = false;
+  header.unique_id = {};
+  header.length = length;
+  if (protocol == "UNKNOWN") return ProxyParseStatus::kDone;  // the rest is to be ignored
+  if (protocol == "TCP4" || protocol == "TCP6") return parse_inet(rest, header, error);
+  return fail(error, "unknown protocol " + quoted(protocol) + " (expected TCP4, TCP6 or UNKNOWN)");
 }
 
 }  // namespace
 
-ProxyParseResult parse_proxy_v1(std::string_view received) {
+ProxyParseStatus parse_proxy_v1(std::string_view received, ProxyHeader& header,
+                                std::string& error) {
   size_t scan = std::min(received.size(), kProxyV1MaxLine);
   for (size_t i = 0; i < scan; ++i) {
     auto c = static_cast<unsigned char>(received[i]);
     if (c == '\r') {
       if (i + 2 > kProxyV1MaxLine) break;  // its LF would be byte 108
-      if (i + 1 == received.size()) return {};
-      if (received[i + 1] != '\n') return fail("a CR not followed by LF");
-      return parse_line(received.substr(0, i), i + 2);
+      if (i + 1 == received.size()) return ProxyParseStatus::kNeedMore;
+      if (received[i + 1] != '\n') return fail(error, "a CR not followed by LF");
+      return parse_line(received.substr(0, i), i + 2, header, error);
     }
-    if (c == '\n') return fail("a LF without its CR");
-    if (c < 0x20 || c > 0x7e) return fail("a byte that is not printable US-ASCII");
+    if (c == '\n') return fail(error, "a LF without its CR");
+    if (c < 0x20 || c > 0x7e) return fail(error, "a byte that is not printable US-ASCII");
   }
-  if (received.size() >= kProxyV1MaxLine) return fail("no CRLF within 107 bytes");
-  return {};
+  if (received.size() >= kProxyV1MaxLine) return fail(error, "no CRLF within 107 bytes");
+  return ProxyParseStatus::kNeedMore;
 }
 
 }  // namespace ackd

@@ -3,6 +3,7 @@
 // parser: called once the bytes received begin like "PROXY ".
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "daemon/transport/proxy_header.h"
@@ -12,6 +13,6 @@ namespace ackd {
 inline constexpr std::string_view kProxyV1Prefix = "PROXY ";
 
 // `received` begins with (a prefix of) kProxyV1Prefix.
-ProxyParseResult parse_proxy_v1(std::string_view received);
+ProxyParseStatus parse_proxy_v1(std::string_view received, ProxyHeader& header, std::string& error);
 
 }  // namespace ackd

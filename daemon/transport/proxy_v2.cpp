@@ -35,11 +35,9 @@ constexpr size_t address_block_size(unsigned family) {
   }
 }
 
-ProxyParseResult fail(std::string why) {
-  ProxyParseResult result;
-  result.status = ProxyParseStatus::kError;
-  result.error = "PROXY v2: " + std::move(why);
-  return result;
+ProxyParseStatus fail(std::string& error, std::string why) {
+  error = "PROXY v2: " + std::move(why);
+  return ProxyParseStatus::kError;
 }
 
 std::string hex(unsigned value) {
@@ -98,16 +96,19 @@ bool checksum_matches(std::string_view header, size_t crc32c_at) {
   return crc == be32(header, crc32c_at);
 }
 
-// Into `address`, zeroed (a ProxyHeader's): no copy of a sockaddr_storage.
+// Into `address`: its sockaddr_in or sockaddr_in6 whole, the rest of the
+// storage as it was (length says where the address ends).
 void inet_address(std::string_view block, unsigned family, bool source, SocketAddress& address) {
   if (family == kInet) {
     auto* in = reinterpret_cast<sockaddr_in*>(&address.storage);
+    *in = sockaddr_in{};
     in->sin_family = AF_INET;
     std::memcpy(&in->sin_addr, block.data() + (source ? 0 : 4), 4);
     std::memcpy(&in->sin_port, block.data() + (source ? 8 : 10), 2);
     address.length = sizeof(sockaddr_in);
   } else {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
+    *in6 = sockaddr_in6{};
     in6->sin6_family = AF_INET6;
     std::memcpy(&in6->sin6_addr, block.data() + (source ? 0 : 16), 16);
     std::memcpy(&in6->sin6_port, block.data() + (source ? 32 : 34), 2);
@@ -132,7 +133,6 @@ SocketAddress unix_address(std::string_view path) {
 }
 
 void fill_addresses(std::string_view block, unsigned family, ProxyHeader& header) {
-  header.proxied = true;
   if (family == kUnix) {
     header.source = unix_address(block.substr(0, kUnixAddressSize));
     header.destination = unix_address(block.substr(kUnixAddressSize, kUnixAddressSize));
@@ -167,43 +167,41 @@ std::optional<std::string> check_fixed_part(std::string_view received) {
 
 }  // namespace
 
-ProxyParseResult parse_proxy_v2(std::string_view received) {
-  if (std::optional<std::string> why = check_fixed_part(received)) return fail(*why);
-  if (received.size() < kProxyV2FixedSize) return {};
+ProxyParseStatus parse_proxy_v2(std::string_view received, ProxyHeader& header,
+                                std::string& error) {
+  if (std::optional<std::string> why = check_fixed_part(received)) return fail(error, *why);
+  if (received.size() < kProxyV2FixedSize) return ProxyParseStatus::kNeedMore;
   size_t length = kProxyV2FixedSize + be16(received, 14);
-  if (received.size() < length) return {};
-  std::string_view header = received.substr(0, length);
-  unsigned command = byte_at(header, 12) & 0xf;
-  unsigned family = byte_at(header, 13) >> 4;
-  unsigned transport = byte_at(header, 13) & 0xf;
+  if (received.size() < length) return ProxyParseStatus::kNeedMore;
+  std::string_view bytes = received.substr(0, length);
+  unsigned command = byte_at(bytes, 12) & 0xf;
+  unsigned family = byte_at(bytes, 13) >> 4;
+  unsigned transport = byte_at(bytes, 13) & 0xf;
   // LOCAL (the proxy's own connection) and UNSPEC carry no addresses to
   // use; the TLVs follow the block the family declares, when it fits.
   size_t block = address_block_size(family);
   bool addresses_fit = kProxyV2FixedSize + block <= length;
   bool addressed = command == kProxy && family != kUnspec && transport != kUnspec;
   if (addressed && !addresses_fit) {
-    return fail("an address block of " + std::to_string(length - kProxyV2FixedSize) +
-                " bytes, the family needs " + std::to_string(block));
+    return fail(error, "an address block of " + std::to_string(length - kProxyV2FixedSize) +
+                           " bytes, the family needs " + std::to_string(block));
   }
   Tlvs tlvs;
   if (addresses_fit) {
-    if (std::optional<std::string> why = read_tlvs(header, kProxyV2FixedSize + block, tlvs)) {
-      return fail(*why);
+    if (std::optional<std::string> why = read_tlvs(bytes, kProxyV2FixedSize + block, tlvs)) {
+      return fail(error, *why);
     }
   }
-  if (tlvs.crc32c_at && !checksum_matches(header, *tlvs.crc32c_at)) {
-    return fail("the CRC32C checksum does not match");
+  if (tlvs.crc32c_at && !checksum_matches(bytes, *tlvs.crc32c_at)) {
+    return fail(error, "the CRC32C checksum does not match");
   }
-  ProxyParseResult result;
-  result.status = ProxyParseStatus::kDone;
-  result.header.version = 2;
-  result.header.length = length;
-  if (tlvs.unique_id) result.header.unique_id = *tlvs.unique_id;
+  header.version = 2;
+  header.length = length;
+  header.unique_id = tlvs.unique_id.value_or(std::string_view());
   // Taken for stream connections only: for datagrams the real endpoints stand.
-  if (addressed && transport == kStream) {
-    fill_addresses(header.substr(kProxyV2FixedSize, block), family, result.header);
-  }
-  return result;
+  header.proxied = addressed && transport == kStream;
+  if (header.proxied) fill_addresses(bytes.substr(kProxyV2FixedSize, block), family, header);
+  return ProxyParseStatus::kDone;
 }
 
 }  // namespace ackd

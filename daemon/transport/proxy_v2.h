@@ -4,6 +4,7 @@
 // begin like the signature.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "daemon/transport/proxy_header.h"
@@ -17,6 +18,6 @@ inline constexpr unsigned char kProxyTlvCrc32c = 0x03;
 inline constexpr unsigned char kProxyTlvUniqueId = 0x05;
 
 // `received` begins with (a prefix of) kProxyV2Signature.
-ProxyParseResult parse_proxy_v2(std::string_view received);
+ProxyParseStatus parse_proxy_v2(std::string_view received, ProxyHeader& header, std::string& error);
 
 }  // namespace ackd

@@ -13,6 +13,9 @@ namespace ackd {
 std::unique_ptr<StreamTransport> make_stream_transport(const ListenerConfig& config) {
   std::unique_ptr<StreamTransport> tls;
   if (config.tls) tls = std::make_unique<TlsTransport>(config);
+  if (config.proxy_protocol != ProxyProtocol::kOff && !tls) {
+    return std::make_unique<ProxiedPlainTransport>(config);
+  }
   if (config.proxy_protocol != ProxyProtocol::kOff) {
     return std::make_unique<ProxyTransport>(std::make_unique<PlainTransport>(config),
                                             std::move(tls), config);

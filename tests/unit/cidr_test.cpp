@@ -113,6 +113,14 @@ TEST(Cidr, Contains) {
       {"::ffff:10.0.0.0/104", "::ffff:10.1.2.3", true},
       {"::ffff:10.0.0.0/104", "11.1.2.3", false},
       {"::/0", "192.0.2.1", true},
+      // Prefixes either side of the 64-bit halves a range is compared in.
+      {"2001:db8::/64", "2001:db8::ffff:ffff:ffff:ffff", true},
+      {"2001:db8::/65", "2001:db8::7fff:0:0:1", true},
+      {"2001:db8::/65", "2001:db8::8000:0:0:1", false},
+      {"2001:db8::/63", "2001:db8:0:1::1", true},
+      {"2001:db8::/63", "2001:db8:0:2::1", false},
+      {"2001:db8::1/128", "2001:db8::1", true},
+      {"2001:db8::1/128", "2001:db8::2", false},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(parse_cidr(c.cidr).contains(inet(c.address)), c.contained)

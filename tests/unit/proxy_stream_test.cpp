@@ -244,17 +244,6 @@ TEST_F(ProxyStreamTest, AHeaderCutAnywhereGivesWhatItGivesWhole) {
   }
 }
 
-// A stream is made and freed per connection: a freed one's memory is kept
-// for the next one, not given back to the allocator (which would hand it
-// to the next allocation of that size, here `other`).
-TEST_F(ProxyStreamTest, AFreedStreamsMemoryIsReused) {
-  const void* first = &open();
-  stream_.reset();
-  void* other = ::operator new(sizeof(ProxyStream));
-  EXPECT_EQ(&open(), first);
-  ::operator delete(other);
-}
-
 // A layer after the header that stands for TLS: plain bytes, but an
 // opening of its own (until "hello" came) and a name it adds once open.
 class HandshakeStream final : public ByteStream {
@@ -433,6 +422,100 @@ TEST_F(ProxyStreamBeforeALayer, AProbeAfterTheHeaderEndsInTheLayer) {
   shutdown(pair_.client.get(), SHUT_WR);
   EXPECT_EQ(read().first, IoResult::kEnd);
   EXPECT_EQ(next_.opened, 1);
+}
+
+// The usual listener, plain bytes after the header: ProxiedPlainStream, a
+// plain stream on the socket that reads the header itself.
+class ProxiedPlainStreamTest : public testing::Test {
+ protected:
+  ProxiedPlainStreamTest() {
+    config_.name = "edge";
+    config_.proxy_protocol = ProxyProtocol::kAny;
+  }
+  ProxiedPlainStream& open(const SocketAddress& real_peer = inet("127.0.0.1", 41000)) {
+    stream_ = std::make_unique<ProxiedPlainStream>(std::move(pair_.server), real_peer, config_,
+                                                   refusals_);
+    return *stream_;
+  }
+  std::pair<IoResult::Status, std::string> read() {
+    IoResult result = stream_->read(buffer_);
+    return {result.status,
+            std::string(buffer_, result.status == IoResult::kDone ? result.bytes : 0)};
+  }
+
+  test::SocketPair pair_;
+  ListenerConfig config_;
+  SharedLogThrottle refusals_;
+  std::unique_ptr<ProxiedPlainStream> stream_;
+  char buffer_[4096];
+};
+
+TEST_F(ProxiedPlainStreamTest, TheHeaderAndTheFirstMessageInOneRead) {
+  ProxiedPlainStream& stream = open();
+  pair_.client_sends(v2_tcp4(0x21) + "hi\n");
+  EXPECT_TRUE(stream.opening());
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "hi\n"s));
+  EXPECT_FALSE(stream.opening());
+  EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000");
+  ASSERT_NE(stream.source(), nullptr);
+  EXPECT_EQ(stream.source()->to_string(), "203.0.113.9:5000");
+  // Writing is the plain stream's own.
+  EXPECT_EQ(stream.write("ok\n", false).bytes, 3u);
+  EXPECT_EQ(pair_.client_reads(), "ok\n");
+}
+
+TEST_F(ProxiedPlainStreamTest, AHeaderInPiecesWaitsUntilWhole) {
+  ProxiedPlainStream& stream = open();
+  pair_.client_sends(kV1.substr(0, 9));
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  pair_.client_sends(kV1.substr(9));
+  // The header alone: the next read finds nothing yet.
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_FALSE(stream.opening());
+  pair_.client_sends("hi\n");
+  EXPECT_EQ(read(), std::pair(IoResult::kDone, "hi\n"s));
+  EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000");
+}
+
+TEST_F(ProxiedPlainStreamTest, AnUntrustedSenderIsRefusedAsSuch) {
+  ProxiedPlainStream& stream = open(inet("192.0.2.7", 4242));
+  pair_.client_sends(kV1 + "hi\n");
+  EXPECT_EQ(read().first, IoResult::kRefused);
+  EXPECT_EQ(stream.refusal(), "ERR PROXY header from an untrusted source");
+  EXPECT_EQ(stream.refused_as(), Refusal::kProxyUntrusted);
+  EXPECT_EQ(stream.source()->to_string(), "192.0.2.7:4242");  // the forged address is not used
+}
+
+TEST_F(ProxiedPlainStreamTest, ABadHeaderAndALateOneAreHeaderRefusals) {
+  ProxiedPlainStream& stream = open();
+  pair_.client_sends("hello\n");
+  EXPECT_EQ(read().first, IoResult::kRefused);
+  EXPECT_TRUE(stream.refusal().starts_with("ERR bad PROXY header: ")) << stream.refusal();
+  EXPECT_EQ(stream.refused_as(), Refusal::kProxyHeader);
+
+  test::SocketPair other;
+  ProxiedPlainStream late(std::move(other.server), inet("127.0.0.1", 41000), config_, refusals_);
+  EXPECT_EQ(late.refuse_late(), "ERR no complete PROXY header within message_timeout");
+  EXPECT_EQ(late.refused_as(), Refusal::kProxyHeader);
+}
+
+TEST_F(ProxiedPlainStreamTest, AProbeWithoutAByteIsAnEnd) {
+  open();
+  pair_.client.reset();
+  EXPECT_EQ(read().first, IoResult::kEnd);
+}
+
+// A stream is made and freed per connection: a freed one's memory is kept
+// for the next one, not given back to the allocator (which would hand it
+// to the next allocation of that size, here `other`).
+TEST_F(ProxiedPlainStreamTest, AFreedStreamsMemoryIsReused) {
+  const void* first = &open();
+  stream_.reset();
+  void* other = ::operator new(sizeof(ProxiedPlainStream));
+  test::SocketPair pair;
+  pair_.server = std::move(pair.server);
+  EXPECT_EQ(&open(), first);
+  ::operator delete(other);
 }
 
 }  // namespace

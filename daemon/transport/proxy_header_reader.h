@@ -1,0 +1,83 @@
+// ProxyHeaderReader: what a stream that begins with a PROXY protocol header
+// (HAProxy's doc/proxy-protocol.txt) does with it, whatever reads its bytes:
+// believe it only from a trusted proxy (trusted_proxies; any client of a
+// unix listener), parse it where it was read (or from the pieces it came
+// in), let the listener's allow and deny lists judge the client it names,
+// and refuse anything else with one ERR line, logged at a bounded rate.
+// Once open, peer() names the client and the proxy it came through:
+// "203.0.113.9:5000 via 127.0.0.1:41000". The streams that use it:
+// ProxiedPlainStream (plain bytes after the header, the usual case, made
+// lean: it runs per connection) and ProxyStream (a layer after it, TLS).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/socket_address.h"
+#include "daemon/access/refusal.h"
+#include "daemon/config/config.h"
+#include "daemon/log/shared_log_throttle.h"
+#include "daemon/transport/proxy_header.h"
+
+namespace ackd {
+
+class ProxyHeaderReader {
+ public:
+  enum class Step : uint8_t {
+    kNeedMore,  // a valid beginning: read more (within message_timeout)
+    kOpen,      // the header is whole and admitted: header_length() bytes
+    kRefused,   // refused: refusal() is the ERR line, refused_as() its kind
+  };
+
+  // `config` and `refusals` (the throttle of the refusals' warnings) outlive this.
+  ProxyHeaderReader(const ListenerConfig& config, SharedLogThrottle& refusals)
+      : config_(config), refusals_(refusals) {}
+
+  // Before the first byte: a header is believed from a trusted proxy only.
+  Step check_sender(const SocketAddress& real_peer);
+  // `got`: the bytes of this read. If the header came in pieces, those of
+  // the reads before are put in front (`got` becomes all of them); the
+  // usual whole header is parsed where it was read, with no copy.
+  Step take(std::string_view& got, const SocketAddress& real_peer);
+  Step refuse(std::string_view why, const SocketAddress& real_peer,
+              Refusal kind = Refusal::kProxyHeader);
+  // The header did not come whole within message_timeout: the ERR line.
+  std::string_view refuse_late(const SocketAddress& real_peer);
+
+  bool reading() const { return state_ == State::kHeader; }
+  // Bytes of the header came in an earlier read (kept for the next ones).
+  size_t bytes_kept() const { return received_.size(); }
+  bool open() const { return state_ == State::kOpen; }
+  size_t header_length() const { return header_.length; }
+  std::string_view refusal() const { return refusal_; }
+  Refusal refused_as() const { return refused_as_; }
+  // The client the trusted proxy reports, once open; nullptr for a LOCAL
+  // or UNKNOWN header (the real endpoints stand) and before.
+  const SocketAddress* client() const {
+    return state_ == State::kOpen && header_.proxied ? &header_.source : nullptr;
+  }
+  // The name to record, once open: "client via <real_peer_text> [id=...]",
+  // or real_peer_text alone for LOCAL and UNKNOWN. Made on first use (only
+  // the log and the spool ask), kept after.
+  std::string_view peer(std::string_view real_peer_text);
+
+ private:
+  enum class State : uint8_t { kHeader, kOpen, kRefused };
+
+  bool admit(const SocketAddress& real_peer);
+
+  const ListenerConfig& config_;
+  SharedLogThrottle& refusals_;
+  State state_ = State::kHeader;
+  Refusal refused_as_ = Refusal::kProxyHeader;
+  // The header, parsed into it.
+  ProxyHeader header_;
+  // The bytes of a header that came in pieces, so far.
+  std::string received_;
+  std::string unique_id_;  // copied from the bytes read
+  std::string peer_text_;
+  std::string refusal_;
+};
+
+}  // namespace ackd
