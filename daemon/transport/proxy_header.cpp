@@ -17,13 +17,6 @@ bool starts_like(std::string_view received, std::string_view expected) {
   return std::memcmp(received.data(), expected.data(), n) == 0;
 }
 
-// The usual case, per connection: a whole v2 signature, compared in two
-// loads rather than a call.
-bool begins_with_v2_signature(std::string_view received) {
-  static_assert(kProxyV2Signature.size() == 12);
-  return received.size() >= 12 && std::memcmp(received.data(), kProxyV2Signature.data(), 12) == 0;
-}
-
 ProxyParseStatus fail(std::string& error, std::string why) {
   error = std::move(why);
   return ProxyParseStatus::kError;
@@ -61,11 +54,15 @@ ProxyProtocol parse_proxy_protocol(std::string_view text) {
 
 ProxyParseStatus parse_proxy_header(std::string_view received, ProxyProtocol accepted,
                                     ProxyHeader& header, std::string& error) {
+  if (accepted != ProxyProtocol::kV1 && accepted != ProxyProtocol::kOff &&
+      parse_proxy_v2_usual(received, header)) {
+    return ProxyParseStatus::kDone;
+  }
   if (accepted == ProxyProtocol::kOff) return fail(error, "the listener expects no PROXY header");
   if (received.empty()) return ProxyParseStatus::kNeedMore;
   // The first byte tells the versions apart: CR (v2) or 'P' (v1).
   int version = 0;
-  if (begins_with_v2_signature(received) || starts_like(received, kProxyV2Signature)) {
+  if (starts_like(received, kProxyV2Signature)) {
     version = 2;
   } else if (starts_like(received, kProxyV1Prefix)) {
     version = 1;

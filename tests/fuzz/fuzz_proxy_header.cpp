@@ -2,7 +2,8 @@
 // it never reads past its input, a header it accepts is within the bounds
 // and parses the same from exactly its own bytes, every shorter beginning
 // of it needs more, an error stays an error whatever follows, and "off"
-// accepts nothing.
+// accepts nothing; and the quick path for the usual v2 header gives what
+// the full v2 parser gives.
 //
 // Input: [mode] bytes...   mode % 4: off, v1, v2, any.
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "daemon/transport/proxy_header.h"
+#include "daemon/transport/proxy_v2.h"
 
 namespace {
 
@@ -61,12 +63,27 @@ void check_done(std::string_view data, ProxyProtocol mode, const ProxyParseResul
   }
 }
 
+void check_quick_path(std::string_view data) {
+  ackd::ProxyHeader quick;
+  if (!ackd::parse_proxy_v2_usual(data, quick)) return;
+  ackd::ProxyHeader full;
+  std::string error;
+  check(ackd::parse_proxy_v2(data, full, error) == ProxyParseStatus::kDone,
+        "the full parser takes what the quick path takes");
+  check(full.version == quick.version && full.length == quick.length &&
+            full.proxied == quick.proxied && full.unique_id == quick.unique_id &&
+            full.source.to_raw_string() == quick.source.to_raw_string() &&
+            full.destination.to_raw_string() == quick.destination.to_raw_string(),
+        "the quick path gives what the full parser gives");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   if (size < 1) return 0;
   auto mode = static_cast<ProxyProtocol>(bytes[0] % 4);
   std::string_view data(reinterpret_cast<const char*>(bytes) + 1, size - 1);
+  check_quick_path(data);
   ProxyParseResult r = ackd::parse_proxy_header(data, mode);
   if (mode == ProxyProtocol::kOff)
     check(r.status == ProxyParseStatus::kError, "off accepts nothing");

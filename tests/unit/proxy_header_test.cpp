@@ -1,4 +1,5 @@
 #include "daemon/transport/proxy_header.h"
+#include "daemon/transport/proxy_v2.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -146,6 +147,30 @@ TEST(ProxyHeader, ParsesValidHeaders) {
 
 // Every beginning of a valid header needs more; bytes after it are the
 // stream's and change nothing.
+// The quick path takes the header a proxy sends per TCP connection (v2,
+// PROXY, TCP4 or TCP6, no TLV) and gives what the full v2 parser gives;
+// every other valid header is the full parser's.
+TEST(ProxyHeader, TheUsualV2HeaderTakesTheQuickPathToTheSameResult) {
+  std::vector<std::string> quick;
+  for (const Valid& c : valid_cases()) {
+    ProxyHeader fast;
+    if (!parse_proxy_v2_usual(c.input + "next message\n", fast)) continue;
+    quick.push_back(c.name);
+    ProxyHeader full;
+    std::string error;
+    ASSERT_EQ(parse_proxy_v2(c.input, full, error), ProxyParseStatus::kDone) << c.name;
+    EXPECT_EQ(fast.length, full.length);
+    EXPECT_EQ(fast.version, 2);
+    EXPECT_TRUE(fast.proxied);
+    EXPECT_EQ(fast.source.to_string(), c.source);
+    EXPECT_EQ(fast.destination.to_string(), c.destination);
+    EXPECT_TRUE(fast.unique_id.empty());
+  }
+  EXPECT_EQ(quick, (std::vector<std::string>{"v2 PROXY TCP4", "v2 PROXY TCP6"}));
+  ProxyHeader header;
+  EXPECT_FALSE(parse_proxy_v2_usual(v2(0x21, 0x11, kTcp4Block).substr(0, 27), header));
+}
+
 TEST(ProxyHeader, IsIncremental) {
   for (const Valid& c : valid_cases()) {
     SCOPED_TRACE(c.name);
