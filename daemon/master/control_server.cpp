@@ -29,7 +29,7 @@ gid_t group_id(const std::string& group) {
 }  // namespace
 
 std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
-                                                   const std::string& group) {
+                                                   const std::string& group, bool warn) {
   ListenerConfig config;
   config.name = "control";
   config.protocol = Protocol::kUnix;
@@ -44,7 +44,12 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path,
     if (gid != kUnchangedGid) members = gid;
     return std::unique_ptr<ControlServer>(new ControlServer(std::move(listener), members));
   } catch (const std::exception& e) {
-    spdlog::warn("control socket: {}; ackctl status will not work", e.what());
+    if (warn) {
+      spdlog::warn(
+          "control socket: {}; ackctl will not work until it can be made (tried again "
+          "every second)",
+          e.what());
+    }
     return nullptr;
   }
 }

@@ -19,9 +19,11 @@ namespace ackd {
 
 class ControlServer {
  public:
-  // nullptr (and a warning) if the socket cannot be created: status is an
-  // aid, not a reason to refuse to serve.
-  static std::unique_ptr<ControlServer> open(const std::string& path, const std::string& group);
+  // nullptr (and, if `warn`, a warning) if the socket cannot be created:
+  // status is an aid, not a reason to refuse to serve. The master tries
+  // again while it has none (Supervisor::keep_control_socket).
+  static std::unique_ptr<ControlServer> open(const std::string& path, const std::string& group,
+                                             bool warn = true);
   ~ControlServer();
 
   int fd() const { return listener_.fd.get(); }

@@ -215,6 +215,7 @@ int Supervisor::run() {
     tick_status(now);
     if (requests.upgrade) start_upgrade(now);
     check_upgrade(now);
+    keep_control_socket(now);
     if (requests.reload)
       control_clients_.answer_awaiting("reload", reload(now), SteadyClock::now());
     if (requests.reopen) reopen_logs();
@@ -525,6 +526,21 @@ void Supervisor::abandon_upgrade(const std::string& why) {
   }
   control_clients_.answer_awaiting("upgrade", "ERR upgrade failed: " + why + "\n",
                                    SteadyClock::now());
+}
+
+// A control socket that could not be made (its directory missing, say, or
+// taken back from an abandoned upgrade while its path was in use) is tried
+// again every second: ackctl works again once the cause is gone. Not while
+// a new master holds it (an upgrade), nor while stopping.
+void Supervisor::keep_control_socket(SteadyTime now) {
+  if (control_ || config_.daemon.control_socket.empty() || upgrade_ || stopping_ || handed_over_ ||
+      now < control_retry_at_) {
+    return;
+  }
+  control_retry_at_ = now + std::chrono::seconds(1);
+  control_ = ControlServer::open(config_.daemon.control_socket, config_.daemon.group,
+                                 /*warn=*/false);
+  if (control_) spdlog::info("control socket: listening at {}", config_.daemon.control_socket);
 }
 
 // Forgets the upgrade under way (its new master failed or was killed).

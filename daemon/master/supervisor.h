@@ -85,6 +85,7 @@ class Supervisor {
   void note_orphans(pid_t worker);
   void collect_stop_groups();
   void drop_upgrade();
+  void keep_control_socket(SteadyTime now);
   size_t configured_pool_size() const;
   ProcessRole serving_role() const;  // worker, or fork mode's dispatcher
   StatusSnapshot snapshot() const;
@@ -101,6 +102,7 @@ class Supervisor {
   MetricsEndpoint metrics_;
   ReplyBudget reply_budget_;  // UDP's amplification bound, for the whole daemon
   std::unique_ptr<ControlServer> control_;
+  SteadyTime control_retry_at_{};  // while there is none: when to try again
   ControlClients control_clients_;
   std::unique_ptr<PidFile> pidfile_;
   std::unique_ptr<Upgrade> upgrade_;
@@ -117,7 +119,7 @@ class Supervisor {
   size_t target_workers_ = 1;
   int64_t started_ms_ = 0;
   int64_t started_unix_ = 0;  // seconds
-  bool draining_ = false;  // drain_before_stop: serving until drain_until_, then stopping
+  bool draining_ = false;     // drain_before_stop: serving until drain_until_, then stopping
   SteadyTime drain_until_{};
   bool stopping_ = false;
   bool killed_ = false;

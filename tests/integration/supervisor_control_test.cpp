@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <thread>
 
 #include "tests/support/config_file.h"
@@ -17,6 +18,7 @@
 #include "tests/support/exchange.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -118,6 +120,24 @@ TEST(SupervisorControl, SlowClientsDoNotHoldTheMaster) {
 }
 
 // `ackctl reload` returns once the reload is done, with the new generation.
+// A control socket that cannot be made at the start (a file stands where
+// its directory should be) is made once it can be: the master tries again,
+// while serving.
+TEST(SupervisorControl, AControlSocketThatCouldNotBeMadeIsTriedAgain) {
+  TempDir dir;
+  std::string socket = dir.file("later/control.sock");
+  std::ofstream(dir.file("later")) << "in the way\n";
+  uint16_t port = free_port();
+  Daemon daemon("[daemon]\nworkers = 1\ncontrol_socket = \"" + socket + "\"\n" +
+                tcp_listener("tcp", port));
+  ASSERT_TRUE(daemon.wait_for_log("control socket: "));
+  EXPECT_FALSE(daemon_status(socket));
+  EXPECT_EQ(tcp_exchange(port, "hi\n"), "I got your message\n");
+  ASSERT_EQ(unlink(dir.file("later").c_str()), 0);
+  EXPECT_TRUE(wait_until([&] { return daemon_status(socket).has_value(); }, 10s)) << daemon.log();
+  EXPECT_TRUE(daemon.wait_for_log("control socket: listening at " + socket));
+}
+
 TEST(SupervisorControl, ReloadReportsTheNewGeneration) {
   uint16_t port = free_port();
   std::string config = "[daemon]\nworkers = 1\n" + tcp_listener("tcp", port);
