@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "common/socket_address.h"
@@ -112,6 +113,11 @@ class ByteStream {
   // SocketAddress::to_raw_string), or whatever the layers know better.
   // Formatted on first use: only the log and the spool ask for it.
   virtual std::string_view peer() = 0;
+  // Given by a layer before this one that knows the client better (a
+  // PROXY header: "203.0.113.9:5000 via 127.0.0.1:41000"): the name to
+  // record and log the client by, which this layer adds to (TLS: its
+  // verified name). By default, nothing.
+  virtual void name_client(std::string /*name*/) {}
   // The client's address, for the per-source limits (daemon/access/): the
   // socket's peer, or the client a trusted PROXY header names. nullptr:
   // none known (no per-source limit applies).

@@ -75,8 +75,12 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
   IoResult taken = inner_->read(window.first(take));  // the bytes peeked at, again
   if (taken.status != IoResult::kDone || taken.bytes != take) return {IoResult::kBroken};
   if (!whole) return {IoResult::kWouldBlock};
-  // The next layer takes the socket, the header off it.
-  inner_ = next_->open(inner_->release(), real_peer_);
+  // The next layer takes the socket, the header off it, and knows the
+  // client as the header names it (its failures are logged so).
+  std::string name(header_.peer(inner_->peer()));
+  const SocketAddress* client = header_.client();
+  inner_ = next_->open(inner_->release(), client != nullptr ? *client : real_peer_);
+  inner_->name_client(std::move(name));
   return inner_read(buffer);  // its opening often came with the header
 }
 
@@ -95,8 +99,9 @@ std::string_view ProxyStream::refuse_late() {
 }
 
 std::string_view ProxyStream::peer() {
-  // The next layer adds to the name (TLS: the client's) once it is open.
-  if (!header_.open() || inner_->opening()) return inner_->peer();
+  if (!header_.open()) return inner_->peer();
+  // The next layer was given the name, and adds to it (TLS: the client's).
+  if (next_ != nullptr) return inner_->peer();
   return header_.peer(inner_->peer());
 }
 

@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/escape.h"
 #include "daemon/transport/tls_context.h"
 #include "daemon/transport/tls_identity.h"
 
@@ -187,21 +188,26 @@ void TlsStream::discard_input(std::span<char> scratch) {
 
 IoResult TlsStream::refuse(const std::string& why, Refusal kind) {
   refused_as_ = kind;
-  transport_.handshake_failed(peer_, why);
+  transport_.handshake_failed(named_.empty() ? peer_.to_string() : escape_for_log(named_), why);
   return {IoResult::kRefused};
 }
 
 std::string_view TlsStream::refuse_late() {
   refused_as_ = Refusal::kTlsHandshake;
-  transport_.handshake_failed(peer_, "timed out (message_timeout)");
+  transport_.handshake_failed(named_.empty() ? peer_.to_string() : escape_for_log(named_),
+                              "timed out (message_timeout)");
   return {};
 }
 
 std::string_view TlsStream::peer() {
   if (peer_text_.empty() || !open_) {  // the name is known once open
     // Unix stream clients are usually unnamed: name the socket they came through.
-    peer_text_ =
-        peer_.is_unnamed_unix() ? "unix:" + transport_.config().path : peer_.to_raw_string();
+    if (!named_.empty()) {
+      peer_text_ = named_;
+    } else {
+      peer_text_ =
+          peer_.is_unnamed_unix() ? "unix:" + transport_.config().path : peer_.to_raw_string();
+    }
     if (!name_.empty()) peer_text_ += " tls=" + name_;
   }
   return peer_text_;
@@ -215,10 +221,10 @@ std::unique_ptr<ByteStream> TlsTransport::open(UniqueFd fd, const SocketAddress&
   return std::make_unique<TlsStream>(std::move(fd), peer, *this);
 }
 
-void TlsTransport::handshake_failed(const SocketAddress& peer, const std::string& why) const {
+void TlsTransport::handshake_failed(std::string_view client, const std::string& why) const {
   if (auto note = failures_log_.admit(std::chrono::steady_clock::now())) {
-    spdlog::warn("listener {}: TLS handshake with {} failed: {}{}", config_.name, peer.to_string(),
-                 why, *note);
+    spdlog::warn("listener {}: TLS handshake with {} failed: {}{}", config_.name, client, why,
+                 *note);
   }
 }
 

@@ -42,6 +42,7 @@ class TlsStream final : public ByteStream {
   bool opening() const override { return !open_; }
   std::string_view refuse_late() override;  // logs why; no line can be sent
   std::string_view peer() override;
+  void name_client(std::string name) override { named_ = std::move(name); }
   const SocketAddress* source() const override { return &peer_; }
 
  private:
@@ -60,7 +61,8 @@ class TlsStream final : public ByteStream {
   bool open_ = false;
   bool close_notify_pending_ = false;  // the socket was full: sent by the next read
   bool corked_ = false;
-  std::string name_;  // the verified client's, "" if none
+  std::string name_;   // the verified client's, "" if none
+  std::string named_;  // as a layer before named the client (name_client), or ""
   std::string peer_text_;
 };
 
@@ -72,8 +74,9 @@ class TlsTransport final : public StreamTransport {
 
   const TlsSettings& settings() const { return *config_.tls; }
   const ListenerConfig& config() const { return config_; }
-  // Logs, at a bounded rate, that the handshake with `peer` failed and why.
-  void handshake_failed(const SocketAddress& peer, const std::string& why) const;
+  // Logs, at a bounded rate, that the handshake with `client` (as the log
+  // names it) failed and why.
+  void handshake_failed(std::string_view client, const std::string& why) const;
 
  private:
   const ListenerConfig& config_;

@@ -167,6 +167,16 @@ TEST_P(ProxyTls, AHandshakeThatNeverEndsAfterTheHeaderIsCutAtMessageTimeout) {
   EXPECT_EQ(read_until_eof(silent.get(), 5s), "");
 }
 
+// A handshake that fails after the header is logged with the client the
+// header names and the proxy it came through, not the proxy alone.
+TEST_P(ProxyTls, AFailedHandshakeIsLoggedWithTheClientOfTheHeader) {
+  Daemon daemon(config("v1"));
+  UniqueFd raw = connect_tcp(port_);
+  send_all(raw.get(), v1_header("203.0.113.9") + "not a TLS hello\n");
+  EXPECT_TRUE(daemon.wait_for_log("TLS handshake with 203.0.113.9:5000 via 127.0.0.1:"))
+      << daemon.log();
+}
+
 TEST_P(ProxyTls, AllowAndDenyJudgeTheClientOfTheHeader) {
   Daemon daemon(config("v2", "deny = [\"203.0.113.66\"]\n"));
   EXPECT_EQ(send("--proxy-v2", "203.0.113.9:5000", "admitted").out, kAck);

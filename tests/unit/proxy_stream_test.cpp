@@ -270,9 +270,10 @@ class HandshakeStream final : public ByteStream {
   bool opening() const override { return !open_; }
   std::string_view refuse_late() override { return "late handshake"; }
   std::string_view peer() override {
-    name_ = std::string(plain_.peer()) + (open_ ? " tls=CN=t" : "");
+    name_ = (named_.empty() ? std::string(plain_.peer()) : named_) + (open_ ? " tls=CN=t" : "");
     return name_;
   }
+  void name_client(std::string name) override { named_ = std::move(name); }
 
  private:
   const std::string path_;
@@ -281,15 +282,18 @@ class HandshakeStream final : public ByteStream {
   bool open_ = false;
   std::string hello_;
   std::string name_;
+  std::string named_;
 };
 
 class HandshakeTransport final : public StreamTransport {
  public:
   std::unique_ptr<ByteStream> open(UniqueFd fd, const SocketAddress& peer) const override {
     ++opened;
+    opened_for = peer.to_string();
     return std::make_unique<HandshakeStream>(std::move(fd), peer);
   }
   mutable int opened = 0;
+  mutable std::string opened_for;  // the address the layer was given
 };
 
 class ProxyStreamBeforeALayer : public testing::Test {
@@ -332,6 +336,16 @@ TEST_F(ProxyStreamBeforeALayer, TheHeaderIsTakenExactlyAndTheLayerGetsTheRest) {
   EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t");
 }
 
+// The layer knows the client as the header names it, from its opening on:
+// its failures are logged with the client, not the proxy.
+TEST_F(ProxyStreamBeforeALayer, TheLayerIsGivenTheClientOfTheHeader) {
+  pair_.client_sends(kV1 + "hel");
+  EXPECT_EQ(read().first, IoResult::kWouldBlock);
+  EXPECT_EQ(next_.opened_for, "203.0.113.9:5000");
+  EXPECT_TRUE(stream_->opening());
+  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000");
+}
+
 TEST_F(ProxyStreamBeforeALayer, AHeaderInPiecesIsReadWithoutAByteMore) {
   std::string header = v2_tcp4(0x21, tlv(0x05, "req-7"));
   pair_.client_sends(header.substr(0, 9));
@@ -345,7 +359,7 @@ TEST_F(ProxyStreamBeforeALayer, AHeaderInPiecesIsReadWithoutAByteMore) {
   EXPECT_EQ(waiting(), "hello");  // for the layer
   EXPECT_EQ(read().first, IoResult::kWouldBlock);
   EXPECT_FALSE(stream_->opening());
-  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t id=req-7");
+  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 id=req-7 tls=CN=t");
 }
 
 // Wherever the header is cut (or if it is whole), no byte past it is
@@ -370,7 +384,7 @@ TEST_F(ProxyStreamBeforeALayer, AHeaderCutAnywhereIsTakenExactly) {
     IoResult data = stream.read(buffer_);
     ASSERT_EQ(data.status, IoResult::kDone);
     EXPECT_EQ(std::string(buffer_, data.bytes), "data\n");
-    EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t id=req-7");
+    EXPECT_EQ(stream.peer(), "203.0.113.9:5000 via 127.0.0.1:41000 id=req-7 tls=CN=t");
   }
 }
 
@@ -378,7 +392,7 @@ TEST_F(ProxyStreamBeforeALayer, TheOpeningLastsUntilTheLayerIsOpen) {
   pair_.client_sends(kV1);
   EXPECT_EQ(read().first, IoResult::kWouldBlock);
   EXPECT_TRUE(stream_->opening());
-  EXPECT_EQ(stream_->peer(), "127.0.0.1:41000");
+  EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000");  // named by the header
   EXPECT_EQ(stream_->refuse_late(), "late handshake");  // the layer's, not the header's
   pair_.client_sends("hello");
   EXPECT_EQ(read().first, IoResult::kWouldBlock);
