@@ -1,7 +1,8 @@
-// Draining without dropping: keep-alive clients that look for the server's
-// close before each send (as a keep-alive client should) lose no message
-// across storms of reloads and binary upgrades: a retired worker closes a
-// keep-alive connection only with the FIN in the segment of an ack.
+// Draining without dropping (issue 15, item 9): keep-alive clients that
+// look for the server's close before each send (as a keep-alive client
+// should), and ackctl bench's, lose no message across storms of reloads and
+// binary upgrades: a retired worker closes a keep-alive connection only
+// with the FIN in the segment of an ack.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -14,6 +15,7 @@
 #include "tests/support/keepalive_load.h"
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
+#include "tests/support/proc_stat.h"
 #include "tests/support/wait.h"
 
 namespace ackd::test {
@@ -34,6 +36,47 @@ pid_t read_pid(const std::string& path) {
   file >> pid;
   return pid;
 }
+
+// Binary upgrades one after another: USR2 to the current master, then the
+// new master in the pidfile and the old one gone. The masters after the
+// first are not our children: the last one is stopped when the storm ends,
+// whatever happened.
+class UpgradeStorm {
+ public:
+  UpgradeStorm(Daemon& daemon, std::string pidfile)
+      : daemon_(daemon), pidfile_(std::move(pidfile)), master_(daemon.pid()) {}
+  ~UpgradeStorm() {
+    pid_t last = read_pid(pidfile_);
+    if (last <= 0 || last == daemon_.pid()) return;
+    kill(last, SIGTERM);
+    EXPECT_TRUE(wait_until([&] { return !alive(last); }, 15s));
+  }
+  UpgradeStorm(const UpgradeStorm&) = delete;
+  UpgradeStorm& operator=(const UpgradeStorm&) = delete;
+
+  ::testing::AssertionResult upgrade() {
+    kill(master_, SIGUSR2);
+    if (!wait_until([&] { return read_pid(pidfile_) != master_; }, 15s)) {
+      return ::testing::AssertionFailure() << "no new master took over from " << master_;
+    }
+    // The first master is our child, reaped here; the others are orphans,
+    // and an orphan's zombie may wait a while for its reaper: gone too.
+    bool gone = master_ == daemon_.pid() ? daemon_.wait_for(15s).has_value()
+                                         : wait_until([&] { return !alive(master_); }, 15s);
+    if (!gone) {
+      return ::testing::AssertionFailure()
+             << "the old master " << master_ << " stayed (state " << process_state(master_) << ")";
+    }
+    master_ = read_pid(pidfile_);
+    return ::testing::AssertionSuccess();
+  }
+  pid_t master() const { return master_; }
+
+ private:
+  Daemon& daemon_;
+  std::string pidfile_;
+  pid_t master_;
+};
 
 class DrainStorm : public ::testing::TestWithParam<const char*> {};
 
@@ -76,32 +119,13 @@ TEST_P(DrainStorm, UpgradesDropNoMessage) {
   uint16_t port = free_port();
   TempDir dir;
   Daemon daemon(storm_config(GetParam(), port, dir.path()));
-  std::string pidfile = dir.path() + "/ackd.pid";
   KeepAliveOptions options;
   options.clients = 16;
   KeepAliveClients clients([&] { return connect_tcp(port); }, options);
   ASSERT_TRUE(clients.wait_for_progress(200, 10s));
-  // The masters after the first are not our children: stopped here, whatever happens.
-  struct StopLastMaster {
-    const std::string& pidfile;
-    pid_t first;
-    ~StopLastMaster() {
-      pid_t last = read_pid(pidfile);
-      if (last <= 0 || last == first) return;
-      kill(last, SIGTERM);
-      EXPECT_TRUE(wait_until([&] { return !process_exists(last); }, 15s));
-    }
-  } stop_last{pidfile, daemon.pid()};
-  pid_t master = daemon.pid();
+  UpgradeStorm storm(daemon, dir.path() + "/ackd.pid");
   for (int upgrade = 0; upgrade < 3; ++upgrade) {
-    kill(master, SIGUSR2);
-    ASSERT_TRUE(wait_until([&] { return read_pid(pidfile) != master; }, 15s));
-    if (upgrade == 0) {
-      ASSERT_TRUE(daemon.wait_for(15s)) << "the first master did not exit";
-    } else {
-      ASSERT_TRUE(wait_until([&] { return !process_exists(master); }, 15s));
-    }
-    master = read_pid(pidfile);
+    ASSERT_TRUE(storm.upgrade());
     ASSERT_TRUE(clients.wait_for_progress(200, 10s)) << "after upgrade " << upgrade;
   }
   clients.stop();
@@ -109,10 +133,6 @@ TEST_P(DrainStorm, UpgradesDropNoMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, DrainStorm, ::testing::Values("prefork", "fork"));
-
-// ackctl bench's keep-alive clients are such clients: no error across
-// reloads, over TCP and over a unix socket.
-class BenchAcrossReloads : public ::testing::TestWithParam<const char*> {};
 
 // The replies the daemon counted in all (0 without a status).
 uint64_t total_replies(const Daemon& daemon) {
@@ -126,19 +146,49 @@ bool wait_for_replies(const Daemon& daemon, uint64_t n) {
   return wait_until([&] { return total_replies(daemon) >= target; }, 10s);
 }
 
+// ackctl bench, 16 keep-alive clients, until finish(): such clients too.
+class BenchRun {
+ public:
+  explicit BenchRun(const std::vector<std::string>& target)
+      : bench_(argv(target), {}, out_.file("bench.json"), out_.file("bench.err")) {}
+
+  // Ends the run with an INT (the report comes then, as at its end) and
+  // checks it: exit 0, no error, at least `acks` acks.
+  void finish(uint64_t acks) {
+    bench_.send_signal(SIGINT);
+    auto status = bench_.wait_for(20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
+    std::ifstream file(out_.file("bench.json"));
+    std::string json((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(json_number(json, "errors"), 0u) << json;
+    EXPECT_GT(json_number(json, "acks").value_or(0), acks) << json;
+  }
+
+ private:
+  // A bound only: the run ends with finish().
+  static std::vector<std::string> argv(const std::vector<std::string>& target) {
+    std::vector<std::string> argv = {ACKCTL_BINARY, "bench", "-c",    "16",
+                                     "--duration",  "60s",   "--json"};
+    argv.insert(argv.end(), target.begin(), target.end());
+    return argv;
+  }
+
+  TempDir out_;
+  Subprocess bench_;
+};
+
+// ackctl bench's keep-alive clients are such clients: no error across
+// reloads, over TCP and over a unix socket.
+class BenchAcrossReloads : public ::testing::TestWithParam<const char*> {};
+
 TEST_P(BenchAcrossReloads, KeepAliveSeesNoError) {
   uint16_t port = free_port();
   TempDir dir;
   Daemon daemon(storm_config("prefork", port, dir.path()));
-  TempDir out;
   std::vector<std::string> target = {"127.0.0.1", std::to_string(port), "--mode", "keep"};
   if (std::string(GetParam()) == "unix") target = {"--unix", dir.path() + "/s", "--mode", "unix"};
-  // A bound only: the run ends with an INT (the report comes then, as at
-  // its end) once the reloads are done.
-  std::vector<std::string> argv = {ACKCTL_BINARY, "bench", "-c",    "16",
-                                   "--duration",  "60s",   "--json"};
-  argv.insert(argv.end(), target.begin(), target.end());
-  Subprocess bench(argv, {}, out.file("bench.json"), out.file("bench.err"));
+  BenchRun bench(target);
   ASSERT_TRUE(wait_for_replies(daemon, 200)) << "the clients did not start";
   for (int reload = 0; reload < 6; ++reload) {
     daemon.signal(SIGHUP);
@@ -146,17 +196,43 @@ TEST_P(BenchAcrossReloads, KeepAliveSeesNoError) {
     ASSERT_TRUE(wait_for_replies(daemon, 200)) << "no progress after reload " << reload;
   }
   ASSERT_TRUE(wait_until([&] { return total_replies(daemon) >= 2000; }, 20s));
-  bench.send_signal(SIGINT);
-  auto status = bench.wait_for(20s);
-  ASSERT_TRUE(status);
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
-  std::ifstream file(out.file("bench.json"));
-  std::string json((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(json_number(json, "errors"), 0u) << json;
-  EXPECT_GT(json_number(json, "acks").value_or(0), 1000u) << json;
+  bench.finish(1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, BenchAcrossReloads, ::testing::Values("tcp", "unix"));
+
+// And across binary upgrades, in both process modes. Progress is seen in
+// connections (fork mode counts a connection's messages only when it
+// ends): each upgrade is done once the old master is gone, all its
+// connections closed, and the bench's clients are all connected again, to
+// the new master.
+class BenchAcrossUpgrades : public ::testing::TestWithParam<const char*> {};
+
+bool all_connected_to(const Daemon& daemon, pid_t master, uint64_t clients) {
+  return wait_until(
+      [&] {
+        std::optional<DaemonStatus> status = daemon_status(daemon.control_socket());
+        return status && status->master_pid == master && status->open_connections() >= clients;
+      },
+      15s);
+}
+
+TEST_P(BenchAcrossUpgrades, KeepAliveSeesNoError) {
+  uint16_t port = free_port();
+  TempDir dir;
+  Daemon daemon(storm_config(GetParam(), port, dir.path()));
+  BenchRun bench({"127.0.0.1", std::to_string(port), "--mode", "keep"});
+  ASSERT_TRUE(all_connected_to(daemon, daemon.pid(), 16)) << "the clients did not start";
+  UpgradeStorm storm(daemon, dir.path() + "/ackd.pid");
+  for (int upgrade = 0; upgrade < 3; ++upgrade) {
+    ASSERT_TRUE(storm.upgrade());
+    ASSERT_TRUE(all_connected_to(daemon, storm.master(), 16))
+        << "the clients did not come back after upgrade " << upgrade;
+  }
+  bench.finish(1000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, BenchAcrossUpgrades, ::testing::Values("prefork", "fork"));
 
 }  // namespace
 }  // namespace ackd::test
