@@ -88,6 +88,7 @@ class Supervisor {
   size_t configured_pool_size() const;
   ProcessRole serving_role() const;  // worker, or fork mode's dispatcher
   StatusSnapshot snapshot() const;
+  StatusSnapshot full_snapshot() const;  // for ackctl status
   void notify_status();
 
   Config config_;
@@ -117,7 +118,7 @@ class Supervisor {
   size_t target_workers_ = 1;
   int64_t started_ms_ = 0;
   int64_t started_unix_ = 0;  // seconds
-  bool draining_ = false;  // drain_before_stop: serving until drain_until_, then stopping
+  bool draining_ = false;     // drain_before_stop: serving until drain_until_, then stopping
   SteadyTime drain_until_{};
   bool stopping_ = false;
   bool killed_ = false;
