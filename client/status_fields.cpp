@@ -1,5 +1,6 @@
 #include "client/status_fields.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ackd::client {
@@ -39,6 +40,34 @@ uint64_t number(std::string_view object, std::string_view key) {
   return json_uint(object, key).value_or(0);
 }
 
+// Refusals of every listener, added up by reason.
+std::vector<std::pair<std::string, uint64_t>> refusals_by_reason(std::string_view json) {
+  std::vector<std::pair<std::string, uint64_t>> sums;
+  for (std::string_view listener : json_array_objects(json_value_of(json, "listener_totals"))) {
+    for (const std::pair<std::string, uint64_t>& member :
+         json_uint_members(json_value_of(listener, "refused"))) {
+      auto same = [&](const auto& sum) { return sum.first == member.first; };
+      auto it = std::find_if(sums.begin(), sums.end(), same);
+      if (it == sums.end()) {
+        sums.push_back(member);
+      } else {
+        it->second += member.second;
+      }
+    }
+  }
+  return sums;
+}
+
+void parse_durability(std::string_view json, StatusFields& s) {
+  std::string_view fsync = json_value_of(json_value_of(json, "spool"), "fsync");
+  if (!fsync.empty()) s.fsyncs = number(fsync, "count");
+  std::string_view replication = json_value_of(json, "replication_totals");
+  if (replication.empty()) return;
+  s.replicated = number(replication, "stored");
+  s.replication_failed = number(replication, "failed");
+  s.replication_in_flight = number(replication, "in_flight");
+}
+
 }  // namespace
 
 std::string_view json_value_of(std::string_view json, std::string_view key) {
@@ -70,6 +99,20 @@ std::optional<uint64_t> json_uint(std::string_view object, std::string_view key)
   }
   if (digits == 0) return std::nullopt;
   return value;
+}
+
+std::vector<std::pair<std::string, uint64_t>> json_uint_members(std::string_view object) {
+  std::vector<std::pair<std::string, uint64_t>> members;
+  for (size_t at = object.find('"'); at != std::string_view::npos;) {
+    size_t end = object.find('"', at + 1);
+    if (end == std::string_view::npos) break;
+    std::string key(object.substr(at + 1, end - at - 1));
+    if (std::optional<uint64_t> value = json_uint(object.substr(at), key)) {
+      members.emplace_back(key, *value);
+    }
+    at = object.find('"', end + 1);
+  }
+  return members;
 }
 
 std::string json_plain_string(std::string_view object, std::string_view key) {
@@ -110,6 +153,9 @@ StatusFields parse_status_fields(std::string_view json) {
   s.reloads_failed = number(reloads, "failed");
   s.upgrades_ok = number(upgrades, "ok");
   s.upgrades_failed = number(upgrades, "failed");
+  s.refused = number(totals, "refused");
+  s.refused_by_reason = refusals_by_reason(json);
+  parse_durability(json, s);
   return s;
 }
 

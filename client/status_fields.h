@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ackd::client {
@@ -37,6 +38,12 @@ struct StatusFields {
   std::vector<RoleFields> roles;
   std::vector<AuxFields> aux;
   uint64_t reloads_ok = 0, reloads_failed = 0, upgrades_ok = 0, upgrades_failed = 0;
+  uint64_t refused = 0;
+  // Refusals by reason, over every listener, in the daemon's order.
+  std::vector<std::pair<std::string, uint64_t>> refused_by_reason;
+  std::optional<uint64_t> fsyncs;  // with ack_after = "fsync"
+  // With [replication].
+  std::optional<uint64_t> replicated, replication_failed, replication_in_flight;
 };
 
 // Throws std::runtime_error if `json` is not ackd's status.
@@ -48,6 +55,8 @@ std::string_view json_value_of(std::string_view json, std::string_view key);
 // The objects of an array value.
 std::vector<std::string_view> json_array_objects(std::string_view array);
 std::optional<uint64_t> json_uint(std::string_view object, std::string_view key);
+// The members of a flat object whose values are unsigned integers, in order.
+std::vector<std::pair<std::string, uint64_t>> json_uint_members(std::string_view object);
 std::string json_plain_string(std::string_view object, std::string_view key);
 
 }  // namespace ackd::client

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -32,31 +33,66 @@ std::string rate(uint64_t now, std::optional<uint64_t> before, double seconds) {
   return fmt::format("{:.1f}", static_cast<double>(now - *before) / seconds);
 }
 
+struct CounterRow {
+  std::string name;
+  uint64_t now = 0;
+  std::optional<uint64_t> before;  // none: no rate
+};
+
+std::optional<uint64_t> reason_count(const StatusFields& s, const std::string& reason) {
+  for (const auto& [name, count] : s.refused_by_reason) {
+    if (name == reason) return count;
+  }
+  return std::nullopt;
+}
+
+// The counters with a rate: the totals, the refusals by reason that
+// happened, and the spool's syncs and replication's when they are on.
+std::vector<CounterRow> counters(const StatusFields& now,
+                                 const std::optional<StatusFields>& before) {
+  std::vector<CounterRow> rows;
+  auto add = [&](const char* name, uint64_t StatusFields::*field) {
+    rows.push_back({name, now.*field, before ? std::optional((*before).*field) : std::nullopt});
+  };
+  auto add_optional = [&](const char* name, std::optional<uint64_t> StatusFields::*field) {
+    if (!(now.*field)) return;
+    rows.push_back({name, *(now.*field), before ? (*before).*field : std::nullopt});
+  };
+  add("connections", &StatusFields::connections);
+  add("messages", &StatusFields::messages);
+  add("replies", &StatusFields::replies);
+  add("errors", &StatusFields::errors);
+  add("udp dropped", &StatusFields::udp_dropped);
+  add("refused", &StatusFields::refused);
+  for (const auto& [reason, count] : now.refused_by_reason) {
+    if (count == 0) continue;
+    rows.push_back({"  " + reason, count, before ? reason_count(*before, reason) : std::nullopt});
+  }
+  add_optional("spool fsyncs", &StatusFields::fsyncs);
+  add_optional("replicated", &StatusFields::replicated);
+  add_optional("repl. failed", &StatusFields::replication_failed);
+  return rows;
+}
+
 std::string counter_rows(const StatusFields& now, const std::optional<StatusFields>& before,
                          double seconds) {
-  struct Row {
-    const char* name;
-    uint64_t StatusFields::*field;
-  };
-  constexpr Row rows[] = {{"connections", &StatusFields::connections},
-                          {"messages", &StatusFields::messages},
-                          {"replies", &StatusFields::replies},
-                          {"errors", &StatusFields::errors},
-                          {"udp dropped", &StatusFields::udp_dropped}};
-  std::string out = fmt::format("{:<16} {:>14} {:>10}\n", "", "total", "per second");
-  for (const Row& row : rows) {
-    std::optional<uint64_t> earlier;
-    if (before) earlier = (*before).*row.field;
-    out += fmt::format("{:<16} {:>14} {:>10}\n", row.name, now.*row.field,
-                       rate(now.*row.field, earlier, seconds));
+  std::string out = fmt::format("{:<24} {:>14} {:>10}\n", "", "total", "per second");
+  for (const CounterRow& row : counters(now, before)) {
+    out += fmt::format("{:<24} {:>14} {:>10}\n", row.name, row.now,
+                       rate(row.now, row.before, seconds));
   }
-  return out + fmt::format("{:<16} {:>14}\n", "open now", now.open_connections);
+  out += fmt::format("{:<24} {:>14}\n", "open now", now.open_connections);
+  if (now.replication_in_flight) {
+    out += fmt::format("{:<24} {:>14}\n", "repl. in flight", *now.replication_in_flight);
+  }
+  return out;
 }
 
 std::string process_rows(const StatusFields& now) {
   std::string out = fmt::format("\n{:<12} {:>7} {:>8} {:>9} {:>11}\n", "ROLE", "RUNNING",
                                 "RESTARTS", "THROTTLED", "HUNG-KILLED");
   for (const RoleFields& r : now.roles) {
+    if (r.running + r.restarts + r.throttled + r.hung_killed == 0) continue;
     out += fmt::format("{:<12} {:>7} {:>8} {:>9} {:>11}\n", r.role, r.running, r.restarts,
                        r.throttled, r.hung_killed);
   }

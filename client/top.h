@@ -1,7 +1,8 @@
 // ackctl top: a compact live view of the daemon, refreshed every interval
 // on a terminal (a frame after another otherwise): the totals since the
-// daemon started with their rates per second, connections open now, the
-// processes per role, reloads and upgrades. Read from `status json`.
+// daemon started with their rates per second (refusals by reason, the
+// spool's syncs and replication's records among them), connections open
+// now, the processes per role, reloads and upgrades. Read from `status json`.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -17,11 +17,7 @@ void ListenerCounts::observe_latency(uint64_t ns, uint64_t count) {
   latency_sum_ns += ns * count;
 }
 
-uint64_t ListenerCounts::latency_count() const {
-  uint64_t count = 0;
-  for (uint64_t n : latency) count += n;
-  return count;
-}
+uint64_t ListenerCounts::latency_count() const { return histogram_count(latency); }
 
 bool ListenerCounts::empty() const {
   auto zero = [](uint64_t n) { return n == 0; };

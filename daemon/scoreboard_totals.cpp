@@ -13,6 +13,24 @@ ServeTotals serve_totals(const Scoreboard& scoreboard) {
   return totals;
 }
 
+std::vector<ListenerTotals> listener_totals(const Scoreboard& scoreboard) {
+  std::vector<ListenerTotals> listeners;
+  scoreboard.listeners().for_each([&](const std::string& name, const ListenerCounts& counts) {
+    listeners.push_back({name, counts});
+  });
+  return listeners;
+}
+
+SyncTotals sync_totals(const Scoreboard& scoreboard) {
+  SyncTotals totals;
+  const SpoolBoard& board = scoreboard.spool();
+  for (size_t b = 0; b < kSyncBuckets; ++b) {
+    totals.buckets[b] = board.syncs[b].load(std::memory_order_relaxed);
+  }
+  totals.sum_ns = board.sync_ns.load(std::memory_order_relaxed);
+  return totals;
+}
+
 ReplicationTotals replication_totals(const Scoreboard& scoreboard) {
   ReplicationTotals totals;
   auto relaxed = std::memory_order_relaxed;

@@ -4,6 +4,7 @@
 
 #include "common/duration.h"
 #include "common/json.h"
+#include "daemon/master/listener_report.h"
 
 namespace ackd {
 namespace {
@@ -57,21 +58,37 @@ std::string render_roles_text(const StatusSnapshot& s) {
   return out;
 }
 
+// Every role, as the metrics have a series for each.
 std::string render_roles_json(const StatusSnapshot& s) {
   std::string out = ",\"roles\":[";
-  bool first = true;
-  for (const RoleTotals& role : s.roles) {
-    if (!worth_a_row(role)) continue;
+  for (size_t i = 0; i < s.roles.size(); ++i) {
+    const RoleTotals& role = s.roles[i];
     out += fmt::format(
         "{}{{\"role\":{},\"running\":{},\"restarts\":{},\"throttled\":{},\"hung_killed\":{}}}",
-        first ? "" : ",", json_string(to_string(role.role)), role.running, role.restarts,
+        i ? "," : "", json_string(to_string(role.role)), role.running, role.restarts,
         role.throttled, role.hung_killed);
-    first = false;
   }
   out += fmt::format(
       "],\"reloads\":{{\"ok\":{},\"failed\":{}}},\"upgrades\":{{\"ok\":{},\"failed\":{}}}",
       s.reloads_ok, s.reloads_failed, s.upgrades_ok, s.upgrades_failed);
   return out;
+}
+
+// The spool and replication: a line each, with the replicating processes
+// under replication's.
+std::string render_durability_text(const StatusSnapshot& s) {
+  std::string out;
+  if (s.spool) out += render_spool_text(*s.spool);
+  if (s.replication_totals) out += render_replication_summary_text(*s.replication_totals);
+  out += render_replication_text(s.replication);
+  return out.empty() ? "" : "\n" + out;
+}
+
+std::string render_durability_json(const StatusSnapshot& s) {
+  std::string out;
+  if (s.spool) out += render_spool_json(*s.spool);
+  if (s.replication_totals) out += render_replication_summary_json(*s.replication_totals);
+  return out + render_replication_json(s.replication);
 }
 
 }  // namespace
@@ -84,14 +101,16 @@ void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard)
   status.reloads_failed = c.reloads_failed.load(std::memory_order_relaxed);
   status.upgrades_ok = c.upgrades_ok.load(std::memory_order_relaxed);
   status.upgrades_failed = c.upgrades_failed.load(std::memory_order_relaxed);
+  status.listener_totals = listener_totals(scoreboard);
 }
 
 std::string render_status_text(const StatusSnapshot& s) {
   // The state is named when it is not the usual one.
   std::string state = s.state == "serving" ? "" : ", " + s.state;
-  std::string out = fmt::format("master pid {}, up {}, generation {}, {} mode{}\nconfig {}\n\n",
-                                s.master_pid, format_duration(Duration(s.uptime_ms / 1000 * 1000)),
-                                s.generation, s.mode, state, s.config_source);
+  std::string out =
+      fmt::format("ackd {}, master pid {}, up {}, generation {}, {} mode{}\nconfig {}\n\n",
+                  s.version, s.master_pid, format_duration(Duration(s.uptime_ms / 1000 * 1000)),
+                  s.generation, s.mode, state, s.config_source);
   out += "LISTENER         PROTOCOL  ADDRESS\n";
   for (const ListenerRow& l : s.listeners) {
     out += fmt::format("{:<16} {:<9} {}\n", l.name, l.protocol, l.address);
@@ -114,17 +133,18 @@ std::string render_status_text(const StatusSnapshot& s) {
     out += fmt::format("udp replies dropped (amplification bound): {}\n", t.udp_dropped);
   if (t.refused > 0)
     out += fmt::format("refused (allow, deny, per-source limits, PROXY, TLS): {}\n", t.refused);
-  return out + render_replication_text(s.replication) + render_aux_text(s) + render_roles_text(s);
+  return out + render_listener_totals_text(s.listener_totals) + render_durability_text(s) +
+         render_aux_text(s) + render_roles_text(s);
 }
 
 // "acks" is the old name of "replies", kept beside it for the JSON readers
 // of 0.1 until 0.3 (docs/operations.md).
 std::string render_status_json(const StatusSnapshot& s) {
   std::string out = fmt::format(
-      "{{\"master_pid\":{},\"uptime_ms\":{},\"generation\":{},\"config\":{},\"mode\":{},"
-      "\"state\":{},\"listeners\":[",
-      s.master_pid, s.uptime_ms, s.generation, json_string(s.config_source), json_string(s.mode),
-      json_string(s.state));
+      "{{\"master_pid\":{},\"version\":{},\"started\":{},\"uptime_ms\":{},\"generation\":{},"
+      "\"config\":{},\"mode\":{},\"state\":{},\"listeners\":[",
+      s.master_pid, json_string(s.version), s.started, s.uptime_ms, s.generation,
+      json_string(s.config_source), json_string(s.mode), json_string(s.state));
   for (size_t i = 0; i < s.listeners.size(); ++i) {
     const ListenerRow& l = s.listeners[i];
     out += fmt::format("{}{{\"name\":{},\"protocol\":{},\"address\":{}}}", i ? "," : "",
@@ -147,8 +167,8 @@ std::string render_status_json(const StatusSnapshot& s) {
       "\"replies\":{},\"acks\":{},\"errors\":{},\"dropped\":{},\"refused\":{},\"restarts\":{}}}",
       s.workers.size(), s.totals.open_connections, t.connections, t.messages, t.replies, t.replies,
       t.errors, t.udp_dropped, t.refused, serving_restarts(s));
-  return out + render_replication_json(s.replication) + render_aux_json(s) + render_roles_json(s) +
-         "}\n";
+  return out + render_listener_totals_json(s.listener_totals) + render_durability_json(s) +
+         render_aux_json(s) + render_roles_json(s) + "}\n";
 }
 
 std::string status_line(const StatusSnapshot& s) {

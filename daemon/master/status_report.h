@@ -1,15 +1,18 @@
 // Status reports: what `ackctl status` shows, rendered by the master from
 // its own state and the scoreboard, as a text table or as JSON. The totals
-// are the daemon's since it started (exited workers included), the numbers
-// the metrics exporter serves.
+// are the daemon's since it started (exited workers included): every
+// number the metrics exporter serves, read through the same functions
+// (scoreboard_totals.h), so the two never disagree.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/record/spool_status.h"
 #include "daemon/replicate/replication_status.h"
 #include "daemon/scoreboard_totals.h"
 
@@ -46,7 +49,9 @@ struct AuxProcessRow {  // an auxiliary process of the master (the metrics expor
 };
 
 struct StatusSnapshot {
+  std::string version;
   pid_t master_pid = 0;
+  int64_t started = 0;  // unix seconds
   int64_t uptime_ms = 0;
   uint32_t generation = 0;
   std::string config_source;
@@ -59,11 +64,14 @@ struct StatusSnapshot {
   ServeTotals totals;
   std::vector<RoleTotals> roles;
   uint64_t reloads_ok = 0, reloads_failed = 0, upgrades_ok = 0, upgrades_failed = 0;
-  std::vector<ReplicationRow> replication;  // of the processes that replicate
+  std::vector<ListenerTotals> listener_totals;
+  std::optional<SpoolStatus> spool;                      // with [spool]
+  std::optional<ReplicationSummary> replication_totals;  // with [replication]
+  std::vector<ReplicationRow> replication;               // of the processes that replicate
 };
 
 // The snapshot's part that the scoreboard holds: totals, roles, the
-// masters' reloads and upgrades.
+// masters' reloads and upgrades, the listeners' counts.
 void add_scoreboard_totals(StatusSnapshot& status, const Scoreboard& scoreboard);
 
 std::string render_status_text(const StatusSnapshot& status);

@@ -20,9 +20,11 @@
 #include "daemon/master/listener_set.h"
 #include "daemon/master/notify.h"
 #include "daemon/record/spool.h"
+#include "daemon/record/spool_status.h"
 #include "daemon/safe_path.h"
 #include "daemon/serve/worker.h"
 #include "daemon/spawn.h"
+#include "version.h"
 
 namespace ackd {
 namespace {
@@ -131,7 +133,7 @@ void Supervisor::want_metrics() {
   ExporterOptions& o = launch.options;
   for (const Cidr& range : config_.metrics.allow.entries()) o.allow.push_back(range.to_string());
   o.spool = config_.spool.path;
-  o.spool_fsync = config_.spool.enabled() && config_.spool.ack_after == AckAfter::kFsync;
+  o.spool_fsync = spool_syncs(config_.spool);
   o.replication = config_.replication.enabled();
   o.log_level = config_.daemon.log_level;
   o.log_target = launch.log_fd >= 0 ? "stderr" : config_.daemon.log_target;
@@ -303,8 +305,8 @@ Supervisor::Requests Supervisor::take_requests() {
 // The reply to a control request; none yet for a reload or an upgrade,
 // answered with its outcome once the loop knows it (answer_awaiting).
 std::optional<std::string> Supervisor::handle_control(std::string_view request) {
-  if (request == "status") return render_status_text(snapshot());
-  if (request == "status json") return render_status_json(snapshot());
+  if (request == "status") return render_status_text(full_snapshot());
+  if (request == "status json") return render_status_json(full_snapshot());
   if (request == "reload") {
     if (stopping_) return "ERR reload failed: ackd is stopping\n";
     pending_.reload = true;
@@ -757,7 +759,9 @@ void Supervisor::collect_stop_groups() {
 
 StatusSnapshot Supervisor::snapshot() const {
   StatusSnapshot s;
+  s.version = kVersion;
   s.master_pid = getpid();
+  s.started = started_unix_;
   s.uptime_ms = steady_now_ms() - started_ms_;
   s.generation = generation_;
   s.config_source = config_.source;
@@ -807,6 +811,17 @@ StatusSnapshot Supervisor::snapshot() const {
     s.aux.push_back(row);
   }
   add_scoreboard_totals(s, scoreboard_);
+  return s;
+}
+
+// With the spool (its directory read) and replication's totals, as the
+// exporter serves them: only with these sections (exposition.cpp).
+StatusSnapshot Supervisor::full_snapshot() const {
+  StatusSnapshot s = snapshot();
+  if (config_.spool.enabled()) s.spool = read_spool_status(config_.spool, scoreboard_);
+  if (config_.replication.enabled()) {
+    s.replication_totals = replication_summary(scoreboard_, s.totals.counts);
+  }
   return s;
 }
 

@@ -89,6 +89,7 @@ class Supervisor {
   size_t configured_pool_size() const;
   ProcessRole serving_role() const;  // worker, or fork mode's dispatcher
   StatusSnapshot snapshot() const;
+  StatusSnapshot full_snapshot() const;  // for ackctl status
   void notify_status();
 
   Config config_;

@@ -20,6 +20,45 @@ const char* to_string(LinkState state) {
   return "?";
 }
 
+namespace {
+
+constexpr LinkState kShownStates[] = {LinkState::kConnecting, LinkState::kConnected,
+                                      LinkState::kDisconnected};
+
+uint64_t processes_in(const ReplicationTotals& now, LinkState state) {
+  return now.links[static_cast<size_t>(state)];
+}
+
+}  // namespace
+
+ReplicationSummary replication_summary(const Scoreboard& scoreboard, const ServeCounts& counts) {
+  return {counts.replicated, counts.replication_failed, replication_totals(scoreboard)};
+}
+
+std::string render_replication_summary_text(const ReplicationSummary& s) {
+  std::string links;
+  for (LinkState state : kShownStates) {
+    if (processes_in(s.now, state) == 0) continue;
+    links += fmt::format("{}{} {}", links.empty() ? "" : ", ", processes_in(s.now, state),
+                         to_string(state));
+  }
+  return fmt::format(
+      "replication: {} stored, {} failed, {} in flight, forward lag {}; connections: {}\n",
+      s.stored, s.failed, s.now.in_flight, s.now.forward_lag, links.empty() ? "none" : links);
+}
+
+std::string render_replication_summary_json(const ReplicationSummary& s) {
+  std::string links;
+  for (LinkState state : kShownStates) {
+    links += fmt::format("{}{}:{}", links.empty() ? "" : ",", json_string(to_string(state)),
+                         processes_in(s.now, state));
+  }
+  return fmt::format(
+      ",\"replication_totals\":{{\"stored\":{},\"failed\":{},\"in_flight\":{},\"forward_lag\":{},"
+      "\"connections\":{{{}}}}}",
+      s.stored, s.failed, s.now.in_flight, s.now.forward_lag, links);
+}
+
 ReplicationRow read_replication_board(pid_t pid, const ReplicationBoard& board) {
   ReplicationRow row;
   row.pid = pid;
@@ -40,7 +79,7 @@ std::string render_replication_text(const std::vector<ReplicationRow>& rows) {
   for (const ReplicationRow& row : rows) {
     if (!row.on()) continue;
     if (out.empty()) {
-      out = fmt::format("\n{:>8} {:<12} {:>9} {:>10} {:>8} {:>8}  {}\n", "PID", "REPLICATION",
+      out = fmt::format("{:>8} {:<12} {:>9} {:>10} {:>8} {:>8}  {}\n", "PID", "REPLICATION",
                         "IN-FLIGHT", "STORED", "FAILED", "LAG", "SERVER / LAST ERROR");
     }
     std::string where = row.server.empty() ? "-" : row.server;

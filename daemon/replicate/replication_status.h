@@ -1,6 +1,9 @@
-// What `ackctl status` shows of replication, per process that replicates
-// (a worker, a dispatcher, the forwarder): read from its scoreboard entry
-// by the master, rendered as a text table or JSON fields.
+// What `ackctl status` shows of replication: its totals, the numbers the
+// metrics serve as ackd_replication_* (stored, failed, in flight, the
+// forwarder's lag, the processes by connection state), and per process
+// that replicates (a worker, a dispatcher, the forwarder) its state,
+// server and last error, read from its scoreboard entry by the master;
+// rendered as text or JSON fields.
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +13,7 @@
 #include <vector>
 
 #include "daemon/replicate/replication_board.h"
+#include "daemon/scoreboard_totals.h"
 
 namespace ackd {
 
@@ -26,7 +30,20 @@ struct ReplicationRow {
   bool on() const { return state != "off" && !state.empty(); }
 };
 
+// Replication since the daemon started (stored and failed, carried across
+// restarts) and now.
+struct ReplicationSummary {
+  uint64_t stored = 0;
+  uint64_t failed = 0;
+  ReplicationTotals now;
+};
+
+ReplicationSummary replication_summary(const Scoreboard& scoreboard, const ServeCounts& counts);
 ReplicationRow read_replication_board(pid_t pid, const ReplicationBoard& board);
+// "replication: 5 stored, 0 failed, 2 in flight, forward lag 0; connections: 2 connected\n".
+std::string render_replication_summary_text(const ReplicationSummary& summary);
+// `,"replication_totals":{...}`.
+std::string render_replication_summary_json(const ReplicationSummary& summary);
 // A table of the processes that replicate ("" if none does).
 std::string render_replication_text(const std::vector<ReplicationRow>& rows);
 // `,"replication":[{...}]`, or "" if no process replicates.

@@ -6,6 +6,7 @@
 #include <limits>
 #include <span>
 
+#include "daemon/replicate/replication_status.h"
 #include "daemon/scoreboard_totals.h"
 
 namespace ackd {
@@ -81,7 +82,7 @@ ClientMetric histogram(std::span<const double> bounds, std::span<const uint64_t>
 
 // Per listener, by name: every listener the daemon has served since it
 // started (a listener removed by a reload keeps its last values).
-void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
+void add_listeners(std::vector<MetricFamily>& out, const std::vector<ListenerTotals>& listeners) {
   auto counter = MetricType::Counter;
   MetricFamily connections =
       family("ackd_listener_connections_accepted_total",
@@ -110,7 +111,7 @@ void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
              "Time from the loop turn that read a message's last byte to its reply's write (held "
              "replies: to the commit that released them), by listener",
              MetricType::Histogram);
-  board.for_each([&](const std::string& name, const ListenerCounts& c) {
+  for (const auto& [name, c] : listeners) {
     std::vector<ClientMetric::Label> label = {{"listener", name}};
     auto add = [&](MetricFamily& f, uint64_t value) {
       f.metric.push_back(value_of(counter, static_cast<double>(value), label));
@@ -127,7 +128,7 @@ void add_listeners(std::vector<MetricFamily>& out, const ListenerBoard& board) {
       refused.metric.push_back(value_of(counter, static_cast<double>(c.refused[r]), labels));
     }
     latency.metric.push_back(histogram(kLatencyBounds, c.latency, c.latency_sum_ns, label));
-  });
+  }
   out.insert(out.end(), {connections, messages, replies, errors, received, sent, refused, latency});
 }
 
@@ -186,39 +187,33 @@ void add_master(std::vector<MetricFamily>& out, const Scoreboard& scoreboard,
                          c.upgrades_failed));
 }
 
-void add_spool(std::vector<MetricFamily>& out, const Scoreboard& scoreboard,
-               const SpoolUsage& usage, bool syncs) {
+void add_spool(std::vector<MetricFamily>& out, const SpoolUsage& usage,
+               const std::optional<SyncTotals>& syncs) {
   out.push_back(single("ackd_spool_bytes", "Bytes in the spool's segment files", MetricType::Gauge,
                        static_cast<double>(usage.bytes)));
   out.push_back(single("ackd_spool_segments", "Segment files in the spool directory",
                        MetricType::Gauge, static_cast<double>(usage.segments)));
   if (!syncs) return;
-  const SpoolBoard& board = scoreboard.spool();
-  uint64_t buckets[kSyncBuckets];
-  for (size_t b = 0; b < kSyncBuckets; ++b) {
-    buckets[b] = board.syncs[b].load(std::memory_order_relaxed);
-  }
   MetricFamily f = family("ackd_spool_fsync_seconds",
                           "Time each spool sync took (ack_after = fsync: the fdatasync of a group "
                           "commit, the fsync of the directory for a new segment)",
                           MetricType::Histogram);
-  f.metric.push_back(
-      histogram(kSyncBounds, buckets, board.sync_ns.load(std::memory_order_relaxed)));
+  f.metric.push_back(histogram(kSyncBounds, syncs->buckets, syncs->sum_ns));
   out.push_back(f);
 }
 
-void add_replication(std::vector<MetricFamily>& out, const ServeCounts& counts,
-                     const ReplicationTotals& now) {
+void add_replication(std::vector<MetricFamily>& out, const ReplicationSummary& replication) {
+  const ReplicationTotals& now = replication.now;
   auto counter = MetricType::Counter, gauge = MetricType::Gauge;
   out.push_back(single("ackd_replication_in_flight",
                        "Records published to the stream, not yet stored or failed", gauge,
                        static_cast<double>(now.in_flight)));
   out.push_back(single("ackd_replication_stored_total",
                        "Records the stream acknowledged as stored (duplicates included)", counter,
-                       static_cast<double>(counts.replicated)));
+                       static_cast<double>(replication.stored)));
   out.push_back(single("ackd_replication_failed_total",
                        "Records whose publication failed (timed out, refused, no connection)",
-                       counter, static_cast<double>(counts.replication_failed)));
+                       counter, static_cast<double>(replication.failed)));
   out.push_back(single("ackd_replication_forward_lag",
                        "mode = forward: records in the spool not yet shipped to the stream", gauge,
                        static_cast<double>(now.forward_lag)));
@@ -241,11 +236,14 @@ std::vector<MetricFamily> collect_metrics(const Scoreboard& scoreboard, const Ma
   std::vector<MetricFamily> families;
   ServeTotals totals = serve_totals(scoreboard);
   add_serving(families, totals);
-  add_listeners(families, scoreboard.listeners());
+  add_listeners(families, listener_totals(scoreboard));
   add_roles(families, scoreboard);
   add_master(families, scoreboard, master);
-  if (spool) add_spool(families, scoreboard, *spool, master.spool_fsync);
-  if (master.replication) add_replication(families, totals.counts, replication_totals(scoreboard));
+  if (spool) {
+    add_spool(families, *spool,
+              master.spool_fsync ? std::optional(sync_totals(scoreboard)) : std::nullopt);
+  }
+  if (master.replication) add_replication(families, replication_summary(scoreboard, totals.counts));
   return families;
 }
 

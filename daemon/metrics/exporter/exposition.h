@@ -1,5 +1,6 @@
 // Exposition: what GET /metrics answers, read from the scoreboard (and the
-// spool directory) at each scrape, never from a worker. prometheus-cpp's
+// spool directory) at each scrape, never from a worker, through the
+// functions `ackctl status` reads them with (scoreboard_totals.h). prometheus-cpp's
 // core models the families and writes Prometheus text format 0.0.4;
 // openmetrics.h writes them as OpenMetrics for the clients that prefer it.
 // Names follow Prometheus's conventions: the ackd_ prefix, base units,
@@ -13,6 +14,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include "daemon/record/spool_usage.h"
 #include "daemon/scoreboard.h"
 
 namespace ackd {
@@ -26,11 +28,6 @@ struct MasterInfo {
   uint32_t generation = 0;
   bool spool_fsync = false;  // ack_after = "fsync": the spool's sync histogram
   bool replication = false;  // [replication]: its gauges and counters
-};
-
-struct SpoolUsage {
-  uint64_t bytes = 0;
-  uint64_t segments = 0;
 };
 
 std::vector<prometheus::MetricFamily> collect_metrics(const Scoreboard& scoreboard,

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -14,13 +13,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/log/log_throttle.h"
 #include "daemon/log/logging.h"
 #include "daemon/metrics/exporter/exposition.h"
 #include "daemon/metrics/exporter/http_server.h"
 #include "daemon/metrics/exporter/openmetrics.h"
-#include "daemon/metrics/exporter/spool_usage.h"
 #include "daemon/metrics/exporter_options.h"
+#include "daemon/record/spool_usage.h"
 #include "daemon/scoreboard.h"
 #include "daemon/signals.h"
 #include "version.h"
@@ -29,27 +27,6 @@ namespace ackd {
 namespace {
 
 constexpr int kHeartbeatMs = 250;
-
-// The spool's usage, or nullopt (logged, at a bounded rate) if unreadable.
-class SpoolWatch {
- public:
-  explicit SpoolWatch(std::string directory) : directory_(std::move(directory)) {}
-  std::optional<SpoolUsage> read() {
-    if (directory_.empty()) return std::nullopt;
-    try {
-      return read_spool_usage(directory_);
-    } catch (const std::exception& e) {
-      if (auto note = throttle_.admit(std::chrono::steady_clock::now())) {
-        spdlog::warn("spool metrics left out: {}{}", e.what(), *note);
-      }
-      return std::nullopt;
-    }
-  }
-
- private:
-  std::string directory_;
-  LogThrottle throttle_;
-};
 
 CidrList parse_allow(const std::vector<std::string>& ranges) {
   std::vector<Cidr> allow;
@@ -66,9 +43,10 @@ int serve(const ExporterOptions& options) {
   ignore_sigpipe();
   MasterInfo master{kVersion, options.started, options.generation, options.spool_fsync,
                     options.replication};
-  SpoolWatch spool(options.spool);
   HttpServer server(options.listen_fd, parse_allow(options.allow), [&](Exposition format) {
-    auto families = collect_metrics(scoreboard, master, spool.read());
+    std::optional<SpoolUsage> spool;
+    if (!options.spool.empty()) spool = spool_usage_or_warn(options.spool);
+    auto families = collect_metrics(scoreboard, master, spool);
     return format == Exposition::kOpenMetrics ? render_openmetrics(families)
                                               : render_text(families);
   });
