@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <tuple>
 
 #include "tests/support/config_file.h"
 #include "tests/support/daemon.h"
@@ -201,12 +202,14 @@ TEST_P(BenchAcrossReloads, KeepAliveSeesNoError) {
 
 INSTANTIATE_TEST_SUITE_P(Transports, BenchAcrossReloads, ::testing::Values("tcp", "unix"));
 
-// And across binary upgrades, in both process modes. Progress is seen in
+// And across binary upgrades, in both process modes, over TCP and over a
+// unix socket. Progress is seen in
 // connections (fork mode counts a connection's messages only when it
 // ends): each upgrade is done once the old master is gone, all its
 // connections closed, and the bench's clients are all connected again, to
 // the new master.
-class BenchAcrossUpgrades : public ::testing::TestWithParam<const char*> {};
+class BenchAcrossUpgrades : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
+};
 
 bool all_connected_to(const Daemon& daemon, pid_t master, uint64_t clients) {
   return wait_until(
@@ -218,10 +221,13 @@ bool all_connected_to(const Daemon& daemon, pid_t master, uint64_t clients) {
 }
 
 TEST_P(BenchAcrossUpgrades, KeepAliveSeesNoError) {
+  auto [mode, transport] = GetParam();
   uint16_t port = free_port();
   TempDir dir;
-  Daemon daemon(storm_config(GetParam(), port, dir.path()));
-  BenchRun bench({"127.0.0.1", std::to_string(port), "--mode", "keep"});
+  Daemon daemon(storm_config(mode, port, dir.path()));
+  std::vector<std::string> target = {"127.0.0.1", std::to_string(port), "--mode", "keep"};
+  if (std::string(transport) == "unix") target = {"--unix", dir.path() + "/s", "--mode", "unix"};
+  BenchRun bench(target);
   ASSERT_TRUE(all_connected_to(daemon, daemon.pid(), 16)) << "the clients did not start";
   UpgradeStorm storm(daemon, dir.path() + "/ackd.pid");
   for (int upgrade = 0; upgrade < 3; ++upgrade) {
@@ -232,7 +238,13 @@ TEST_P(BenchAcrossUpgrades, KeepAliveSeesNoError) {
   bench.finish(1000);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, BenchAcrossUpgrades, ::testing::Values("prefork", "fork"));
+INSTANTIATE_TEST_SUITE_P(ModesAndTransports, BenchAcrossUpgrades,
+                         ::testing::Combine(::testing::Values("prefork", "fork"),
+                                            ::testing::Values("tcp", "unix")),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param)) + "_" +
+                                  std::get<1>(info.param);
+                         });
 
 }  // namespace
 }  // namespace ackd::test
