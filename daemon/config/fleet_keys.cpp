@@ -30,17 +30,11 @@ bool reject_on_datagrams(ConfigReader& reader, const toml::table& table, const s
 }  // namespace
 
 void read_proxy_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
-                     ListenerConfig& listener, bool served) {
+                     ListenerConfig& listener) {
   if (reject_on_datagrams(reader, table, p, listener)) return;
   std::optional<ProxyProtocol> value = reader.get_parsed<ProxyProtocol>(
       table, p, "proxy_protocol", kProxyExpected, parse_proxy_protocol);
   if (value) listener.proxy_protocol = *value;
-  if (value && *value != ProxyProtocol::kOff && !served) {
-    reader.problem(table.get("proxy_protocol")->source(), p + "proxy_protocol",
-                   "\"" + std::string(to_string(*value)) +
-                       "\": this ackd does not read PROXY headers yet (only \"off\" is "
-                       "accepted until the PROXY transport is wired in)");
-  }
   const toml::node* trusted = table.get("trusted_proxies");
   if (trusted == nullptr) return;
   std::string key = p + "trusted_proxies";

@@ -13,16 +13,11 @@
 
 namespace ackd {
 
-// Whether ackd acts on proxy_protocol: a value other than "off" is refused
-// ("not yet") when it does not, so that --check-config never claims more
-// than ackd does. The PROXY transport (daemon/transport/proxy_stream.h)
-// serves tcp and unix stream listeners.
-inline constexpr bool kProxyProtocolServed = true;
-
 // [[listener]] proxy_protocol and trusted_proxies (which may be set, to no
-// effect, while proxy_protocol is "off"); `served`: see above.
+// effect, while proxy_protocol is "off"). The PROXY transport
+// (daemon/transport/proxy_stream.h) serves tcp and unix stream listeners.
 void read_proxy_keys(ConfigReader& reader, const toml::table& table, const std::string& p,
-                     ListenerConfig& listener, bool served = kProxyProtocolServed);
+                     ListenerConfig& listener);
 
 // [daemon] drain_before_stop.
 void read_drain_key(ConfigReader& reader, const toml::table& table, const std::string& p,

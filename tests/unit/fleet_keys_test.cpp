@@ -9,12 +9,11 @@ namespace {
 
 constexpr const char* kTcp = "[[listener]]\nname='t'\nprotocol='tcp'\naddress='127.0.0.1:1'\n";
 
-// The listener keys of `text` (one table) read as they will be once the
-// PROXY transport is served; the problems, one per line, if any.
-std::string read_served(const std::string& text, ListenerConfig& listener) {
+// The listener keys of `text` (one table); the problems, one per line, if any.
+std::string read_keys(const std::string& text, ListenerConfig& listener) {
   toml::table table = toml::parse(std::string_view(text), std::string_view("x"));
   ConfigReader reader("x");
-  read_proxy_keys(reader, table, "listener[0].", listener, /*served=*/true);
+  read_proxy_keys(reader, table, "listener[0].", listener);
   try {
     reader.finish();
   } catch (const ConfigError& e) {
@@ -54,24 +53,23 @@ TEST(FleetKeys, ReadsEveryValueOnceServed) {
   };
   for (const Case& c : cases) {
     ListenerConfig listener;
-    EXPECT_EQ(read_served(c.text, listener), "") << c.text;
+    EXPECT_EQ(read_keys(c.text, listener), "") << c.text;
     EXPECT_EQ(listener.proxy_protocol, c.protocol) << c.text;
     EXPECT_EQ(listener.trusted_proxies.to_string(), c.trusted) << c.text;
   }
   // Written out while off (the packaged file shows the default): no effect.
   ListenerConfig off;
-  EXPECT_EQ(read_served("trusted_proxies = ['10.0.0.0/8']", off), "");
+  EXPECT_EQ(read_keys("trusted_proxies = ['10.0.0.0/8']", off), "");
   EXPECT_EQ(off.trusted_proxies.to_string(), "10.0.0.0/8");
   ListenerConfig unix_listener;
   unix_listener.protocol = Protocol::kUnix;
-  EXPECT_EQ(read_served("proxy_protocol = 'v2'", unix_listener), "");
+  EXPECT_EQ(read_keys("proxy_protocol = 'v2'", unix_listener), "");
   EXPECT_EQ(unix_listener.proxy_protocol, ProxyProtocol::kV2);
 }
 
 // The PROXY transport serves tcp and unix stream listeners: every value is
-// accepted by --check-config (a datagram listener is still refused, below).
-TEST(FleetKeys, AcceptsEveryProxyProtocolNowServed) {
-  EXPECT_TRUE(kProxyProtocolServed);
+// accepted by --check-config (a datagram listener is refused, below).
+TEST(FleetKeys, AcceptsEveryProxyProtocol) {
   for (const char* value : {"off", "v1", "v2", "any"}) {
     EXPECT_EQ(problems_of(std::string(kTcp) + "proxy_protocol = '" + value + "'\n"), "") << value;
   }
@@ -133,7 +131,7 @@ TEST(FleetKeys, TrustedProxiesEntriesAreCheckedOneByOne) {
   for (const Case& c : cases) {
     ListenerConfig listener;
     std::string text = std::string("proxy_protocol = 'v2'\ntrusted_proxies = ") + c.value + "\n";
-    std::string problems = read_served(text, listener);
+    std::string problems = read_keys(text, listener);
     EXPECT_NE(problems.find(c.expected), std::string::npos) << c.value << "\n=> " << problems;
     EXPECT_EQ(listener.trusted_proxies, loopback_cidrs()) << "unchanged: " << c.value;
   }
