@@ -81,13 +81,9 @@ class UpgradeStorm {
 
 class DrainStorm : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(DrainStorm, ReloadsDropNoMessage) {
-  uint16_t port = free_port();
-  TempDir dir;
-  Daemon daemon(storm_config(GetParam(), port, dir.path()));
-  KeepAliveOptions options;
-  options.clients = 16;
-  KeepAliveClients clients([&] { return connect_tcp(port); }, options);
+// Five reloads, each once the clients made progress with the generation
+// before; then no client may have lost a message.
+void reload_storm(Daemon& daemon, KeepAliveClients& clients) {
   ASSERT_TRUE(clients.wait_for_progress(200, 10s));
   for (int reload = 0; reload < 5; ++reload) {
     daemon.signal(SIGHUP);
@@ -98,6 +94,16 @@ TEST_P(DrainStorm, ReloadsDropNoMessage) {
   EXPECT_EQ(clients.failures(), 0u) << clients.first_failures();
 }
 
+TEST_P(DrainStorm, ReloadsDropNoMessage) {
+  uint16_t port = free_port();
+  TempDir dir;
+  Daemon daemon(storm_config(GetParam(), port, dir.path()));
+  KeepAliveOptions options;
+  options.clients = 16;
+  KeepAliveClients clients([&] { return connect_tcp(port); }, options);
+  reload_storm(daemon, clients);
+}
+
 TEST_P(DrainStorm, UnixClientsLoseNothingToReloads) {
   uint16_t port = free_port();
   TempDir dir;
@@ -106,14 +112,7 @@ TEST_P(DrainStorm, UnixClientsLoseNothingToReloads) {
   options.clients = 16;
   std::string path = dir.path() + "/s";
   KeepAliveClients clients([&] { return connect_unix(path); }, options);
-  ASSERT_TRUE(clients.wait_for_progress(200, 10s));
-  for (int reload = 0; reload < 5; ++reload) {
-    daemon.signal(SIGHUP);
-    ASSERT_TRUE(daemon.wait_for_log("reloaded: generation " + std::to_string(reload + 2), 10s));
-    ASSERT_TRUE(clients.wait_for_progress(200, 10s)) << "after reload " << reload;
-  }
-  clients.stop();
-  EXPECT_EQ(clients.failures(), 0u) << clients.first_failures();
+  reload_storm(daemon, clients);
 }
 
 TEST_P(DrainStorm, UpgradesDropNoMessage) {
