@@ -38,9 +38,12 @@ EOF
 chmod +x "$root/scripts/install-deps" "$stubs"/* "$build/daemon/ackd"
 
 # run_script NAME: runs scripts/NAME on the stand-ins; its calls in $tmp/NAME.calls.
+# As a user runs them: not with the settings of the run that runs this test
+# (CI's sanitizer pass sets ACKD_SANITIZE and CTEST_ARGS).
 run_script() {
   : >"$log"
-  PATH=$stubs:$PATH BUILD_DIR=$build STUB_LOG=$log STUB_ROOT=$root STUB_BUILD=$build \
+  env -u ACKD_SANITIZE -u CTEST_ARGS -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+    PATH=$stubs:$PATH BUILD_DIR=$build STUB_LOG=$log STUB_ROOT=$root STUB_BUILD=$build \
     "$root/scripts/$1" >"$tmp/$1.out" 2>&1 || fail "scripts/$1 exited $?: $(cat "$tmp/$1.out")"
   cp "$log" "$tmp/$1.calls"
 }
