@@ -37,7 +37,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <string>
 #include <string_view>
 
 #include "common/socket_address.h"
@@ -117,7 +116,7 @@ class ByteStream {
   // PROXY header: "203.0.113.9:5000 via 127.0.0.1:41000"): the name to
   // record and log the client by, which this layer adds to (TLS: its
   // verified name). By default, nothing.
-  virtual void name_client(std::string /*name*/) {}
+  virtual void name_client(std::string_view /*name*/) {}
   // The client's address, for the per-source limits (daemon/access/): the
   // socket's peer, or the client a trusted PROXY header names. nullptr:
   // none known (no per-source limit applies).

@@ -80,7 +80,7 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
   // socket's own peer stays its address (a unix socket is drained as one).
   std::string name(header_.peer(inner_->peer()));
   inner_ = next_->open(inner_->release(), real_peer_);
-  inner_->name_client(std::move(name));
+  inner_->name_client(name);
   return inner_read(buffer);  // its opening often came with the header
 }
 

@@ -42,7 +42,7 @@ class TlsStream final : public ByteStream {
   bool opening() const override { return !open_; }
   std::string_view refuse_late() override;  // logs why; no line can be sent
   std::string_view peer() override;
-  void name_client(std::string name) override { named_ = std::move(name); }
+  void name_client(std::string_view name) override { named_ = name; }
   const SocketAddress* source() const override { return &peer_; }
 
  private:

@@ -273,7 +273,7 @@ class HandshakeStream final : public ByteStream {
     name_ = (named_.empty() ? std::string(plain_.peer()) : named_) + (open_ ? " tls=CN=t" : "");
     return name_;
   }
-  void name_client(std::string name) override { named_ = std::move(name); }
+  void name_client(std::string_view name) override { named_ = name; }
 
  private:
   const std::string path_;
