@@ -4,24 +4,16 @@
 
 #include <cerrno>
 
+#include "daemon/transport/free_blocks.h"
+
 namespace ackd {
 namespace {
-// The memory of freed streams, each block holding a pointer to the next
-// (a process has one thread). It keeps as many as were ever open at once.
-void* g_free_streams = nullptr;
+FreeBlocks g_free_streams;
 }  // namespace
 
-void* PlainStream::operator new(size_t size) {
-  if (g_free_streams == nullptr) return ::operator new(size);
-  void* memory = g_free_streams;
-  g_free_streams = *static_cast<void**>(memory);
-  return memory;
-}
+void* PlainStream::operator new(size_t size) { return g_free_streams.take(size); }
 
-void PlainStream::operator delete(void* memory) noexcept {
-  *static_cast<void**>(memory) = g_free_streams;
-  g_free_streams = memory;
-}
+void PlainStream::operator delete(void* memory) noexcept { g_free_streams.give(memory); }
 
 PlainStream::PlainStream(UniqueFd fd, const SocketAddress& peer, const std::string& listener_path)
     : fd_(std::move(fd)), peer_(peer), listener_path_(listener_path) {}

@@ -4,14 +4,22 @@
 #include <cassert>
 #include <cstring>
 
+#include "daemon/transport/free_blocks.h"
+
 namespace ackd {
 namespace {
 
 using Step = ProxyHeaderReader::Step;
 
-// The memory of freed streams, each block holding a pointer to the next
-// (a process has one thread). It keeps as many as were ever open at once.
-void* g_free_streams = nullptr;
+FreeBlocks g_free_streams;  // ProxiedPlainStream's
+
+// The peer ended its output before the header was whole: with no byte of
+// it, a probe (an end, not a refusal); inside it, refused.
+IoResult ended_before_header(ProxyHeaderReader& header, const SocketAddress& real_peer) {
+  if (header.bytes_kept() == 0) return {IoResult::kEnd};
+  header.refuse("connection ended inside the PROXY header", real_peer);
+  return {IoResult::kRefused};
+}
 
 // The header is parsed from all that came so far (`read` reads the
 // socket); the bytes past it are the first the framing sees. kRefused:
@@ -20,11 +28,7 @@ template <typename Read>
 IoResult read_header_then_data(ProxyHeaderReader& header, const SocketAddress& real_peer,
                                std::span<char> buffer, Read read_socket) {
   IoResult read = read_socket(buffer);
-  if (read.status == IoResult::kEnd && header.bytes_kept() == 0) return read;  // a probe: no byte
-  if (read.status == IoResult::kEnd) {
-    header.refuse("connection ended inside the PROXY header", real_peer);
-    return {IoResult::kRefused};
-  }
+  if (read.status == IoResult::kEnd) return ended_before_header(header, real_peer);
   if (read.status != IoResult::kDone) return read;
   std::string_view got(buffer.data(), read.bytes);
   Step step = header.take(got, real_peer);
@@ -61,11 +65,7 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
   std::span<char> window = buffer.first(std::min(buffer.size(), kProxyHeaderMaxSize - before));
   assert(!window.empty());
   IoResult peeked = inner_->peek(window);
-  if (peeked.status == IoResult::kEnd && before == 0) return peeked;  // a probe: no byte
-  if (peeked.status == IoResult::kEnd) {
-    header_.refuse("connection ended inside the PROXY header", real_peer_);
-    return {IoResult::kRefused};
-  }
+  if (peeked.status == IoResult::kEnd) return ended_before_header(header_, real_peer_);
   if (peeked.status != IoResult::kDone) return peeked;
   std::string_view got(window.data(), peeked.bytes);
   Step step = header_.take(got, real_peer_);
@@ -105,17 +105,9 @@ std::string_view ProxyStream::peer() {
   return header_.peer(inner_->peer());
 }
 
-void* ProxiedPlainStream::operator new(size_t size) {
-  if (g_free_streams == nullptr) return ::operator new(size);
-  void* memory = g_free_streams;
-  g_free_streams = *static_cast<void**>(memory);
-  return memory;
-}
+void* ProxiedPlainStream::operator new(size_t size) { return g_free_streams.take(size); }
 
-void ProxiedPlainStream::operator delete(void* memory) noexcept {
-  *static_cast<void**>(memory) = g_free_streams;
-  g_free_streams = memory;
-}
+void ProxiedPlainStream::operator delete(void* memory) noexcept { g_free_streams.give(memory); }
 
 IoResult ProxiedPlainStream::read(std::span<char> buffer) {
   if (!header_.reading()) return PlainStream::read(buffer);

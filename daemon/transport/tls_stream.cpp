@@ -188,14 +188,18 @@ void TlsStream::discard_input(std::span<char> scratch) {
 
 IoResult TlsStream::refuse(const std::string& why, Refusal kind) {
   refused_as_ = kind;
-  transport_.handshake_failed(named_.empty() ? peer_.to_string() : escape_for_log(named_), why);
+  transport_.handshake_failed(client_for_log(), why);
   return {IoResult::kRefused};
+}
+
+// As a layer before named the client (a PROXY header), or its address.
+std::string TlsStream::client_for_log() const {
+  return named_.empty() ? peer_.to_string() : escape_for_log(named_);
 }
 
 std::string_view TlsStream::refuse_late() {
   refused_as_ = Refusal::kTlsHandshake;
-  transport_.handshake_failed(named_.empty() ? peer_.to_string() : escape_for_log(named_),
-                              "timed out (message_timeout)");
+  transport_.handshake_failed(client_for_log(), "timed out (message_timeout)");
   return {};
 }
 

@@ -49,6 +49,7 @@ class TlsStream final : public ByteStream {
   IoResult handshake();
   IoResult read_records(std::span<char> buffer);
   IoResult refuse(const std::string& why, Refusal kind = Refusal::kTlsHandshake);
+  std::string client_for_log() const;
   // After a call that could not go through: which event it waits for.
   static bool would_block(int ssl_error, uint32_t& waits_on);
   bool finish_close_notify();
