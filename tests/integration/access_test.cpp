@@ -164,9 +164,12 @@ TEST(Access, DatagramsOverTheRateAreDroppedUntilTheBucketRefills) {
 }
 
 // Many sources (127.1.x.y), two datagrams each at once with a bucket of
-// one: every source's second is refused, its first served (sources that
-// share one of the fixed table's slots share a bucket, so a few firsts may
-// be refused too), and a source refused is served again once it refills.
+// one: every source's second is refused, its first served, and a source
+// refused is served again once it refills. Sources that share one of the
+// fixed table's slots share a bucket, so some firsts are refused too: with
+// 1024 sources in 16384 slots, 31 on average and 54 at worst in 2000 seeds
+// (a bound of 5% failed CI once); 10% is far past chance, and far below
+// what a broken table would refuse.
 TEST(Access, ManySourcesKeepBoundedBucketsThatRefill) {
   constexpr int kSources = 1024;
   uint16_t port = free_port();
@@ -187,7 +190,7 @@ TEST(Access, ManySourcesKeepBoundedBucketsThatRefill) {
     }
   }
   EXPECT_GE(total(daemon, "refused"), static_cast<uint64_t>(kSources));
-  EXPECT_GE(total(daemon, "messages"), static_cast<uint64_t>(kSources) * 95 / 100);
+  EXPECT_GE(total(daemon, "messages"), static_cast<uint64_t>(kSources) * 90 / 100);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
   UniqueFd fd = udp_from("127.1.0.1", port);
   EXPECT_TRUE(wait_until(
