@@ -11,6 +11,7 @@
 #include <climits>
 #include <memory>
 
+#include "client/fin_with_reply.h"
 #include "common/syscall.h"
 
 namespace ackd::client {
@@ -340,7 +341,9 @@ void BenchWorker::read_ack(Client& client, uint32_t events) {
       }
       if (step == ExpectedReply::Step::kDone) {
         // The FIN came with the ack: nothing more to read on this connection.
-        client.peer_closed = (events & EPOLLRDHUP) && bytes.size() < buffer_.size();
+        client.peer_closed =
+            bytes.size() < buffer_.size() &&
+            fin_came_with_reply(client.fd.get(), events, client.ssl != nullptr && !client.reused);
         if (client.peer_closed && (events & EPOLLERR)) ++counts_.resets_after_ack;  // RST, not FIN
         on_ack(client);
         return;
