@@ -10,8 +10,14 @@
 namespace ackd {
 
 struct SocketAddress {
-  sockaddr_storage storage{};
+  sockaddr_storage storage;
   socklen_t length = sizeof(sockaddr_storage);
+
+  SocketAddress() : storage{} {}
+  // Not zeroed (128 bytes): for a field that a parser fills before anyone
+  // reads it, made per connection (a PROXY header's addresses).
+  struct Unset {};
+  explicit SocketAddress(Unset /*unset*/) {}  // NOLINT(cppcoreguidelines-pro-type-member-init)
 
   const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
   sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }

@@ -16,8 +16,8 @@ std::string format_seconds(double seconds) {
 
 std::string format_quantile_bound(std::optional<double> bound, std::span<const double> bounds) {
   if (!bound) return "-";
-  if (std::isinf(*bound)) return ">" + format_seconds(bounds.back());
-  return "<=" + format_seconds(*bound);
+  if (std::isinf(*bound)) return fmt::format(">{}", format_seconds(bounds.back()));
+  return fmt::format("<={}", format_seconds(*bound));
 }
 
 std::string histogram_summary(std::span<const double> bounds, std::span<const uint64_t> buckets,

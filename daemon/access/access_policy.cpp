@@ -4,7 +4,7 @@
 
 namespace ackd {
 
-std::optional<Refusal> AccessPolicy::refuses(const SocketAddress& source) const {
+std::optional<Refusal> AccessPolicy::refuses_listed(const SocketAddress& source) const {
   if (deny.contains(source)) return Refusal::kDeny;
   if (!allow.empty() && !allow.contains(source)) return Refusal::kAllow;
   return std::nullopt;

@@ -23,10 +23,16 @@ struct AccessPolicy {
   // Why `source` may not connect or send (kDeny, kAllow), or nullopt: it
   // may. A unix peer is admitted only when there are no lists (unix
   // listeners have none).
-  std::optional<Refusal> refuses(const SocketAddress& source) const;
+  std::optional<Refusal> refuses(const SocketAddress& source) const {
+    if (empty()) return std::nullopt;  // the usual listener: checked per connection
+    return refuses_listed(source);
+  }
   bool admits(const SocketAddress& source) const { return !refuses(source); }
   bool empty() const { return allow.empty() && deny.empty(); }
   bool operator==(const AccessPolicy&) const = default;
+
+ private:
+  std::optional<Refusal> refuses_listed(const SocketAddress& source) const;
 };
 
 // Per-source limits of one listener (0: no limit).

@@ -43,8 +43,9 @@ std::string refusals_json(const ListenerCounts& c) {
 
 std::string render_listener_totals_text(const std::vector<ListenerTotals>& listeners) {
   if (listeners.empty()) return "";
-  std::string out = "\n" + fmt::format(kRow, "LISTENER", "CONNS", "MESSAGES", "REPLIES", "ERRORS",
-                                       "BYTES-IN", "BYTES-OUT", "REPLY p50 / p99");
+  std::string out = "\n";
+  out += fmt::format(kRow, "LISTENER", "CONNS", "MESSAGES", "REPLIES", "ERRORS", "BYTES-IN",
+                     "BYTES-OUT", "REPLY p50 / p99");
   for (const auto& [name, c] : listeners) {
     out += fmt::format(kRow, name, c.connections, c.messages, c.replies, c.errors, c.received_bytes,
                        c.sent_bytes, latency_text(c));

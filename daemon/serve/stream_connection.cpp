@@ -240,8 +240,9 @@ bool StreamConnection::rate_admits() {
 // after it, done), before any of its messages is served.
 bool StreamConnection::source_admitted() {
   const ListenerConfig& config = *listener_.config;
+  if (source_counting(config) != SourceCounting::kOnceOpen) return true;
   const SocketAddress* client = stream_->source();
-  if (source_counting(config) != SourceCounting::kOnceOpen || client == nullptr) return true;
+  if (client == nullptr) return true;
   if (owner_.count_source(*this, *client, config.source_limits.max_connections)) return true;
   log_refusal(config.name, *client, "over max_connections_per_source");
   return false;

@@ -34,6 +34,10 @@ inline constexpr size_t kProxyHeaderMaxSize = kProxyV2FixedSize + kProxyV2MaxLen
 inline constexpr size_t kProxyUniqueIdMax = 128;
 
 struct ProxyHeader {
+  ProxyHeader() = default;
+  // The addresses not zeroed: read only once a parse has set them (proxied).
+  explicit ProxyHeader(SocketAddress::Unset unset) : source(unset), destination(unset) {}
+
   int version = 0;  // 1 or 2
   // True when the header names the client: source and destination are set.
   // False for v1 UNKNOWN, v2 LOCAL (the proxy's own health checks) and v2

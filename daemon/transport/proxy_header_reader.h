@@ -10,7 +10,10 @@
 // lean: it runs per connection) and ProxyStream (a layer after it, TLS).
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,6 +22,7 @@
 #include "daemon/config/config.h"
 #include "daemon/log/shared_log_throttle.h"
 #include "daemon/transport/proxy_header.h"
+#include "daemon/transport/proxy_v2.h"
 
 namespace ackd {
 
@@ -35,11 +39,23 @@ class ProxyHeaderReader {
       : config_(config), refusals_(refusals) {}
 
   // Before the first byte: a header is believed from a trusted proxy only.
-  Step check_sender(const SocketAddress& real_peer);
+  Step check_sender(const SocketAddress& real_peer) {
+    // Unix clients are whoever may open the socket file: its mode says who.
+    if (real_peer.family() == AF_UNIX || config_.trusted_proxies.contains(real_peer)) {
+      return Step::kNeedMore;
+    }
+    return refuse("PROXY header from an untrusted source", real_peer, Refusal::kProxyUntrusted);
+  }
   // `got`: the bytes of this read. If the header came in pieces, those of
   // the reads before are put in front (`got` becomes all of them); the
   // usual whole header is parsed where it was read, with no copy.
-  Step take(std::string_view& got, const SocketAddress& real_peer);
+  Step take(std::string_view& got, const SocketAddress& real_peer) {
+    // The usual header (v2, TCP, no TLV), whole in the first read.
+    if (bytes_kept() == 0 && accepts_v2_ && parse_proxy_v2_usual(got, header_)) {
+      return admit(real_peer) ? Step::kOpen : Step::kRefused;
+    }
+    return take_any(got, real_peer);
+  }
   Step refuse(std::string_view why, const SocketAddress& real_peer,
               Refusal kind = Refusal::kProxyHeader);
   // The header did not come whole within message_timeout: the ERR line.
@@ -47,10 +63,12 @@ class ProxyHeaderReader {
 
   bool reading() const { return state_ == State::kHeader; }
   // Bytes of the header came in an earlier read (kept for the next ones).
-  size_t bytes_kept() const { return received_.size(); }
+  size_t bytes_kept() const { return rare_ != nullptr ? rare_->received.size() : 0; }
   bool open() const { return state_ == State::kOpen; }
   size_t header_length() const { return header_.length; }
-  std::string_view refusal() const { return refusal_; }
+  std::string_view refusal() const {
+    return rare_ != nullptr ? std::string_view(rare_->refusal) : std::string_view();
+  }
   Refusal refused_as() const { return refused_as_; }
   // The client the trusted proxy reports, once open; nullptr for a LOCAL
   // or UNKNOWN header (the real endpoints stand) and before.
@@ -65,19 +83,39 @@ class ProxyHeaderReader {
  private:
   enum class State : uint8_t { kHeader, kOpen, kRefused };
 
-  bool admit(const SocketAddress& real_peer);
+  // A whole header: the listener's allow and deny lists judge the client
+  // the proxy reports; if they admit it, the stream is open (false: refused).
+  bool admit(const SocketAddress& real_peer) {
+    if (header_.proxied && !config_.access.empty()) return admit_listed(real_peer);
+    open_now();
+    return true;
+  }
+  bool admit_listed(const SocketAddress& real_peer);
+  void open_now();
+  Step take_any(std::string_view& got, const SocketAddress& real_peer);
+
+  // What most connections never need (a header in pieces, a refusal, a
+  // unique id), apart: made when first needed, not per connection.
+  struct Rare {
+    std::string received;   // the bytes of a header that came in pieces, so far
+    std::string unique_id;  // copied from the bytes read
+    std::string refusal;
+  };
+  Rare& rare() {
+    if (rare_ == nullptr) rare_ = std::make_unique<Rare>();
+    return *rare_;
+  }
 
   const ListenerConfig& config_;
   SharedLogThrottle& refusals_;
+  const bool accepts_v2_ =
+      config_.proxy_protocol == ProxyProtocol::kV2 || config_.proxy_protocol == ProxyProtocol::kAny;
   State state_ = State::kHeader;
   Refusal refused_as_ = Refusal::kProxyHeader;
   // The header, parsed into it.
-  ProxyHeader header_;
-  // The bytes of a header that came in pieces, so far.
-  std::string received_;
-  std::string unique_id_;  // copied from the bytes read
+  ProxyHeader header_{SocketAddress::Unset{}};
   std::string peer_text_;
-  std::string refusal_;
+  std::unique_ptr<Rare> rare_;
 };
 
 }  // namespace ackd
