@@ -31,17 +31,13 @@ uint64_t high_bits(unsigned bits) {
 }  // namespace
 
 std::optional<Ipv6Bits> Ipv6Bits::of(const SocketAddress& address) {
-  uint8_t bytes[16];
-  if (address.family() == AF_INET) {
+  if (address.family() == AF_INET) {  // ::ffff:a.b.c.d
     const auto* in = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    std::memcpy(bytes, kMappedPrefix, 12);
-    std::memcpy(bytes + 12, &in->sin_addr, 4);
-  } else if (address.family() == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
-    std::memcpy(bytes, &in6->sin6_addr, 16);
-  } else {
-    return std::nullopt;
+    return Ipv6Bits{0, uint64_t{0xffff} << 32 | ntohl(in->sin_addr.s_addr)};
   }
+  if (address.family() != AF_INET6) return std::nullopt;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(
+      &reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr);
   return Ipv6Bits{load64(bytes), load64(bytes + 8)};
 }
 
@@ -123,12 +119,26 @@ Cidr parse_cidr(std::string_view text) {
 
 CidrList::CidrList(std::vector<Cidr> entries) : entries_(std::move(entries)) {
   ranges_.reserve(entries_.size());
-  for (const Cidr& cidr : entries_) ranges_.push_back(range_of(cidr));
+  constexpr uint64_t kMapped = uint64_t{0xffff} << 32;  // ::ffff:0:0/96, in the low half
+  for (const Cidr& cidr : entries_) {
+    Range range = range_of(cidr);
+    ranges_.push_back(range);
+    if (range.network.high == 0 && (kMapped & range.mask.low) == (range.network.low >> 32 << 32)) {
+      ranges4_.push_back(
+          {static_cast<uint32_t>(range.mask.low), static_cast<uint32_t>(range.network.low)});
+    }
+  }
 }
 
-// Per connection on a listener with trusted_proxies or allow/deny: two
-// masked compares per entry, the address seen once as IPv6.
+// Per connection on a listener with trusted_proxies or allow/deny: one
+// masked compare per entry for an IPv4 client, two for IPv6.
 bool CidrList::contains(const SocketAddress& address) const {
+  if (address.family() == AF_INET) {
+    uint32_t bits = ntohl(reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_addr.s_addr);
+    return std::any_of(ranges4_.begin(), ranges4_.end(), [bits](const Range4& range) {
+      return (bits & range.mask) == range.network;
+    });
+  }
   if (ranges_.empty()) return false;
   std::optional<Ipv6Bits> bits = Ipv6Bits::of(address);
   if (!bits) return false;

@@ -61,9 +61,17 @@ class CidrList {
     Ipv6Bits network;
   };
   static Range range_of(const Cidr& cidr);
+  // The same ranges as an IPv4 client (sockaddr_in) meets them: those that
+  // hold some of ::ffff:0.0.0.0/96, each cut to its 32 bits there. An
+  // IPv4 address is then one masked compare per range.
+  struct Range4 {
+    uint32_t mask;
+    uint32_t network;
+  };
 
   std::vector<Cidr> entries_;
-  std::vector<Range> ranges_;  // one per entry
+  std::vector<Range> ranges_;    // one per entry
+  std::vector<Range4> ranges4_;  // one per entry that can hold an IPv4 client
 };
 
 // 127.0.0.0/8 and ::1/128: the default of trusted_proxies.

@@ -2,12 +2,6 @@
 
 namespace ackd {
 
-SourceCounting source_counting(const ListenerConfig& config) {
-  if (config.source_limits.max_connections == 0) return SourceCounting::kNone;
-  if (config.proxy_protocol != ProxyProtocol::kOff) return SourceCounting::kOnceOpen;
-  return SourceCounting::kAtAccept;
-}
-
 void SourceCount::closed(const SourceKey& key) {
   auto it = counts_.find(key);
   if (it == counts_.end()) return;

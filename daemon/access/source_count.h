@@ -19,7 +19,11 @@ namespace ackd {
 // read, and a TLS handshake after it), when the client the header names is
 // known.
 enum class SourceCounting { kNone, kAtAccept, kOnceOpen };
-SourceCounting source_counting(const ListenerConfig& config);
+inline SourceCounting source_counting(const ListenerConfig& config) {
+  if (config.source_limits.max_connections == 0) return SourceCounting::kNone;
+  if (config.proxy_protocol != ProxyProtocol::kOff) return SourceCounting::kOnceOpen;
+  return SourceCounting::kAtAccept;
+}
 
 // The line a connection over the limit gets before the close.
 inline constexpr std::string_view kErrTooManyConnections =

@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "daemon/access/refusal_log.h"
-#include "daemon/access/source_count.h"
 #include "daemon/serve/count_refusal.h"
 #include "daemon/serve/handle_message.h"
 
@@ -223,10 +222,9 @@ void StreamConnection::flush_released() {
 // answered with ERR, never acked nor recorded.
 bool StreamConnection::rate_admits() {
   const SourceLimits& limits = listener_.config->source_limits;
+  if (limits.messages_per_second == 0 || listener_.rates == nullptr) return true;
   const SocketAddress* source = stream_->source();
-  if (limits.messages_per_second == 0 || listener_.rates == nullptr || source == nullptr) {
-    return true;
-  }
+  if (source == nullptr) return true;
   if (listener_.rates->admit(*source, limits.messages_per_second, limits.burst(),
                              std::chrono::steady_clock::now())) {
     return true;
@@ -238,9 +236,8 @@ bool StreamConnection::rate_admits() {
 // max_connections_per_source behind a PROXY header: the client the header
 // names is counted once the stream is open (the header, and a TLS handshake
 // after it, done), before any of its messages is served.
-bool StreamConnection::source_admitted() {
+bool StreamConnection::count_opened_source() {
   const ListenerConfig& config = *listener_.config;
-  if (source_counting(config) != SourceCounting::kOnceOpen) return true;
   const SocketAddress* client = stream_->source();
   if (client == nullptr) return true;
   if (owner_.count_source(*this, *client, config.source_limits.max_connections)) return true;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/steady_time.h"
+#include "daemon/access/source_count.h"
 #include "daemon/access/source_key.h"
 #include "daemon/event_loop.h"
 #include "daemon/record/reply_gate.h"
@@ -82,7 +83,11 @@ class StreamConnection final : public EventHandler, public ReplyWaiter {
   void reply_error(std::string_view line, std::optional<Refusal> refused = std::nullopt);
   void count_stream_refusal();
   bool rate_admits();
-  bool source_admitted();
+  // max_connections_per_source behind a PROXY header (see the .cpp).
+  bool source_admitted() {
+    return source_counting(*listener_.config) != SourceCounting::kOnceOpen || count_opened_source();
+  }
+  bool count_opened_source();
   void close_after_flush();
   bool answered_everything() const;
   void close_if_draining();

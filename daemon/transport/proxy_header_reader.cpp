@@ -38,12 +38,6 @@ bool ProxyHeaderReader::admit_listed(const SocketAddress& real_peer) {
   return true;
 }
 
-void ProxyHeaderReader::open_now() {
-  state_ = State::kOpen;
-  // The id is in the bytes read: kept before they go.
-  if (!header_.unique_id.empty()) rare().unique_id = header_.unique_id;
-}
-
 // Refusals can come as fast as connections: logged once per interval, by
 // whichever process of the worker's family (fork mode) comes first.
 ProxyHeaderReader::Step ProxyHeaderReader::refuse(std::string_view why,

@@ -91,7 +91,11 @@ class ProxyHeaderReader {
     return true;
   }
   bool admit_listed(const SocketAddress& real_peer);
-  void open_now();
+  void open_now() {
+    state_ = State::kOpen;
+    // The id is in the bytes read: kept before they go.
+    if (!header_.unique_id.empty()) rare().unique_id = header_.unique_id;
+  }
   Step take_any(std::string_view& got, const SocketAddress& real_peer);
 
   // What most connections never need (a header in pieces, a refusal, a

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <string>
 
 namespace ackd {
 namespace {
@@ -154,6 +155,29 @@ TEST(CidrList, LoopbackIsTheDefaultTrust) {
   for (const char* address : {"192.0.2.1", "::2", "::ffff:192.0.2.1"}) {
     EXPECT_FALSE(loopback.contains(inet(address))) << address;
   }
+}
+
+// An IPv4 client is checked against its own 32-bit view of the ranges: it
+// must agree with the same client seen as ::ffff:a.b.c.d, for ranges
+// inside, around and beside that space.
+TEST(CidrList, AnIpv4ClientMatchesAsItsMappedForm) {
+  const char* ranges[] = {"10.0.0.0/8",    "0.0.0.0/0",     "192.0.2.7/32",
+                          "::/0",          "::ffff:0:0/96", "::ffff:10.0.0.0/104",
+                          "::fffe:0:0/95", "::fffe:0:0/96", "::/64",
+                          "2001:db8::/32", "::1/128",       "::ffff:192.0.2.0/120"};
+  const char* clients[] = {"10.1.2.3", "192.0.2.7", "192.0.2.200", "0.0.0.0", "255.255.255.255"};
+  for (const char* range : ranges) {
+    CidrList list({parse_cidr(range)});
+    for (const char* client : clients) {
+      EXPECT_EQ(list.contains(inet(client)),
+                list.contains(inet(("::ffff:" + std::string(client)).c_str())))
+          << client << " in " << range;
+    }
+  }
+  EXPECT_TRUE(CidrList({parse_cidr("::/0")}).contains(inet("10.1.2.3")));
+  EXPECT_TRUE(CidrList({parse_cidr("::/64")}).contains(inet("10.1.2.3")));  // ::ffff:... is in it
+  EXPECT_FALSE(CidrList({parse_cidr("::/96")}).contains(inet("10.1.2.3")));
+  EXPECT_TRUE(CidrList({parse_cidr("::ffff:10.0.0.0/104")}).contains(inet("10.1.2.3")));
 }
 
 }  // namespace
