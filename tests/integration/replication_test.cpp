@@ -5,7 +5,9 @@
 // the workers or the master; without a quorum, clients get errors, never
 // false acks.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <functional>
 #include <map>
@@ -25,6 +27,7 @@
 #include "tests/support/proc_stat.h"
 #include "tests/support/spool_files.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tls_pki.h"
 #include "tests/support/wait.h"
 
 #ifdef ACKD_HAVE_NATS
@@ -340,6 +343,40 @@ TEST_P(Replication, ForwardShipsEverythingAckedExactlyOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Replication, ::testing::Values("prefork", "fork"));
+
+// The credentials and TLS keys of [replication], against nodes that take
+// clients only with a token, over TLS: ackd with the token and the CA is
+// served and its messages are in the stream; with a wrong token, nothing
+// is acked and the daemon says why.
+TEST(ReplicationSecurity, ATokenOverTlsIsServedAndAWrongTokenAcksNothing) {
+  if (!NatsCluster::available()) GTEST_SKIP() << "nats-server is not installed";
+  if (!openssl_available()) GTEST_SKIP() << "the openssl command is missing";
+  TempDir dir;
+  TestPki pki(dir.path());
+  // The workers read tls_ca (ackd.conf(5)): as nobody, under a root master.
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  ASSERT_EQ(chmod(pki.ca().c_str(), 0644), 0);
+  NatsSecurity security{"s3cret-token", pki.server().certificate, pki.server().key, pki.ca()};
+  NatsCluster cluster(3, security);
+  ASSERT_TRUE(cluster.create_stream(kStream, {"ackd.tcp", "ackd.udp"}, 3));
+  std::string tls = "tls_ca = \"" + pki.ca() + "\"\n";
+  uint16_t port = free_port();
+  Daemon daemon(replication_config(port, cluster, "prefork", "token = \"s3cret-token\"\n" + tls));
+  EXPECT_TRUE(wait_until([&] { return tcp_exchange(port, "over tls") == "I got your message\n"; },
+                         20s, 200ms));
+  EXPECT_TRUE(daemon.wait_for_log("connected to tls://127.0.0.1:"));
+  std::vector<StoredMessage> stored;
+  ASSERT_TRUE(cluster.read_stream(kStream, stored));
+  EXPECT_TRUE(std::any_of(stored.begin(), stored.end(),
+                          [](const StoredMessage& m) { return m.body == "over tls"; }));
+
+  uint16_t other = free_port();
+  Daemon refused(replication_config(other, cluster, "prefork", "token = \"wrong\"\n" + tls));
+  refused.allow_errors();
+  EXPECT_EQ(tcp_exchange(other, "refused"), "ERR unavailable\n");
+  EXPECT_EQ(udp_exchange(other, "refused too", 3s), "ERR unavailable");
+  EXPECT_TRUE(refused.wait_for_log("Authorization Violation")) << "the log does not say why";
+}
 
 }  // namespace
 }  // namespace ackd::test

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "tests/support/net.h"
 #include "tests/support/ports.h"
@@ -26,7 +27,7 @@ struct Client {
   natsConnection* connection = nullptr;
   jsCtx* js = nullptr;
 
-  explicit Client(const std::vector<std::string>& urls) {
+  Client(const std::vector<std::string>& urls, const NatsSecurity& security) {
     natsOptions* options = nullptr;
     natsOptions_Create(&options);
     std::vector<const char*> servers;
@@ -34,6 +35,11 @@ struct Client {
     natsOptions_SetServers(options, servers.data(), static_cast<int>(servers.size()));
     natsOptions_SetTimeout(options, 1000);
     natsOptions_SetAllowReconnect(options, false);
+    if (!security.token.empty()) natsOptions_SetToken(options, security.token.c_str());
+    if (!security.ca.empty()) {
+      natsOptions_SetSecure(options, true);
+      natsOptions_LoadCATrustedCertificates(options, security.ca.c_str());
+    }
     if (natsConnection_Connect(&connection, options) != NATS_OK) connection = nullptr;
     natsOptions_Destroy(options);
     if (connection == nullptr) return;
@@ -87,7 +93,7 @@ static std::string nats_server_path() {
 
 bool NatsCluster::available() { return !nats_server_path().empty(); }
 
-NatsCluster::NatsCluster(int nodes) {
+NatsCluster::NatsCluster(int nodes, NatsSecurity security) : security_(std::move(security)) {
   for (int i = 0; i < nodes; ++i) {
     Node node;
     node.name = "n" + std::to_string(i + 1);
@@ -104,7 +110,8 @@ NatsCluster::~NatsCluster() {
 }
 
 std::string NatsCluster::url(int node) const {
-  return "nats://127.0.0.1:" + std::to_string(nodes_[static_cast<size_t>(node)].client_port);
+  return (security_.certificate.empty() ? "nats://127.0.0.1:" : "tls://127.0.0.1:") +
+         std::to_string(nodes_[static_cast<size_t>(node)].client_port);
 }
 
 std::string NatsCluster::servers_toml() const {
@@ -129,6 +136,12 @@ void NatsCluster::write_config(int i) {
       << "max_file_store: 1GB }\n"
       << "cluster { name: ackd_test, listen: \"127.0.0.1:" << node.cluster_port << "\", routes: ["
       << routes << "] }\n";
+  // Clients only: the routes between the nodes stay as they are.
+  if (!security_.token.empty()) out << "authorization { token: \"" << security_.token << "\" }\n";
+  if (!security_.certificate.empty()) {
+    out << "tls { cert_file: \"" << security_.certificate << "\", key_file: \"" << security_.key
+        << "\" }\n";
+  }
 }
 
 void NatsCluster::start(int i) {
@@ -175,7 +188,7 @@ bool NatsCluster::create_stream(const std::string& name, const std::vector<std::
   }
   return wait_until(
       [&] {
-        Client client(urls);
+        Client client(urls, security_);
         if (!client.ok()) return false;
         std::vector<const char*> names;
         for (const std::string& s : subjects) names.push_back(s.c_str());
@@ -204,7 +217,7 @@ bool NatsCluster::read_stream(const std::string& name, std::vector<StoredMessage
   return wait_until(
       [&] {
         out.clear();
-        Client client(urls);
+        Client client(urls, security_);
         if (!client.ok()) return false;
         jsStreamInfo* info = nullptr;
         if (js_GetStreamInfo(&info, client.js, name.c_str(), nullptr, nullptr) != NATS_OK) {

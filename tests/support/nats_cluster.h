@@ -24,12 +24,20 @@ struct StoredMessage {
   std::map<std::string, std::string> headers;
 };
 
+// What a cluster asks of its clients: a token, and TLS (the nodes'
+// certificate and key, the CA that signed them). Empty: nothing.
+struct NatsSecurity {
+  std::string token;
+  std::string certificate, key, ca;
+};
+
 class NatsCluster {
  public:
   // Whether nats-server is installed (else tests skip, saying so).
   static bool available();
 
-  explicit NatsCluster(int nodes = 3);  // starts every node; throws on failure
+  // Starts every node; throws on failure.
+  explicit NatsCluster(int nodes = 3, NatsSecurity security = {});
   ~NatsCluster();
   NatsCluster(const NatsCluster&) = delete;
   NatsCluster& operator=(const NatsCluster&) = delete;
@@ -64,6 +72,7 @@ class NatsCluster {
   bool wait_listening(int node, std::chrono::milliseconds timeout);
 
   TempDir dir_;
+  NatsSecurity security_;
   std::vector<Node> nodes_;
 };
 

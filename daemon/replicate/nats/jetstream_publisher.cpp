@@ -244,7 +244,12 @@ void JetStreamPublisher::connect() {
   if (status == NATS_OK || connected_meanwhile) {
     connected();
   } else {
-    handoff_.push(LinkNote{LinkEvent::kLost, "no server reachable yet: " + status_text(status)});
+    // The connection's own last error says why (a refused token, say),
+    // where the call's status says only "not yet connected".
+    const char* why = nullptr;
+    natsConnection_GetLastError(connection_, &why);
+    std::string text = why != nullptr && *why != '\0' ? std::string(why) : status_text(status);
+    handoff_.push(LinkNote{LinkEvent::kLost, "no server reachable yet: " + text});
   }
 }
 
