@@ -103,8 +103,16 @@ class JetStreamPublisher final : public Publisher {
   static natsStatus on_write(void* self, bool add);
   static natsStatus on_detach(void* self);
   void wake_sender();
-  void socket_changed() {
+  // What the sender thread polls, changed under its lock; a change made on
+  // another thread wakes it (on its own, it polls next anyway).
+  template <typename Change>
+  natsStatus poll_socket(Change change) {
+    {
+      std::lock_guard lock(socket_mutex_);
+      change(*this);
+    }
     if (!t_on_sender_thread) wake_sender();
+    return NATS_OK;
   }
   void serve_socket();
 
@@ -411,46 +419,28 @@ void JetStreamPublisher::serve_socket() {
 
 natsStatus JetStreamPublisher::on_attach(void** user, void* self, natsConnection* /*nc*/,
                                          natsSock socket) {
-  auto* publisher = static_cast<JetStreamPublisher*>(self);
   *user = self;
-  {
-    std::lock_guard lock(publisher->socket_mutex_);
-    publisher->socket_ = socket;
-    publisher->poll_read_ = true;
-  }
-  publisher->socket_changed();
-  return NATS_OK;
+  return static_cast<JetStreamPublisher*>(self)->poll_socket([&](JetStreamPublisher& p) {
+    p.socket_ = socket;
+    p.poll_read_ = true;
+  });
 }
 
 natsStatus JetStreamPublisher::on_read(void* self, bool add) {
-  auto* publisher = static_cast<JetStreamPublisher*>(self);
-  {
-    std::lock_guard lock(publisher->socket_mutex_);
-    publisher->poll_read_ = add;
-  }
-  publisher->socket_changed();
-  return NATS_OK;
+  return static_cast<JetStreamPublisher*>(self)->poll_socket(
+      [add](JetStreamPublisher& p) { p.poll_read_ = add; });
 }
 
 natsStatus JetStreamPublisher::on_write(void* self, bool add) {
-  auto* publisher = static_cast<JetStreamPublisher*>(self);
-  {
-    std::lock_guard lock(publisher->socket_mutex_);
-    publisher->poll_write_ = add;
-  }
-  publisher->socket_changed();
-  return NATS_OK;
+  return static_cast<JetStreamPublisher*>(self)->poll_socket(
+      [add](JetStreamPublisher& p) { p.poll_write_ = add; });
 }
 
 natsStatus JetStreamPublisher::on_detach(void* self) {
-  auto* publisher = static_cast<JetStreamPublisher*>(self);
-  {
-    std::lock_guard lock(publisher->socket_mutex_);
-    publisher->socket_ = kNoSocket;
-    publisher->poll_read_ = publisher->poll_write_ = false;
-  }
-  publisher->socket_changed();
-  return NATS_OK;
+  return static_cast<JetStreamPublisher*>(self)->poll_socket([](JetStreamPublisher& p) {
+    p.socket_ = kNoSocket;
+    p.poll_read_ = p.poll_write_ = false;
+  });
 }
 
 // A failed check (no meta leader yet, no quorum) is tried again, once a
