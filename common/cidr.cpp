@@ -14,6 +14,8 @@ namespace ackd {
 namespace {
 
 constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+// The same prefix (::ffff:0:0/96) in the low half of Ipv6Bits.
+constexpr uint64_t kMappedLow = uint64_t{0xffff} << 32;
 
 // 8 bytes in network order as a number.
 uint64_t load64(const uint8_t* bytes) {
@@ -33,7 +35,7 @@ uint64_t high_bits(unsigned bits) {
 std::optional<Ipv6Bits> Ipv6Bits::of(const SocketAddress& address) {
   if (address.family() == AF_INET) {  // ::ffff:a.b.c.d
     const auto* in = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    return Ipv6Bits{0, uint64_t{0xffff} << 32 | ntohl(in->sin_addr.s_addr)};
+    return Ipv6Bits{0, kMappedLow | ntohl(in->sin_addr.s_addr)};
   }
   if (address.family() != AF_INET6) return std::nullopt;
   const auto* bytes = reinterpret_cast<const uint8_t*>(
@@ -119,11 +121,11 @@ Cidr parse_cidr(std::string_view text) {
 
 CidrList::CidrList(std::vector<Cidr> entries) : entries_(std::move(entries)) {
   ranges_.reserve(entries_.size());
-  constexpr uint64_t kMapped = uint64_t{0xffff} << 32;  // ::ffff:0:0/96, in the low half
   for (const Cidr& cidr : entries_) {
     Range range = range_of(cidr);
     ranges_.push_back(range);
-    if (range.network.high == 0 && (kMapped & range.mask.low) == (range.network.low >> 32 << 32)) {
+    if (range.network.high == 0 &&
+        (kMappedLow & range.mask.low) == (range.network.low >> 32 << 32)) {
       ranges4_.push_back(
           {static_cast<uint32_t>(range.mask.low), static_cast<uint32_t>(range.network.low)});
     }

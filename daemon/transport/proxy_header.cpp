@@ -54,10 +54,6 @@ ProxyProtocol parse_proxy_protocol(std::string_view text) {
 
 ProxyParseStatus parse_proxy_header(std::string_view received, ProxyProtocol accepted,
                                     ProxyHeader& header, std::string& error) {
-  if (accepted != ProxyProtocol::kV1 && accepted != ProxyProtocol::kOff &&
-      parse_proxy_v2_usual(received, header)) {
-    return ProxyParseStatus::kDone;
-  }
   if (accepted == ProxyProtocol::kOff) return fail(error, "the listener expects no PROXY header");
   if (received.empty()) return ProxyParseStatus::kNeedMore;
   // The first byte tells the versions apart: CR (v2) or 'P' (v1).

@@ -22,6 +22,7 @@ inline constexpr unsigned char kProxyTlvUniqueId = 0x05;
 // Recognised in a few compares, as it comes per connection: true and
 // `header` filled as parse_proxy_v2 would (tests/fuzz checks that they
 // agree); false for anything else, which parse_proxy_v2 takes.
+// ProxyHeaderReader tries it before parse_proxy_header, once.
 bool parse_proxy_v2_usual(std::string_view received, ProxyHeader& header);
 
 // `received` begins with (a prefix of) kProxyV2Signature.
