@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -20,8 +21,12 @@ namespace {
 
 constexpr auto kScanInterval = std::chrono::milliseconds(250);
 constexpr auto kSaveInterval = std::chrono::milliseconds(200);
+constexpr auto kLagInterval = std::chrono::milliseconds(5);
 constexpr auto kRetryPause = std::chrono::milliseconds(500);
-constexpr size_t kReadChunk = 1 << 20;
+// Read ahead per segment. Reading a whole chunk for each turn's few free
+// slots, as the forwarder once did, made each turn dearer the more lag
+// there was: the lag fed itself.
+constexpr size_t kReadChunk = 256 << 10;
 constexpr const char* kLockFile = "forwarder.lock";
 constexpr size_t kMaxOpenSegments = 16;
 
@@ -121,6 +126,7 @@ void Forwarder::poll() {
   publisher_->flush();
   finish_segments();
   save_position(/*force=*/false);
+  publish_lag();
 }
 
 // New segments join; closed ones are held with a shared lock (retention
@@ -156,13 +162,26 @@ void Forwarder::scan_directory() {
       ++it;
     }
   }
-  lag_ = 0;
   for (auto& [name, segment] : segments_) {
     struct stat st {};
     bool known = segment.fd
                      ? fstat(segment.fd.get(), &st) == 0
                      : fstatat(directory_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (known) segment.size = static_cast<uint64_t>(st.st_size);
+  }
+}
+
+// Often: max_lag's gate (forward_lag_gate.h) holds clients on it, and
+// while the stream is down, only this sees the segments grow.
+void Forwarder::publish_lag() {
+  auto now = SteadyClock::now();
+  if (now < next_lag_) return;
+  next_lag_ = now + kLagInterval;
+  lag_ = 0;
+  for (auto& [name, segment] : segments_) {
+    struct stat st {};
+    if (segment.fd && fstat(segment.fd.get(), &st) == 0)
+      segment.size = static_cast<uint64_t>(st.st_size);
     lag_ += segment.size > segment.acked ? segment.size - segment.acked : 0;
   }
   if (board_ != nullptr) board_->forwarded_lag.store(lag_, std::memory_order_relaxed);
@@ -174,50 +193,69 @@ void Forwarder::publish_from(const std::string& name, Segment& segment) {
   struct stat st {};
   if (fstat(segment.fd.get(), &st) != 0) return;
   segment.size = static_cast<uint64_t>(st.st_size);
-  std::string data;
   while (segment.cursor < segment.size && in_flight_.size() < replication_.max_pending) {
-    size_t want =
-        static_cast<size_t>(std::min<uint64_t>(segment.size - segment.cursor, kReadChunk));
-    data.resize(want);
-    ssize_t n = pread(segment.fd.get(), data.data(), want, static_cast<off_t>(segment.cursor));
-    if (n <= 0) return;
-    data.resize(static_cast<size_t>(n));
-    std::string_view rest(data);
-    while (!rest.empty() && in_flight_.size() < replication_.max_pending) {
-      DecodedRecord decoded = decode_spool_record(rest);
-      uint64_t offset = segment.cursor;
-      if (decoded.status == DecodeStatus::kIncomplete) {
-        // A torn tail of a closed segment (its writer was killed): nothing
-        // more will come; the next start of ackd cuts it.
-        if (segment.closed && rest.size() == segment.size - segment.cursor)
-          segment.cursor = segment.size;
-        return;
-      }
-      if (decoded.status == DecodeStatus::kCorrupt) {  // damage: skip to the next record
-        size_t next = rest.substr(1).find(std::string_view(kSpoolMagic, 4));
-        size_t skip = next == std::string_view::npos ? rest.size() : next + 1;
-        segment.cursor += skip;
-        rest.remove_prefix(skip);
+    std::string_view rest = held(segment);
+    DecodedRecord decoded = decode_spool_record(rest);
+    uint64_t offset = segment.cursor;
+    if (decoded.status == DecodeStatus::kIncomplete) {
+      if (rest.size() < segment.size - segment.cursor) {  // more is written: read it
+        if (!read_more(segment, rest.size() * 2)) return;
         continue;
       }
-      const SpoolRecord& r = decoded.record;
-      std::string subject = replication_.subject_for(r.listener);
-      std::string msg_id = host_ + ":" + name + ":" + std::to_string(offset);
-      OutgoingMessage message{subject, msg_id, r.time_ns, r.listener, r.peer, r.message};
-      uint64_t sequence = next_sequence_++;
-      uint64_t end = offset + decoded.size;
-      std::string refused = publisher_->publish(message, sequence);
-      if (!refused.empty()) {
-        note_failure(refused);
-        retry_at_ = SteadyClock::now() + kRetryPause;
-        return;
-      }
-      in_flight_[sequence] = InFlight{name, offset, end, segment.generation};
-      segment.unacked[offset] = end;
-      segment.cursor = end;
-      rest.remove_prefix(decoded.size);
+      // A torn tail of a closed segment (its writer was killed): nothing
+      // more will come; the next start of ackd cuts it.
+      if (segment.closed) segment.cursor = segment.size;
+      return;
     }
+    if (decoded.status == DecodeStatus::kCorrupt) {  // damage: skip to the next record
+      size_t next = rest.substr(1).find(std::string_view(kSpoolMagic, 4));
+      // A magic cut by the window's end is found once more is read.
+      size_t skip =
+          next != std::string_view::npos ? next + 1 : std::max<size_t>(1, rest.size() - 3);
+      segment.cursor += skip;
+      continue;
+    }
+    const SpoolRecord& r = decoded.record;
+    std::string subject = replication_.subject_for(r.listener);
+    std::string msg_id = host_ + ":" + name + ":" + std::to_string(offset);
+    OutgoingMessage message{subject, msg_id, r.time_ns, r.listener, r.peer, r.message};
+    uint64_t sequence = next_sequence_++;
+    uint64_t end = offset + decoded.size;
+    std::string refused = publisher_->publish(message, sequence);
+    if (!refused.empty()) {
+      note_failure(refused);
+      retry_at_ = SteadyClock::now() + kRetryPause;
+      return;
+    }
+    in_flight_[sequence] = InFlight{name, offset, end, segment.generation};
+    segment.unacked[offset] = end;
+    segment.cursor = end;
   }
+}
+
+// The bytes of `segment` read so far from its cursor on (none when the
+// cursor is outside its window: read_more).
+std::string_view Forwarder::held(const Segment& segment) {
+  uint64_t start = segment.window_start;
+  if (segment.cursor < start || segment.cursor >= start + segment.window.size()) return {};
+  return std::string_view(segment.window).substr(static_cast<size_t>(segment.cursor - start));
+}
+
+// Reads from the cursor on: a chunk, or `at_least` for a record longer
+// than one. False when the file gave no more than the window held.
+bool Forwarder::read_more(Segment& segment, size_t at_least) {
+  size_t held_before = held(segment).size();
+  size_t want = static_cast<size_t>(
+      std::min<uint64_t>(segment.size - segment.cursor, std::max(kReadChunk, at_least)));
+  if (want <= kReadChunk && segment.window.capacity() > 4 * kReadChunk) {
+    std::string().swap(segment.window);  // after a long record: back to a chunk
+  }
+  segment.window.resize(want);
+  ssize_t n =
+      pread(segment.fd.get(), segment.window.data(), want, static_cast<off_t>(segment.cursor));
+  segment.window.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  segment.window_start = segment.cursor;
+  return segment.window.size() > held_before;
 }
 
 void Forwarder::handle_event(uint32_t /*events*/) {

@@ -18,18 +18,19 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/steady_time.h"
 #include "common/unique_fd.h"
 #include "daemon/config/config.h"
+#include "daemon/event_loop.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/replicate/forward_position.h"
 #include "daemon/replicate/handoff.h"
 #include "daemon/replicate/publisher.h"
 #include "daemon/replicate/replication_board.h"
-#include "daemon/event_loop.h"
 
 namespace ackd {
 
@@ -46,6 +47,8 @@ class Forwarder final : public EventHandler, public TurnTask {
   void handle_event(uint32_t events) override;  // publish results
 
   uint64_t lag_bytes() const { return lag_; }
+  // Where a Publisher given to start() pushes its results.
+  Handoff& handoff() { return handoff_; }
 
  private:
   struct Segment {
@@ -56,6 +59,10 @@ class Forwarder final : public EventHandler, public TurnTask {
     std::map<uint64_t, uint64_t> unacked;  // offset -> end, published
     uint32_t generation = 0;               // a failure starts a new one
     bool closed = false;                   // its writer is gone
+    // What was last read of it, from file offset window_start: kept across
+    // turns, since a turn has only the slots its acks freed.
+    std::string window;
+    uint64_t window_start = 0;
   };
   struct InFlight {
     std::string segment;
@@ -68,7 +75,10 @@ class Forwarder final : public EventHandler, public TurnTask {
   size_t open_segments() const;
   void load_position();
   void scan_directory();
+  void publish_lag();
   void publish_from(const std::string& name, Segment& segment);
+  static std::string_view held(const Segment& segment);
+  static bool read_more(Segment& segment, size_t at_least);
   void settled(const PublishResult& result);
   void finish_segments();
   void save_position(bool force);
@@ -91,7 +101,7 @@ class Forwarder final : public EventHandler, public TurnTask {
   uint64_t stored_ = 0, failed_ = 0, lag_ = 0;
   bool position_dirty_ = false;
   bool failing_ = false;
-  SteadyTime next_scan_{}, next_save_{}, retry_at_{};
+  SteadyTime next_scan_{}, next_save_{}, next_lag_{}, retry_at_{};
   LogThrottle failure_log_;
   std::vector<PublishResult> results_;
   std::vector<LinkNote> notes_;

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kReplicationKeys[] = {
     "servers", "stream",   "subject", "mode",        "timeout", "create_stream", "replicas",
-    "user",    "password", "token",   "credentials", "tls_ca",  "max_pending"};
+    "user",    "password", "token",   "credentials", "tls_ca",  "max_pending",   "max_lag"};
 constexpr std::string_view kListenerField = "{listener}";
 constexpr size_t kMaxServers = 32;
 
@@ -201,6 +201,13 @@ void read_replication(ConfigReader& reader, const toml::table& table, Config& co
     r.replicas = static_cast<unsigned>(*v);
   if (auto v = reader.get_integer(table, p, "max_pending", 1, 1 << 20)) {
     r.max_pending = static_cast<unsigned>(*v);
+  }
+  if (auto v = reader.get_size(table, p, "max_lag", 0)) {
+    r.max_lag = *v;
+    if (r.max_lag > 0 && r.mode != ReplicationMode::kForward) {
+      reader.problem(table.get("max_lag")->source(), p + "max_lag",
+                     "bounds what the forwarder has not shipped: only with mode = \"forward\"");
+    }
   }
   read_credentials(reader, table, p, r);
   check_subjects(reader, table, p, config);

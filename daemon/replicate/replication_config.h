@@ -3,6 +3,7 @@
 // key: why); an ackd built without libnats refuses the table in one line.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,10 +30,12 @@ struct ReplicationConfig {
   bool create_stream = false;
   unsigned replicas = 3;        // when ackd creates the stream
   unsigned max_pending = 4096;  // per process: publishes awaiting their ack
-  std::string user, password;   // or
-  std::string token;            // or
-  std::string credentials;      // a .creds file (JWT and NKey seed)
-  std::string tls_ca;           // TLS, trusting this CA (also implied by tls:// URLs)
+  // forward: spool bytes not yet in the stream at which clients wait (0: no bound)
+  uint64_t max_lag = 0;
+  std::string user, password;  // or
+  std::string token;           // or
+  std::string credentials;     // a .creds file (JWT and NKey seed)
+  std::string tls_ca;          // TLS, trusting this CA (also implied by tls:// URLs)
 
   bool enabled() const { return !servers.empty(); }
   bool sync() const { return enabled() && mode == ReplicationMode::kSync; }

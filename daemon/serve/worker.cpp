@@ -11,6 +11,7 @@
 #include "common/syscall.h"
 #include "daemon/log/logging.h"
 #include "daemon/record/spool_writer.h"
+#include "daemon/replicate/forward_lag_gate.h"
 #include "daemon/replicate/forwarder.h"
 #include "daemon/replicate/replication.h"
 #include "daemon/serve/forking_sink.h"
@@ -43,15 +44,18 @@ std::vector<ServedListener> serve_inherited(std::vector<Listener>& listeners,
 // Where this worker's records go (a dispatcher's: its connection
 // processes' too): the spool it writes, the replicated stream (mode =
 // "sync"), and the forwarder that ships the spool (mode = "forward", one
-// process of the pool). Each is null when the config does not ask for it.
+// process of the pool) with the gate that holds clients while it is
+// max_lag behind. Each is null when the config does not ask for it.
 struct RecordStages {
   std::unique_ptr<SpoolWriter> spool;
   std::unique_ptr<ReplicationStage> replication;
   std::unique_ptr<Forwarder> forwarder;
+  std::unique_ptr<ForwardLagGate> lag_gate;
 };
 
-RecordStages open_record_stages(const Config& config, ServeCore& core, ScoreboardEntry& entry,
-                                SpoolBoard* spool_board) {
+RecordStages open_record_stages(const Config& config, ServeCore& core, const WorkerSpec& spec) {
+  ScoreboardEntry& entry = *spec.scoreboard;
+  SpoolBoard* spool_board = spec.spool_board;
   RecordStages stages;
   Recorder& recorder = core.recorder();
   if (config.spool.enabled()) {
@@ -64,6 +68,10 @@ RecordStages open_record_stages(const Config& config, ServeCore& core, Scoreboar
   stages.forwarder = start_forwarder(
       config, core.loop(), entry.slot.load(std::memory_order_relaxed), &entry.replication);
   if (stages.forwarder) core.add_turn_task(stages.forwarder.get());
+  if (config.replication.forward() && config.replication.max_lag > 0 && spec.board != nullptr) {
+    stages.lag_gate = std::make_unique<ForwardLagGate>(*spec.board, config.replication.max_lag);
+    recorder.add_stage(stages.lag_gate.get());
+  }
   return stages;
 }
 
@@ -109,7 +117,7 @@ int run_worker(const WorkerSpec& spec) {
   init_logging(spec.role, config.daemon);
   if (spec.credentials) drop_privileges(*spec.credentials);
   ServeCore core(config.daemon);
-  RecordStages stages = open_record_stages(config, core, *spec.scoreboard, spec.spool_board);
+  RecordStages stages = open_record_stages(config, core, spec);
   std::vector<ServedListener> listeners =
       serve_inherited(*spec.listeners, ServiceContext{spec.board}, spec.listener_board);
   if (config.daemon.mode == ProcessMode::kFork) {

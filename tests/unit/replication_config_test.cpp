@@ -26,7 +26,8 @@ TEST(ReplicationConfig, ReadsEveryKey) {
       "[spool]\npath='/var/lib/ackd/spool'\n"
       "[replication]\nservers = ['nats://n1:4222', 'tls://n2:4222']\nstream = 'S'\n"
       "subject = 'a.{listener}.b'\nmode = 'forward'\ntimeout = '500ms'\ncreate_stream = true\n"
-      "replicas = 5\nmax_pending = 100\nuser = 'u'\npassword = 'p'\ntls_ca = '/etc/ca.pem'\n" +
+      "replicas = 5\nmax_pending = 100\nmax_lag = '64MiB'\nuser = 'u'\npassword = 'p'\n"
+      "tls_ca = '/etc/ca.pem'\n" +
           std::string(kListener),
       "x");
   const ReplicationConfig& r = c.replication;
@@ -38,6 +39,7 @@ TEST(ReplicationConfig, ReadsEveryKey) {
   EXPECT_TRUE(r.create_stream);
   EXPECT_EQ(r.replicas, 5u);
   EXPECT_EQ(r.max_pending, 100u);
+  EXPECT_EQ(r.max_lag, 64u << 20);
   EXPECT_EQ(r.user, "u");
   EXPECT_EQ(r.tls_ca, "/etc/ca.pem");
 }
@@ -50,6 +52,7 @@ TEST(ReplicationConfig, DefaultsToSyncOnAckdSubjects) {
   EXPECT_EQ(c.replication.stream, "ACKD");
   EXPECT_EQ(c.replication.subject_for("tcp"), "ackd.tcp");
   EXPECT_EQ(c.replication.timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.replication.max_lag, 0u);  // no bound
   Config none = parse_config(kListener, "x");
   EXPECT_FALSE(none.replication.enabled());
 }
@@ -70,6 +73,9 @@ TEST(ReplicationConfig, MistakesNameTheKey) {
        "replication.mode: \"forward\" ships the spool: it needs a [spool]"},
       {s + "timeout = '1h'\n", "x:3:11: replication.timeout: must be from 10ms to 10m"},
       {s + "replicas = 7\n", "replication.replicas: must be"},
+      {s + "max_lag = '1MiB'\n",
+       "x:3:11: replication.max_lag: bounds what the forwarder has not shipped: only with mode"},
+      {s + "max_lag = 'lots'\n", "x:3:11: replication.max_lag: "},
       {s + "user = 'u'\n", "replication.password: user and password go together"},
       {s + "token = 't'\ncredentials = '/c'\n", "replication.token: choose one of"},
       {s + "url = 'x'\n", "x:3:1: replication.url: unknown key"},
