@@ -103,7 +103,8 @@ void add_load_options(CLI::App& bench, BenchOptions& options) {
 
 void setup_bench(CLI::App& app) {
   auto options = std::make_shared<BenchOptions>();
-  CLI::App* bench = app.add_subcommand("bench", "Measure a server: replies/s and latency percentiles");
+  CLI::App* bench =
+      app.add_subcommand("bench", "Measure a server: replies/s and latency percentiles");
   add_target_options(*bench, options);
   add_load_options(*bench, *options);
   bench->footer(std::string(kFooter) + kBenchExitCodesHelp);

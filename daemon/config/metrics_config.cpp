@@ -1,6 +1,5 @@
 #include "daemon/config/metrics_config.h"
 
-
 namespace ackd {
 namespace {
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "common/unique_fd.h"
-#include "daemon/record/record_stage.h"
 #include "daemon/event_loop.h"
+#include "daemon/record/record_stage.h"
 
 namespace ackd {
 

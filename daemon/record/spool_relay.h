@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "daemon/event_loop.h"
 #include "daemon/record/recorder.h"
 #include "daemon/record/reply_gate.h"
-#include "daemon/event_loop.h"
 
 namespace ackd {
 

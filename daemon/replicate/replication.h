@@ -7,10 +7,10 @@
 #include <memory>
 
 #include "daemon/config/config.h"
+#include "daemon/event_loop.h"
 #include "daemon/record/reply_gate.h"
 #include "daemon/replicate/replication_stage.h"
 #include "daemon/scoreboard.h"
-#include "daemon/event_loop.h"
 
 namespace ackd {
 

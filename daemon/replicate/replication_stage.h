@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "common/steady_time.h"
+#include "daemon/event_loop.h"
 #include "daemon/log/log_throttle.h"
 #include "daemon/record/record_stage.h"
 #include "daemon/replicate/handoff.h"
 #include "daemon/replicate/publisher.h"
 #include "daemon/replicate/replication_board.h"
 #include "daemon/replicate/replication_config.h"
-#include "daemon/event_loop.h"
 
 namespace ackd {
 

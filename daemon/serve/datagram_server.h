@@ -11,8 +11,8 @@
 
 #include "common/socket_address.h"
 
-#include "daemon/record/recorder.h"
 #include "daemon/event_loop.h"
+#include "daemon/record/recorder.h"
 #include "daemon/serve/reply_budget.h"
 #include "daemon/serve/served_listener.h"
 

@@ -10,9 +10,9 @@
 
 #include "common/steady_time.h"
 #include "daemon/config/config.h"
+#include "daemon/event_loop.h"
 #include "daemon/record/recorder.h"
 #include "daemon/serve/connection_set.h"
-#include "daemon/event_loop.h"
 
 namespace ackd {
 
