@@ -99,21 +99,26 @@ void enforce_spool_limit(const SpoolConfig& config, bool keep_unforwarded) {
     spdlog::warn("spool: {}", e.what());
     return;
   }
-  // Not yet in the stream: kept, even over the limit.
-  std::string forwarded;
+  // Not yet in the stream: kept, even over the limit. In the stream: up to
+  // "done", and each segment after it confirmed to its end (behind one
+  // still written).
+  ForwardPosition position;
   if (keep_unforwarded) {
-    std::optional<ForwardPosition> position = read_forward_position(directory.get());
-    forwarded = position ? position->done : "";
+    position = read_forward_position(directory.get()).value_or(ForwardPosition{});
   }
+  auto forwarded = [&](const std::string& name, uint64_t size) {
+    auto offset = position.offsets.find(name);
+    return name <= position.done || (offset != position.offsets.end() && offset->second >= size);
+  };
   for (const auto& [path, size] : sizes) {  // oldest first
     if (total <= config.max_total_size) break;
-    if (keep_unforwarded && base_name(path) > forwarded) {
+    if (keep_unforwarded && !forwarded(base_name(path), size)) {
       static LogThrottle throttle;  // the master's, once a second at most
       if (auto note = throttle.admit(std::chrono::steady_clock::now())) {
         spdlog::warn("spool: over max_total_size, but {} is not forwarded yet: kept{}", path,
                      *note);
       }
-      break;
+      continue;
     }
     UniqueFd closed = open_closed_segment(directory.get(), path, O_RDONLY);
     if (!closed) continue;  // still written, or already gone

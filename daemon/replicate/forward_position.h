@@ -2,7 +2,8 @@
 // <spool>/forwarded so that it resumes there after a restart or an outage.
 // "done NAME": every segment up to NAME (in name order, which is creation
 // order) is in the stream; then one "NAME OFFSET" line per later segment
-// begun. Retention (enforce_spool_limit) removes only segments up to done.
+// begun. Retention (enforce_spool_limit) removes only segments up to done,
+// and closed ones after it whose offset is their size (wholly shipped).
 //
 //   ackd-forwarded 1
 //   done 0001733462000000-0001234-000003.akspool

@@ -145,6 +145,7 @@ void Forwarder::scan_directory() {
     listed.insert(name);
     if (!done_.empty() && name <= done_) continue;
     Segment& segment = segments_[name];
+    if (segment.shipped) continue;
     // The oldest few are open at a time: a long outage leaves many segments.
     if (!segment.fd && open_segments() >= kMaxOpenSegments) continue;
     if (!segment.fd) {
@@ -155,7 +156,10 @@ void Forwarder::scan_directory() {
   }
   for (auto it = segments_.begin(); it != segments_.end();) {  // removed by hand: nothing to ship
     if (!listed.contains(it->first)) {
-      spdlog::warn("replication: spool segment {} vanished before it was forwarded", it->first);
+      // Retention may remove a shipped one; by hand, anything.
+      if (!it->second.shipped) {
+        spdlog::warn("replication: spool segment {} vanished before it was forwarded", it->first);
+      }
       it = segments_.erase(it);
       position_dirty_ = true;
     } else {
@@ -317,14 +321,23 @@ void Forwarder::settled(const PublishResult& result) {
   }
 }
 
-// Leading segments wholly shipped become "done"; retention may take them.
+// A segment closed by its writer and wholly confirmed is shipped: its fd
+// goes (at most kMaxOpenSegments are open). Leading shipped segments become
+// "done". One still written (a worker with no clients writes no more, and
+// keeps its segment) holds those after it from "done", not from shipping:
+// retention takes shipped ones by their offsets in the position too.
 void Forwarder::finish_segments() {
+  for (auto& [name, segment] : segments_) {
+    if (segment.fd && segment.closed && segment.acked >= segment.size &&
+        segment.cursor >= segment.size && segment.unacked.empty()) {
+      segment.fd.reset();
+      std::string().swap(segment.window);
+      segment.shipped = true;
+    }
+  }
   while (!segments_.empty()) {
     auto first = segments_.begin();
-    Segment& segment = first->second;
-    bool finished = segment.fd && segment.closed && segment.acked >= segment.size &&
-                    segment.cursor >= segment.size && segment.unacked.empty() &&
-                    created_ms(first->first) + kSettleMs < unix_now_ms();
+    bool finished = first->second.shipped && created_ms(first->first) + kSettleMs < unix_now_ms();
     if (!finished) break;
     done_ = first->first;
     segments_.erase(first);

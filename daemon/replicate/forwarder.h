@@ -59,6 +59,7 @@ class Forwarder final : public EventHandler, public TurnTask {
     std::map<uint64_t, uint64_t> unacked;  // offset -> end, published
     uint32_t generation = 0;               // a failure starts a new one
     bool closed = false;                   // its writer is gone
+    bool shipped = false;                  // closed and all confirmed: fd released
     // What was last read of it, from file offset window_start: kept across
     // turns, since a turn has only the slots its acks freed.
     std::string window;
