@@ -78,8 +78,8 @@ void SpoolWriter::commit() {
 }
 
 // Writes the buffer at the end of the segment (and syncs it). On failure the
-// segment is cut back to where it was, so it ends with a whole record; if
-// even that fails, it is left and the next commit starts a new one.
+// segment is cut back to where it was, so it ends with a whole record, and
+// if any of it was written, or the cut fails, the next commit starts a new one.
 bool SpoolWriter::store() {
   try {
     if (!fd_ || segment_bytes_ >= config_.segment_size) open_next_segment();
@@ -89,10 +89,17 @@ bool SpoolWriter::store() {
     return true;
   } catch (const std::system_error& e) {
     report_failure(e, buffered_records_);
+    // Part of the buffer may have been written, and read meanwhile: the
+    // forwarder ships what it reads, naming each record by its offset. What
+    // follows must not take those offsets (the stream would drop it as a
+    // copy): a fresh segment.
+    struct stat st {};
+    bool written =
+        fd_ && (fstat(fd_.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) > segment_bytes_);
     if (fd_ && ftruncate(fd_.get(), static_cast<off_t>(segment_bytes_)) != 0) abandon_segment();
     // After a failed sync the page cache may hold what the disk lost: a
     // fresh segment for what follows.
-    if (config_.ack_after == AckAfter::kFsync) abandon_segment();
+    if (config_.ack_after == AckAfter::kFsync || written) abandon_segment();
     return false;
   }
 }

@@ -69,17 +69,8 @@ bool closed_by_server(int fd, std::chrono::milliseconds timeout) {
 }
 
 DaemonOptions with_faulty_epoll(const std::string& operations) {
-  DaemonOptions options;
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  options.extra_env = {
-      std::string("LD_PRELOAD=") + EPOLL_FAULT_SHIM,
-      "EPOLL_FAULT_OPS=" + operations,
-      std::string("EPOLL_FAULT_PEER=") + kFaultyPeer,
-      // The sanitizers' runtime must come first, unless told not to check.
-      std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") +
-          "verify_asan_link_order=0",
-  };
-  return options;
+  return with_preload(EPOLL_FAULT_SHIM, {"EPOLL_FAULT_OPS=" + operations,
+                                         std::string("EPOLL_FAULT_PEER=") + kFaultyPeer});
 }
 
 // The errors in the daemon's status totals (0 if it cannot be read).

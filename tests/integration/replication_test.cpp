@@ -387,6 +387,28 @@ TEST_P(Replication, ForwardHoldsClientsAtMaxLag) {
   expect_forwarded_exactly_once(clients.acked());
 }
 
+// A spool write torn by a full disk (a shim: every 40th write to a segment
+// is half made, held 50 ms, and the rest fails): that commit's clients get
+// ERR and the segment is cut back. The forwarder may have shipped what it
+// read of the torn part meanwhile; the records that follow must not take
+// those offsets (a record's Nats-Msg-Id), or the stream drops them as
+// copies: every acked record is shipped once.
+TEST_P(Replication, ForwardShipsEveryAckedRecordAcrossTornWrites) {
+  uint16_t port = free_port();
+  TempDir dir;
+  std::string spool = dir.path() + "/spool";
+  DaemonOptions options =
+      with_preload(SLOW_WRITE_SHIM, {"SLOW_WRITE_SUFFIX=.akspool", "TORN_WRITE_EVERY=40"});
+  Daemon daemon(spool_config(port, spool, "write", forward_table(*cluster_), GetParam()), options);
+  daemon.allow_errors();  // the spool's write errors
+  KeepAliveClients clients([&] { return connect_tcp(port); }, load_options());
+  EXPECT_TRUE(clients.wait_for_progress(4000, 30s)) << clients.first_failures();
+  clients.stop();
+  EXPECT_GT(clients.errs(), 0u) << "no write was torn";
+  EXPECT_EQ(clients.failures(), 0u) << clients.first_failures();
+  expect_forwarded_exactly_once(clients.acked());
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Replication, ::testing::Values("prefork", "fork"));
 
 // The credentials and TLS keys of [replication], against nodes that take

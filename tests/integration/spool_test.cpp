@@ -104,14 +104,8 @@ TEST_P(SpoolAckAfter, ForkModeConnectionsStoreThroughTheirDispatcherAndAckAtOnce
 TEST(SpoolForkMode, GracefulStopStoresWhatTheLastConnectionsRelayed) {
   constexpr int kRounds = 3;
   constexpr int kClients = 20;
-  DaemonOptions options;
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  options.extra_env = {std::string("LD_PRELOAD=") + SLOW_WRITE_SHIM, "SLOW_WRITE_SUFFIX=.akspool",
-                       "SLOW_WRITE_MS=20",
-                       // The sanitizers' runtime must come first, unless told not to check.
-                       std::string("ASAN_OPTIONS=") +
-                           (asan != nullptr ? std::string(asan) + ":" : "") +
-                           "verify_asan_link_order=0"};
+  DaemonOptions options =
+      with_preload(SLOW_WRITE_SHIM, {"SLOW_WRITE_SUFFIX=.akspool", "SLOW_WRITE_MS=20"});
   for (int round = 0; round < kRounds; ++round) {
     uint16_t port = free_port();
     TempDir dir;

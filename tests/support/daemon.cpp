@@ -72,6 +72,18 @@ std::vector<ProcessInfo> children_of(pid_t parent) {
 
 bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
+DaemonOptions with_preload(const std::string& library, std::vector<std::string> settings) {
+  DaemonOptions options;
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  options.extra_env = std::move(settings);
+  options.extra_env.push_back("LD_PRELOAD=" + library);
+  // The sanitizers' runtime must come first, unless told not to check.
+  options.extra_env.push_back(std::string("ASAN_OPTIONS=") +
+                              (asan != nullptr ? std::string(asan) + ":" : "") +
+                              "verify_asan_link_order=0");
+  return options;
+}
+
 Daemon::Daemon(const std::string& config, DaemonOptions options)
     : dir_(std::make_unique<TempDir>()) {
   std::ofstream(config_path()) << with_control_socket(config, control_socket());

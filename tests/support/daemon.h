@@ -35,6 +35,10 @@ struct DaemonOptions {
   bool wait_ready = true;  // false: the constructor returns at once (see ready_notified)
 };
 
+// Options that preload `library` (a fault shim of tests/support) with its
+// `settings` ("K=V"), the sanitizers' runtime allowed to come second.
+DaemonOptions with_preload(const std::string& library, std::vector<std::string> settings);
+
 class Daemon {
  public:
   // Writes `config` to ackd.conf in a new temp dir and starts ackd on it,

@@ -4,6 +4,9 @@
  * dispatcher storing its spool) without a slow disk:
  *   SLOW_WRITE_SUFFIX  the end of the files' paths, e.g. ".akspool"
  *   SLOW_WRITE_MS      how long each such write is held before it is made
+ *   TORN_WRITE_EVERY   N: every Nth such write is torn, as on a full disk:
+ *                      half of it is written, held 50 ms (for readers to
+ *                      see it), and the write that follows fails (ENOSPC)
  * Every other call goes straight to the real write. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -48,8 +51,23 @@ static void hold(long ms) {
 
 ssize_t write(int fd, const void* buffer, size_t size) {
   static write_fn real_write;
+  static long writes; /* to the matching files */
+  static int full;    /* the next one fails */
   if (real_write == NULL) real_write = (write_fn)dlsym(RTLD_NEXT, "write");
+  if (!slowed(fd)) return real_write(fd, buffer, size);
   const char* ms = getenv("SLOW_WRITE_MS");
-  if (ms != NULL && slowed(fd)) hold(atol(ms));
+  if (ms != NULL) hold(atol(ms));
+  if (full) {
+    full = 0;
+    errno = ENOSPC;
+    return -1;
+  }
+  const char* every = getenv("TORN_WRITE_EVERY");
+  if (every != NULL && atol(every) > 0 && ++writes % atol(every) == 0 && size > 1) {
+    ssize_t n = real_write(fd, buffer, size / 2);
+    hold(50);
+    full = 1;
+    return n;
+  }
   return real_write(fd, buffer, size);
 }
