@@ -132,15 +132,7 @@ CidrList::CidrList(std::vector<Cidr> entries) : entries_(std::move(entries)) {
   }
 }
 
-// Per connection on a listener with trusted_proxies or allow/deny: one
-// masked compare per entry for an IPv4 client, two for IPv6.
-bool CidrList::contains(const SocketAddress& address) const {
-  if (address.family() == AF_INET) {
-    uint32_t bits = ntohl(reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_addr.s_addr);
-    return std::any_of(ranges4_.begin(), ranges4_.end(), [bits](const Range4& range) {
-      return (bits & range.mask) == range.network;
-    });
-  }
+bool CidrList::contains_inet6(const SocketAddress& address) const {
   if (ranges_.empty()) return false;
   std::optional<Ipv6Bits> bits = Ipv6Bits::of(address);
   if (!bits) return false;
