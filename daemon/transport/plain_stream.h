@@ -41,6 +41,11 @@ class PlainStream : public ByteStream {
   static void* operator new(size_t size);
   static void operator delete(void* memory) noexcept;
 
+ protected:
+  // What peer() returns from now on, for a stream that knows the client
+  // better than the socket does (ProxiedPlainStream: a PROXY header).
+  void name_peer(std::string text) { peer_text_ = std::move(text); }
+
  private:
   UniqueFd fd_;
   SocketAddress peer_;

@@ -14,7 +14,8 @@ ProxyHeaderReader::Step ProxyHeaderReader::take_any(std::string_view& got,
     got = rare_->received;
   }
   std::string error;
-  switch (parse_proxy_header(got, config_.proxy_protocol, header_, error)) {
+  ProxyHeader header{SocketAddress::Unset{}};
+  switch (parse_proxy_header(got, config_.proxy_protocol, header, error)) {
     case ProxyParseStatus::kNeedMore:
       if (bytes_kept() == 0) rare().received.assign(got);  // kept for the next read
       return Step::kNeedMore;
@@ -25,16 +26,23 @@ ProxyHeaderReader::Step ProxyHeaderReader::take_any(std::string_view& got,
   }
   // A header that came in pieces stays kept (`got` is there, and the bytes
   // after the header with it) until the stream goes: 2 KiB at most.
-  return admit(real_peer) ? Step::kOpen : Step::kRefused;
+  length_ = static_cast<uint16_t>(header.length);
+  proxied_ = header.proxied;
+  if (proxied_) {
+    client_ = header.source;
+    if (!admits_client(real_peer)) return Step::kRefused;
+  }
+  // The id is in the bytes read: kept before they go.
+  if (!header.unique_id.empty()) rare().unique_id = header.unique_id;
+  return open_now();
 }
 
+// The allow/deny lists refuse the client: refused.
 bool ProxyHeaderReader::admit_listed(const SocketAddress& real_peer) {
-  if (std::optional<Refusal> refused = config_.access.refuses(header_.source)) {
-    refuse("client " + header_.source.to_string() + " not admitted by allow/deny", real_peer,
-           *refused);
+  if (std::optional<Refusal> refused = config_.access.refuses(client_)) {
+    refuse("client " + client_.to_string() + " not admitted by allow/deny", real_peer, *refused);
     return false;
   }
-  open_now();
   return true;
 }
 
@@ -59,16 +67,16 @@ std::string_view ProxyHeaderReader::refuse_late(const SocketAddress& real_peer) 
   return rare_->refusal;
 }
 
-std::string_view ProxyHeaderReader::peer(std::string_view real_peer_text) {
-  if (!peer_text_.empty()) return peer_text_;
-  if (!header_.proxied) {
-    peer_text_ = real_peer_text;  // LOCAL or UNKNOWN: the real endpoints
+std::string ProxyHeaderReader::name(std::string_view real_peer_text) const {
+  std::string name;
+  if (!proxied_) {
+    name = real_peer_text;  // LOCAL or UNKNOWN: the real endpoints
   } else {
-    peer_text_ = header_.source.to_raw_string() + " via ";
-    peer_text_ += real_peer_text;
+    name = client_.to_raw_string() + " via ";
+    name += real_peer_text;
   }
-  if (rare_ != nullptr && !rare_->unique_id.empty()) peer_text_ += " id=" + rare_->unique_id;
-  return peer_text_;
+  if (rare_ != nullptr && !rare_->unique_id.empty()) name += " id=" + rare_->unique_id;
+  return name;
 }
 
 }  // namespace ackd

@@ -4,7 +4,7 @@
 // unix listener), parse it where it was read (or from the pieces it came
 // in), let the listener's allow and deny lists judge the client it names,
 // and refuse anything else with one ERR line, logged at a bounded rate.
-// Once open, peer() names the client and the proxy it came through:
+// Once open, name() names the client and the proxy it came through:
 // "203.0.113.9:5000 via 127.0.0.1:41000". The streams that use it:
 // ProxiedPlainStream (plain bytes after the header, the usual case, made
 // lean: it runs per connection) and ProxyStream (a layer after it, TLS).
@@ -50,9 +50,14 @@ class ProxyHeaderReader {
   // the reads before are put in front (`got` becomes all of them); the
   // usual whole header is parsed where it was read, with no copy.
   Step take(std::string_view& got, const SocketAddress& real_peer) {
-    // The usual header (v2, TCP, no TLV), whole in the first read.
-    if (bytes_kept() == 0 && accepts_v2_ && parse_proxy_v2_usual(got, header_)) {
-      return admit(real_peer) ? Step::kOpen : Step::kRefused;
+    // The usual header (v2, TCP, no TLV), whole in the first read: its
+    // client is all there is to keep.
+    if (bytes_kept() == 0 && accepts_v2()) {
+      if (size_t length = parse_proxy_v2_usual(got, client_)) {
+        length_ = static_cast<uint16_t>(length);
+        proxied_ = true;
+        return admits_client(real_peer) ? open_now() : Step::kRefused;
+      }
     }
     return take_any(got, real_peer);
   }
@@ -65,7 +70,7 @@ class ProxyHeaderReader {
   // Bytes of the header came in an earlier read (kept for the next ones).
   size_t bytes_kept() const { return rare_ != nullptr ? rare_->received.size() : 0; }
   bool open() const { return state_ == State::kOpen; }
-  size_t header_length() const { return header_.length; }
+  size_t header_length() const { return length_; }
   std::string_view refusal() const {
     return rare_ != nullptr ? std::string_view(rare_->refusal) : std::string_view();
   }
@@ -73,28 +78,30 @@ class ProxyHeaderReader {
   // The client the trusted proxy reports, once open; nullptr for a LOCAL
   // or UNKNOWN header (the real endpoints stand) and before.
   const SocketAddress* client() const {
-    return state_ == State::kOpen && header_.proxied ? &header_.source : nullptr;
+    return state_ == State::kOpen && proxied_ ? &client_ : nullptr;
   }
   // The name to record, once open: "client via <real_peer_text> [id=...]",
-  // or real_peer_text alone for LOCAL and UNKNOWN. Made on first use (only
-  // the log and the spool ask), kept after.
-  std::string_view peer(std::string_view real_peer_text);
+  // or real_peer_text alone for LOCAL and UNKNOWN. Made when first asked
+  // (only the log and the spool ask) and kept by the stream: no string is
+  // made and freed here per connection.
+  std::string name(std::string_view real_peer_text) const;
 
  private:
   enum class State : uint8_t { kHeader, kOpen, kRefused };
 
-  // A whole header: the listener's allow and deny lists judge the client
-  // the proxy reports; if they admit it, the stream is open (false: refused).
-  bool admit(const SocketAddress& real_peer) {
-    if (header_.proxied && !config_.access.empty()) return admit_listed(real_peer);
-    open_now();
-    return true;
+  bool accepts_v2() const {
+    return config_.proxy_protocol == ProxyProtocol::kV2 ||
+           config_.proxy_protocol == ProxyProtocol::kAny;
+  }
+  // A whole header that names a client: the listener's allow and deny
+  // lists judge it (false: refused).
+  bool admits_client(const SocketAddress& real_peer) {
+    return config_.access.empty() || admit_listed(real_peer);
   }
   bool admit_listed(const SocketAddress& real_peer);
-  void open_now() {
+  Step open_now() {
     state_ = State::kOpen;
-    // The id is in the bytes read: kept before they go.
-    if (!header_.unique_id.empty()) rare().unique_id = header_.unique_id;
+    return Step::kOpen;
   }
   Step take_any(std::string_view& got, const SocketAddress& real_peer);
 
@@ -112,13 +119,15 @@ class ProxyHeaderReader {
 
   const ListenerConfig& config_;
   SharedLogThrottle& refusals_;
-  const bool accepts_v2_ =
-      config_.proxy_protocol == ProxyProtocol::kV2 || config_.proxy_protocol == ProxyProtocol::kAny;
   State state_ = State::kHeader;
   Refusal refused_as_ = Refusal::kProxyHeader;
-  // The header, parsed into it.
-  ProxyHeader header_{SocketAddress::Unset{}};
-  std::string peer_text_;
+  // What the header said that is used, once whole (a unique id goes to
+  // rare_; the destination is not kept: nothing reads it).
+  bool proxied_ = false;  // it names the client: client_ is set
+  uint16_t length_ = 0;   // of the header: the data follows
+  static_assert(kProxyHeaderMaxSize <= UINT16_MAX);
+  // Not zeroed per connection: set with proxied_, read only then.
+  SocketAddress client_{SocketAddress::Unset{}};
   std::unique_ptr<Rare> rare_;
 };
 

@@ -78,7 +78,7 @@ IoResult ProxyStream::read_header_exactly(std::span<char> buffer) {
   // The next layer takes the socket, the header off it, and knows the
   // client as the header names it (its failures are logged so); the
   // socket's own peer stays its address (a unix socket is drained as one).
-  std::string name(header_.peer(inner_->peer()));
+  std::string name = header_.name(inner_->peer());
   inner_ = next_->open(inner_->release(), real_peer_);
   inner_->name_client(name);
   return inner_read(buffer);  // its opening often came with the header
@@ -102,7 +102,8 @@ std::string_view ProxyStream::peer() {
   if (!header_.open()) return inner_->peer();
   // The next layer was given the name, and adds to it (TLS: the client's).
   if (next_ != nullptr) return inner_->peer();
-  return header_.peer(inner_->peer());
+  if (peer_text_.empty()) peer_text_ = header_.name(inner_->peer());
+  return peer_text_;
 }
 
 void* ProxiedPlainStream::operator new(size_t size) { return g_free_streams.take(size); }
@@ -117,9 +118,14 @@ IoResult ProxiedPlainStream::read(std::span<char> buffer) {
   return result.status == IoResult::kRefused ? refused() : result;
 }
 
+// Once open, the name the header gives replaces the socket's peer as the
+// text PlainStream keeps (one string per stream, not two).
 std::string_view ProxiedPlainStream::peer() {
-  if (!header_.open()) return PlainStream::peer();
-  return header_.peer(PlainStream::peer());
+  if (header_.open() && !named_) {
+    name_peer(header_.name(PlainStream::peer()));
+    named_ = true;
+  }
+  return PlainStream::peer();
 }
 
 }  // namespace ackd

@@ -91,6 +91,7 @@ class ProxyStream final : public ByteStream {
   const SocketAddress real_peer_;
   ProxyHeaderReader header_;
   const StreamTransport* next_;
+  std::string peer_text_;  // the header's name, once asked (no next layer)
 };
 
 // The usual case made lean, as it runs per connection: plain bytes after
@@ -127,6 +128,7 @@ class ProxiedPlainStream final : public PlainStream {
   }
 
   ProxyHeaderReader header_;
+  bool named_ = false;  // PlainStream's peer text is the header's name
 };
 
 class ProxyTransport final : public StreamTransport {

@@ -167,30 +167,6 @@ std::optional<std::string> check_fixed_part(std::string_view received) {
 
 }  // namespace
 
-bool parse_proxy_v2_usual(std::string_view received, ProxyHeader& header) {
-  constexpr size_t kInetBlock = 2 * 4 + 2 * 2, kInet6Block = 2 * 16 + 2 * 2;
-  if (received.size() < kProxyV2FixedSize + kInetBlock ||
-      std::memcmp(received.data(), kProxyV2Signature.data(), kProxyV2Signature.size()) != 0 ||
-      byte_at(received, 12) != 0x21) {  // version 2, PROXY
-    return false;
-  }
-  size_t block = be16(received, 14);
-  unsigned family = byte_at(received, 13) >> 4;
-  bool usual = byte_at(received, 13) == (kInet << 4 | kStream) ? block == kInetBlock
-               : byte_at(received, 13) == (kInet6 << 4 | kStream)
-                   ? block == kInet6Block && received.size() >= kProxyV2FixedSize + block
-                   : false;
-  if (!usual) return false;
-  std::string_view addresses = received.substr(kProxyV2FixedSize, block);
-  inet_address(addresses, family, true, header.source);
-  inet_address(addresses, family, false, header.destination);
-  header.version = 2;
-  header.proxied = true;
-  header.unique_id = {};
-  header.length = kProxyV2FixedSize + block;
-  return true;
-}
-
 ProxyParseStatus parse_proxy_v2(std::string_view received, ProxyHeader& header,
                                 std::string& error) {
   if (std::optional<std::string> why = check_fixed_part(received)) return fail(error, *why);

@@ -64,16 +64,15 @@ void check_done(std::string_view data, ProxyProtocol mode, const ProxyParseResul
 }
 
 void check_quick_path(std::string_view data) {
-  ackd::ProxyHeader quick;
-  if (!ackd::parse_proxy_v2_usual(data, quick)) return;
+  ackd::SocketAddress source;
+  size_t length = ackd::parse_proxy_v2_usual(data, source);
+  if (length == 0) return;
   ackd::ProxyHeader full;
   std::string error;
   check(ackd::parse_proxy_v2(data, full, error) == ProxyParseStatus::kDone,
         "the full parser takes what the quick path takes");
-  check(full.version == quick.version && full.length == quick.length &&
-            full.proxied == quick.proxied && full.unique_id == quick.unique_id &&
-            full.source.to_raw_string() == quick.source.to_raw_string() &&
-            full.destination.to_raw_string() == quick.destination.to_raw_string(),
+  check(full.length == length && full.proxied && full.unique_id.empty() &&
+            full.source.to_raw_string() == source.to_raw_string(),
         "the quick path gives what the full parser gives");
 }
 

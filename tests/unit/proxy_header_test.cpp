@@ -153,22 +153,21 @@ TEST(ProxyHeader, ParsesValidHeaders) {
 TEST(ProxyHeader, TheUsualV2HeaderTakesTheQuickPathToTheSameResult) {
   std::vector<std::string> quick;
   for (const Valid& c : valid_cases()) {
-    ProxyHeader fast;
-    if (!parse_proxy_v2_usual(c.input + "next message\n", fast)) continue;
+    SocketAddress source;
+    size_t length = parse_proxy_v2_usual(c.input + "next message\n", source);
+    if (length == 0) continue;
     quick.push_back(c.name);
     ProxyHeader full;
     std::string error;
     ASSERT_EQ(parse_proxy_v2(c.input, full, error), ProxyParseStatus::kDone) << c.name;
-    EXPECT_EQ(fast.length, full.length);
-    EXPECT_EQ(fast.version, 2);
-    EXPECT_TRUE(fast.proxied);
-    EXPECT_EQ(fast.source.to_string(), c.source);
-    EXPECT_EQ(fast.destination.to_string(), c.destination);
-    EXPECT_TRUE(fast.unique_id.empty());
+    EXPECT_EQ(length, full.length);
+    EXPECT_TRUE(full.proxied);
+    EXPECT_TRUE(full.unique_id.empty());
+    EXPECT_EQ(source.to_string(), c.source);
   }
   EXPECT_EQ(quick, (std::vector<std::string>{"v2 PROXY TCP4", "v2 PROXY TCP6"}));
-  ProxyHeader header;
-  EXPECT_FALSE(parse_proxy_v2_usual(v2(0x21, 0x11, kTcp4Block).substr(0, 27), header));
+  SocketAddress source;
+  EXPECT_EQ(parse_proxy_v2_usual(v2(0x21, 0x11, kTcp4Block).substr(0, 27), source), 0u);
 }
 
 TEST(ProxyHeader, IsIncremental) {
