@@ -208,7 +208,7 @@ void Forwarder::publish_from(const std::string& name, Segment& segment) {
       }
       // A torn tail of a closed segment (its writer was killed): nothing
       // more will come; the next start of ackd cuts it.
-      if (segment.closed) segment.cursor = segment.size;
+      if (segment.closed) skip_to(segment, segment.size);
       return;
     }
     if (decoded.status == DecodeStatus::kCorrupt) {  // damage: skip to the next record
@@ -216,7 +216,7 @@ void Forwarder::publish_from(const std::string& name, Segment& segment) {
       // A magic cut by the window's end is found once more is read.
       size_t skip =
           next != std::string_view::npos ? next + 1 : std::max<size_t>(1, rest.size() - 3);
-      segment.cursor += skip;
+      skip_to(segment, segment.cursor + skip);
       continue;
     }
     const SpoolRecord& r = decoded.record;
@@ -234,6 +234,17 @@ void Forwarder::publish_from(const std::string& name, Segment& segment) {
     in_flight_[sequence] = InFlight{name, offset, end, segment.generation};
     segment.unacked[offset] = end;
     segment.cursor = end;
+  }
+}
+
+// Past bytes that are no record: they need no publish ack, so with none
+// awaited they count as confirmed (else a closed segment's torn tail kept it
+// from ever being shipped, and in the lag).
+void Forwarder::skip_to(Segment& segment, uint64_t offset) {
+  segment.cursor = offset;
+  if (segment.unacked.empty() && segment.acked < offset) {
+    segment.acked = offset;
+    position_dirty_ = true;
   }
 }
 

@@ -78,6 +78,7 @@ class Forwarder final : public EventHandler, public TurnTask {
   void scan_directory();
   void publish_lag();
   void publish_from(const std::string& name, Segment& segment);
+  void skip_to(Segment& segment, uint64_t offset);
   static std::string_view held(const Segment& segment);
   static bool read_more(Segment& segment, size_t at_least);
   void settled(const PublishResult& result);

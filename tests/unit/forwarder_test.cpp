@@ -152,6 +152,29 @@ TEST(Forwarder, ASegmentStillWrittenHoldsBackNoneAfterIt) {
   EXPECT_EQ(rig.forwarder.lag_bytes(), 0u);
 }
 
+// A closed segment ending in half a record (its writer was killed
+// mid-write): the whole records are shipped, and the torn tail counts as
+// neither lag nor something to wait for (before, it was both, until the
+// next start of ackd cut it).
+TEST(Forwarder, ATornTailOfAClosedSegmentIsNoLag) {
+  test::TempDir dir;
+  std::string path = write_segment(dir.path(), 1, {"whole"});
+  int writer = open(path.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_EQ(flock(writer, LOCK_EX), 0);  // the writer, alive while "whole" is shipped
+  ForwardingRig rig(dir.path(), 100);
+  rig.ship(1);
+  EXPECT_EQ(rig.stream->bodies, std::vector<std::string>{"whole"});
+  rig.forwarder.poll();
+  rig.forwarder.handle_event(EPOLLIN);  // its publish ack
+  std::string torn;
+  encode_spool_record(SpoolRecord{1, "tcp", "127.0.0.1:9", "torn"}, torn);
+  ASSERT_EQ(write(writer, torn.data(), torn.size() / 2), static_cast<ssize_t>(torn.size() / 2));
+  close(writer);                                                // killed mid-write
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the next scan: it is closed
+  rig.drain();
+  EXPECT_EQ(rig.forwarder.lag_bytes(), 0u);
+}
+
 // Retention takes the shipped segments behind one still written, and keeps
 // one not shipped.
 TEST(Forwarder, RetentionTakesShippedSegmentsBehindOneStillWritten) {
