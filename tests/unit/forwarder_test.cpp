@@ -105,13 +105,13 @@ struct ForwardingRig {
 
 TEST(Forwarder, ShipsEachRecordOnceWholeAndInOrder) {
   test::TempDir dir;
-  std::vector<std::string> bodies = {"first", std::string(3 << 20, 'L') + "ong",
+  std::vector<std::string> bodies = {"the first", std::string(3 << 20, 'L') + "ong",
                                      "after the long one"};
   for (int i = 0; i < 40; ++i) bodies.push_back("small " + std::to_string(i));
   std::string path = write_segment(dir.path(), 1, bodies);
   // Damage after the first record: skipped to the next.
   std::string data;
-  encode_spool_record(SpoolRecord{1, "tcp", "127.0.0.1:9", "first"}, data);
+  encode_spool_record(SpoolRecord{1, "tcp", "127.0.0.1:9", "the first"}, data);
   int fd = open(path.c_str(), O_WRONLY);
   ASSERT_EQ(pwrite(fd, "damage", 6, static_cast<off_t>(data.size()) + 8), 6);
   close(fd);
@@ -136,10 +136,10 @@ TEST(Forwarder, ShipsEachRecordOnceWholeAndInOrder) {
 // most 16 segments were open and none after it could close).
 TEST(Forwarder, ASegmentStillWrittenHoldsBackNoneAfterIt) {
   test::TempDir dir;
-  std::string idle = write_segment(dir.path(), 1, {"idle"});
+  std::string idle = write_segment(dir.path(), 1, {"from the idle worker"});
   int held = open(idle.c_str(), O_RDONLY);
   ASSERT_EQ(flock(held, LOCK_EX), 0);  // as its writer holds it
-  std::vector<std::string> bodies = {"idle"};
+  std::vector<std::string> bodies = {"from the idle worker"};
   for (int segment = 2; segment < 40; ++segment) {
     bodies.push_back("segment " + std::to_string(segment));
     write_segment(dir.path(), segment, {bodies.back()});
@@ -158,12 +158,12 @@ TEST(Forwarder, ASegmentStillWrittenHoldsBackNoneAfterIt) {
 // next start of ackd cut it).
 TEST(Forwarder, ATornTailOfAClosedSegmentIsNoLag) {
   test::TempDir dir;
-  std::string path = write_segment(dir.path(), 1, {"whole"});
+  std::string path = write_segment(dir.path(), 1, {"a whole record"});
   int writer = open(path.c_str(), O_WRONLY | O_APPEND);
-  ASSERT_EQ(flock(writer, LOCK_EX), 0);  // the writer, alive while "whole" is shipped
+  ASSERT_EQ(flock(writer, LOCK_EX), 0);  // the writer, alive while its record is shipped
   ForwardingRig rig(dir.path(), 100);
   rig.ship(1);
-  EXPECT_EQ(rig.stream->bodies, std::vector<std::string>{"whole"});
+  EXPECT_EQ(rig.stream->bodies, std::vector<std::string>{"a whole record"});
   rig.forwarder.poll();
   rig.forwarder.handle_event(EPOLLIN);  // its publish ack
   std::string torn;
@@ -179,10 +179,10 @@ TEST(Forwarder, ATornTailOfAClosedSegmentIsNoLag) {
 // one not shipped.
 TEST(Forwarder, RetentionTakesShippedSegmentsBehindOneStillWritten) {
   test::TempDir dir;
-  std::string idle = write_segment(dir.path(), 1, {"idle"});
+  std::string idle = write_segment(dir.path(), 1, {"from the idle worker"});
   int held = open(idle.c_str(), O_RDONLY);
   ASSERT_EQ(flock(held, LOCK_EX), 0);
-  std::string shipped = write_segment(dir.path(), 2, {"shipped"});
+  std::string shipped = write_segment(dir.path(), 2, {"shipped already"});
   std::string waiting = write_segment(dir.path(), 3, {"not shipped"});
   struct stat st {};
   ASSERT_EQ(stat(shipped.c_str(), &st), 0);
