@@ -42,6 +42,7 @@ void encode_spool_record(const SpoolRecord& r, std::string& out) {
 
 DecodedRecord decode_spool_record(std::string_view data) {
   DecodedRecord d;
+  if (data.empty()) return d;  // kIncomplete (and memcmp takes no null pointer)
   if (data.size() < kSpoolHeaderSize) {
     d.status = std::memcmp(data.data(), kSpoolMagic, std::min<size_t>(4, data.size())) == 0
                    ? DecodeStatus::kIncomplete
