@@ -7,8 +7,8 @@
 namespace ackd {
 namespace {
 
-// The forwarder updates its lag every 250 ms; reading it every turn would
-// only cost a walk of the scoreboard.
+// The forwarder publishes its lag every 5 ms at most; reading it more often
+// would only cost walks of the scoreboard.
 constexpr auto kReadInterval = std::chrono::milliseconds(5);
 
 }  // namespace

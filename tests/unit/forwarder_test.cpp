@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/spool_record.h"
+#include "common/unique_fd.h"
 #include "daemon/record/spool.h"
 #include "daemon/replicate/forward_position.h"
 #include "tests/support/temp_dir.h"
@@ -57,6 +58,15 @@ std::string write_segment(const std::string& dir, int ms, const std::vector<std:
   EXPECT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
   close(fd);
   return path;
+}
+
+// `path` opened and locked as its writer holds it (LOCK_EX): the forwarder
+// takes it for still written until the fd closes.
+UniqueFd hold_as_writer(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_APPEND));
+  EXPECT_TRUE(fd) << path;
+  EXPECT_EQ(flock(fd.get(), LOCK_EX), 0) << path;
+  return fd;
 }
 
 Config forwarding_config(const std::string& spool, unsigned max_pending) {
@@ -137,8 +147,7 @@ TEST(Forwarder, ShipsEachRecordOnceWholeAndInOrder) {
 TEST(Forwarder, ASegmentStillWrittenHoldsBackNoneAfterIt) {
   test::TempDir dir;
   std::string idle = write_segment(dir.path(), 1, {"from the idle worker"});
-  int held = open(idle.c_str(), O_RDONLY);
-  ASSERT_EQ(flock(held, LOCK_EX), 0);  // as its writer holds it
+  UniqueFd writer = hold_as_writer(idle);
   std::vector<std::string> bodies = {"from the idle worker"};
   for (int segment = 2; segment < 40; ++segment) {
     bodies.push_back("segment " + std::to_string(segment));
@@ -147,7 +156,7 @@ TEST(Forwarder, ASegmentStillWrittenHoldsBackNoneAfterIt) {
   ForwardingRig rig(dir.path(), 100);
   rig.ship(bodies.size());
   EXPECT_EQ(rig.stream->bodies, bodies);
-  close(held);  // its writer is gone: it becomes done, and all after it
+  writer.reset();  // its writer is gone: it becomes done, and all after it
   rig.drain();
   EXPECT_EQ(rig.forwarder.lag_bytes(), 0u);
 }
@@ -159,8 +168,7 @@ TEST(Forwarder, ASegmentStillWrittenHoldsBackNoneAfterIt) {
 TEST(Forwarder, ATornTailOfAClosedSegmentIsNoLag) {
   test::TempDir dir;
   std::string path = write_segment(dir.path(), 1, {"a whole record"});
-  int writer = open(path.c_str(), O_WRONLY | O_APPEND);
-  ASSERT_EQ(flock(writer, LOCK_EX), 0);  // the writer, alive while its record is shipped
+  UniqueFd writer = hold_as_writer(path);  // alive while its record is shipped
   ForwardingRig rig(dir.path(), 100);
   rig.ship(1);
   EXPECT_EQ(rig.stream->bodies, std::vector<std::string>{"a whole record"});
@@ -168,8 +176,9 @@ TEST(Forwarder, ATornTailOfAClosedSegmentIsNoLag) {
   rig.forwarder.handle_event(EPOLLIN);  // its publish ack
   std::string torn;
   encode_spool_record(SpoolRecord{1, "tcp", "127.0.0.1:9", "torn"}, torn);
-  ASSERT_EQ(write(writer, torn.data(), torn.size() / 2), static_cast<ssize_t>(torn.size() / 2));
-  close(writer);                                                // killed mid-write
+  ASSERT_EQ(write(writer.get(), torn.data(), torn.size() / 2),
+            static_cast<ssize_t>(torn.size() / 2));
+  writer.reset();                                               // killed mid-write
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the next scan: it is closed
   rig.drain();
   EXPECT_EQ(rig.forwarder.lag_bytes(), 0u);
@@ -180,8 +189,7 @@ TEST(Forwarder, ATornTailOfAClosedSegmentIsNoLag) {
 TEST(Forwarder, RetentionTakesShippedSegmentsBehindOneStillWritten) {
   test::TempDir dir;
   std::string idle = write_segment(dir.path(), 1, {"from the idle worker"});
-  int held = open(idle.c_str(), O_RDONLY);
-  ASSERT_EQ(flock(held, LOCK_EX), 0);
+  UniqueFd writer = hold_as_writer(idle);
   std::string shipped = write_segment(dir.path(), 2, {"shipped already"});
   std::string waiting = write_segment(dir.path(), 3, {"not shipped"});
   struct stat st {};
@@ -198,7 +206,6 @@ TEST(Forwarder, RetentionTakesShippedSegmentsBehindOneStillWritten) {
   EXPECT_EQ(access(idle.c_str(), F_OK), 0) << "still written";
   EXPECT_NE(access(shipped.c_str(), F_OK), 0) << "shipped, yet kept";
   EXPECT_EQ(access(waiting.c_str(), F_OK), 0) << "not shipped, yet removed";
-  close(held);
 }
 
 }  // namespace
